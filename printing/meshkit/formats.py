@@ -1,0 +1,227 @@
+"""Low-level, allocation-checked parsers for the simple mesh formats (STL, OBJ, OFF).
+
+Each parser returns raw arrays ``(vertices float64 (n,3), faces int64 (m,3), vertex_colors uint8 (n,4) | None)``
+and never validates face indices (the loader does that and reports them). Every parser checks the counts a
+file declares against its size before allocating anything, and raises :class:`FormatError` with a one-line,
+human-readable reason on anything it cannot read.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+RawMesh = tuple[np.ndarray, np.ndarray, np.ndarray | None]
+
+STL_HEADER_BYTES = 84
+STL_RECORD_BYTES = 50
+_STL_DTYPE = np.dtype([("normal", "<f4", (3,)), ("points", "<f4", (3, 3)), ("attr", "<u2")])
+
+
+class FormatError(Exception):
+    """A file that cannot be parsed; ``str(exc)`` is a one-line reason."""
+
+
+def binary_stl_declared_count(data: bytes) -> int | None:
+    """Triangle count the binary STL header declares, or None when the buffer is too short."""
+    if len(data) < STL_HEADER_BYTES:
+        return None
+    return int(np.frombuffer(data, dtype="<u4", count=1, offset=80)[0])
+
+
+def looks_like_binary_stl(data: bytes) -> bool:
+    """True when the size matches the header's triangle count exactly (the usual binary STL test)."""
+    count = binary_stl_declared_count(data)
+    return count is not None and len(data) == STL_HEADER_BYTES + STL_RECORD_BYTES * count
+
+
+def parse_binary_stl(data: bytes, max_faces: int) -> RawMesh:
+    """Binary STL: triangle soup (vertices are merged by the loader); header count checked against size."""
+    count = binary_stl_declared_count(data)
+    if count is None:
+        raise FormatError("binary STL shorter than its 84-byte header")
+    available = (len(data) - STL_HEADER_BYTES) // STL_RECORD_BYTES
+    if count > available:
+        raise FormatError(
+            f"binary STL header declares {count} triangles but the file holds at most {available}"
+        )
+    if count > max_faces:
+        raise FormatError(f"binary STL declares {count} triangles, more than the limit of {max_faces}")
+    if count == 0:
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64), None
+    records = np.frombuffer(data, dtype=_STL_DTYPE, count=count, offset=STL_HEADER_BYTES)
+    vertices = records["points"].reshape(-1, 3).astype(np.float64)
+    faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
+    return vertices, faces, None
+
+
+_FLOAT = rb"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|[-+]?(?:nan|inf|infinity)"
+_STL_VERTEX = re.compile(rb"vertex\s+(" + _FLOAT + rb")\s+(" + _FLOAT + rb")\s+(" + _FLOAT + rb")", re.I)
+
+
+def parse_ascii_stl(data: bytes, max_faces: int) -> RawMesh:
+    """ASCII STL: every ``vertex x y z`` line, three per facet."""
+    declared = data.count(b"facet") // 2 or data.count(b"vertex") // 3
+    if declared > max_faces:
+        raise FormatError(f"ASCII STL holds about {declared} triangles, more than the limit of {max_faces}")
+    found = _STL_VERTEX.findall(data)
+    if len(found) % 3:
+        raise FormatError("ASCII STL has a facet without exactly three vertices")
+    if not found:
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64), None
+    try:
+        vertices = np.array(found, dtype=np.bytes_).astype(np.float64)
+    except ValueError as exc:
+        raise FormatError(f"ASCII STL has a malformed number ({exc})") from None
+    faces = np.arange(len(vertices), dtype=np.int64).reshape(-1, 3)
+    return vertices, faces, None
+
+
+def _fan(polys: list[list[int]]) -> np.ndarray:
+    """Triangulate polygons (lists of vertex indices) as fans."""
+    tris: list[tuple[int, int, int]] = []
+    for poly in polys:
+        for k in range(1, len(poly) - 1):
+            tris.append((poly[0], poly[k], poly[k + 1]))
+    return np.array(tris, dtype=np.int64).reshape(-1, 3)
+
+
+def _floats(tokens: list[bytes], what: str) -> np.ndarray:
+    try:
+        return np.array(tokens, dtype=np.bytes_).astype(np.float64)
+    except ValueError:
+        raise FormatError(f"{what}: a value is not a number") from None
+
+
+def parse_obj(data: bytes, max_faces: int) -> RawMesh:
+    """Wavefront OBJ: ``v x y z [r g b]`` and ``f a[/t[/n]] ...`` lines (polygons fan-triangulated).
+
+    ``mtllib``/``usemtl`` and texture coordinates are ignored: an upload is one file, and no other file
+    is ever opened. Negative (relative) indices are resolved. Colours given as 0..1 floats or 0..255.
+    """
+    approx_faces = data.count(b"\nf ") + data.startswith(b"f ")
+    if approx_faces > max_faces:
+        raise FormatError(f"OBJ holds about {approx_faces} faces, more than the limit of {max_faces}")
+    vert_rows: list[bytes] = []
+    face_rows: list[bytes] = []
+    face_vcount: list[int] = []
+    for line in data.splitlines():
+        head = line[:2]
+        if head == b"v " or head == b"v\t":
+            vert_rows.append(line[2:])
+        elif head == b"f " or head == b"f\t":
+            face_rows.append(line[2:])
+            face_vcount.append(len(vert_rows))
+    if not vert_rows:
+        return np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64), None
+    lengths = {len(r.split()) for r in vert_rows[:1000]}
+    colors = None
+    if lengths == {3} or lengths == {4}:
+        width = lengths.pop()
+        flat = b" ".join(vert_rows).split()
+        if len(flat) != width * len(vert_rows):
+            raise FormatError("OBJ vertex lines have differing numbers of values")
+        vertices = _floats(flat, "OBJ vertex").reshape(-1, width)[:, :3]
+    else:
+        rows = [r.split() for r in vert_rows]
+        widths = {len(r) for r in rows}
+        if min(widths) < 3:
+            raise FormatError("OBJ vertex line with fewer than three coordinates")
+        if widths == {6} or widths == {7}:
+            table = _floats([t for r in rows for t in r], "OBJ vertex").reshape(len(rows), -1)
+            vertices = table[:, :3]
+            rgb = table[:, 3:6]
+            finite = rgb[np.isfinite(rgb)]
+            scale = 255.0 if finite.size and finite.max() <= 1.0 else 1.0
+            colors = np.empty((len(rows), 4), dtype=np.uint8)
+            colors[:, :3] = np.clip(np.nan_to_num(rgb) * scale, 0, 255).round().astype(np.uint8)
+            colors[:, 3] = 255
+        else:
+            vertices = _floats([t for r in rows for t in r[:3]], "OBJ vertex").reshape(-1, 3)
+    vertices = np.ascontiguousarray(vertices, dtype=np.float64)
+    if not face_rows:
+        return vertices, np.zeros((0, 3), dtype=np.int64), colors
+    polys_tokens = [r.split() for r in face_rows]
+    all_tri = all(len(p) == 3 for p in polys_tokens)
+    try:
+        if all_tri:
+            flat = [t.split(b"/", 1)[0] for p in polys_tokens for t in p]
+            idx = np.array(flat, dtype=np.bytes_).astype(np.int64).reshape(-1, 3)
+            counts = np.repeat(np.array(face_vcount, dtype=np.int64), 1)
+        else:
+            polys = [[int(t.split(b"/", 1)[0]) for t in p] for p in polys_tokens]
+            if any(len(p) < 3 for p in polys):
+                raise FormatError("OBJ face with fewer than three vertices")
+            counts = np.array(
+                [c for p, c in zip(polys, face_vcount, strict=True) for _ in range(len(p) - 2)],
+                dtype=np.int64,
+            )
+            idx = _fan(polys)
+    except ValueError:
+        raise FormatError("OBJ face line with a non-integer vertex index") from None
+    if len(idx) > max_faces:
+        raise FormatError(f"OBJ holds {len(idx)} triangles, more than the limit of {max_faces}")
+    # 1-based positive, or negative relative to the vertices defined so far
+    faces = np.where(idx > 0, idx - 1, counts[:, None] + idx)
+    faces[idx == 0] = -1  # index 0 is invalid in OBJ; the loader reports it as out of range
+    return vertices, faces, colors
+
+
+def parse_off(data: bytes, max_faces: int, max_vertices: int) -> RawMesh:
+    """Object File Format (OFF/COFF/NOFF...): declared counts checked against the file size first."""
+    text = re.sub(rb"#[^\n]*", b"", data)
+    lines = [ln.split() for ln in text.splitlines() if ln.strip()]
+    if not lines or not lines[0][0].upper().endswith(b"OFF"):
+        raise FormatError("OFF file without an OFF header")
+    magic = lines[0][0].upper()
+    has_color = b"C" in magic
+    has_normal = b"N" in magic.replace(b"OFF", b"")
+    if len(lines[0]) >= 3:
+        counts, first = lines[0][1:], lines[1:]
+    elif len(lines) > 1:
+        counts, first = lines[1], lines[2:]
+    else:
+        raise FormatError("OFF header without vertex and face counts")
+    try:
+        n_v, n_f = int(counts[0]), int(counts[1])
+    except (IndexError, ValueError):
+        raise FormatError("OFF header without vertex and face counts") from None
+    if n_v < 0 or n_f < 0:
+        raise FormatError("OFF header declares a negative count")
+    if n_v > max_vertices or n_f > max_faces:
+        raise FormatError(f"OFF declares {n_v} vertices and {n_f} faces, more than the limits")
+    # each vertex line needs >= 6 bytes ("0 0 0\n"), each face line >= 8 ("3 0 1 2\n")
+    if 6 * n_v + 8 * n_f > len(data) + 8:
+        raise FormatError(f"OFF declares {n_v} vertices and {n_f} faces, more than the file can hold")
+    per_vertex = 3 + (3 if has_normal else 0)
+    if len(first) < n_v + n_f:
+        raise FormatError("OFF file ends before all declared vertices and faces")
+    vrows = first[:n_v]
+    frows = first[n_v : n_v + n_f]
+    widths = {len(r) for r in vrows}
+    if widths and min(widths) < 3:
+        raise FormatError("OFF vertex line with fewer than three coordinates")
+    colors = None
+    if len(widths) == 1 and n_v:
+        table = _floats([t for r in vrows for t in r], "OFF vertex").reshape(n_v, -1)
+        vertices = table[:, :3]
+        extra = table.shape[1] - per_vertex
+        if has_color and extra >= 3:
+            rgb = table[:, per_vertex : per_vertex + 3]
+            finite = rgb[np.isfinite(rgb)]
+            scale = 255.0 if finite.size and finite.max() <= 1.0 else 1.0
+            colors = np.full((n_v, 4), 255, dtype=np.uint8)
+            colors[:, :3] = np.clip(np.nan_to_num(rgb) * scale, 0, 255).round().astype(np.uint8)
+    else:
+        vertices = _floats([t for r in vrows for t in r[:3]], "OFF vertex").reshape(-1, 3)
+    try:
+        polys = [[int(t) for t in r[1 : 1 + int(r[0])]] for r in frows]
+    except (ValueError, IndexError):
+        raise FormatError("OFF face line is malformed") from None
+    if any(len(p) < 3 for p in polys):
+        raise FormatError("OFF face with fewer than three vertices")
+    faces = _fan(polys)
+    if len(faces) > max_faces:
+        raise FormatError(f"OFF holds {len(faces)} triangles, more than the limit of {max_faces}")
+    return np.ascontiguousarray(vertices, dtype=np.float64), faces, colors
