@@ -1,0 +1,54 @@
+# Figurine Studio — two commands on a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+PYTHON := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install browser run test lint check vendor bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PYTHON) || $(PY) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	# torch first and pinned: here it is a local CPU build; an unpinned torch pulls gigabytes of CUDA.
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# Debian's Chromium for the real-browser tests (Playwright drives it; no browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install
+	$(PYTHON) manage.py migrate --noinput
+	$(PYTHON) manage.py seed_demo
+	@echo "Portal, admin and API on http://$(HOST):$(PORT)/ (admin: admin/admin) with django-q2 workers."
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(PYTHON) manage.py qcluster & \
+	  Q_CLUSTER_NAME=studio-gpu $(PYTHON) manage.py qcluster & \
+	  $(PYTHON) manage.py runserver --noreload $(HOST):$(PORT)
+
+test: install browser
+	$(PYTHON) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: install
+	$(PYTHON) manage.py check
+	$(PYTHON) manage.py makemigrations --check --dry-run
+
+bench: install
+	for f in bench/*.py; do echo "== $$f"; $(PYTHON) $$f || exit 1; done
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,161 @@
+"""Orders admin: customers, orders with items and their timeline, photos, payments, Stripe events."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.utils.html import format_html
+
+from orders.models import Customer, Item, ItemStatus, Order, OrderEvent, Payment, Photo, PortalToken, StripeEvent
+from orders.services import item_transition, order_transition
+from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge, transition_action
+
+
+class OrderEventInline(ReadOnlyInline):
+    model = OrderEvent
+    fk_name = "order"
+    fields = ("date", "subject", "subject_id", "type", "from_status", "to_status", "actor", "parameters")
+    readonly_fields = fields
+    ordering = ("date", "id")
+    verbose_name = "timeline event"
+    verbose_name_plural = "timeline"
+
+
+class ItemEventInline(OrderEventInline):
+    fk_name = "item"
+
+
+class ItemInline(ReadOnlyInline):
+    model = Item
+    fields = ("product_line", "height_mm", "persons", "style", "status", "price_cents", "preview_due_at", "assigned_sculptor")
+    readonly_fields = fields
+
+
+class PaymentInline(ReadOnlyInline):
+    model = Payment
+    fields = ("kind", "provider", "method", "status", "amount_cents", "currency", "created_at")
+    readonly_fields = fields
+
+
+class PhotoInline(ReadOnlyInline):
+    model = Photo
+    fields = ("thumbnail", "kind", "person_index", "width", "height", "is_usable", "sha256", "uploaded_at")
+    readonly_fields = fields
+
+    @admin.display(description="photo")
+    def thumbnail(self, obj: Photo) -> str:
+        if not obj.image:
+            return "—"
+        return format_html('<img src="{}" style="max-height:120px;max-width:160px">', obj.image.url)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    list_display = ("email", "name", "phone", "created_at")
+    search_fields = ("email", "name", "orders__number")
+
+
+@admin.register(PortalToken)
+class PortalTokenAdmin(admin.ModelAdmin):
+    list_display = ("customer", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_filter = ("revoked_at",)
+    search_fields = ("customer__email", "customer__orders__number")
+    readonly_fields = ("token_hash", "created_at", "last_used_at", "created_by")
+
+
+@admin.register(Order)
+class OrderAdmin(admin.ModelAdmin):
+    list_display = ("number", "customer", "status_badge", "total_display", "created_at", "paid_at")
+    list_filter = ("status", "created_at")
+    search_fields = ("number", "customer__email", "customer__name")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "number", "status", "subtotal_cents", "shipping_cents", "total_cents", "currency",
+        "stripe_checkout_session_id", "created_at", "updated_at", "paid_at",
+    )
+    inlines = [ItemInline, PaymentInline, OrderEventInline]
+    list_select_related = ("customer",)
+    actions = [transition_action(order_transition, "order_id", "cancelled", "Cancel selected orders")]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Order) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="total", ordering="total_cents")
+    def total_display(self, obj: Order) -> str:
+        return f"${obj.total_cents / 100:,.2f}"
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__", "order_link", "product_line", "height_mm", "persons", "style", "status_badge",
+        "assigned_sculptor", "preview_due_at", "flagged",
+    )
+    list_filter = ("status", "product_line", "style", "flagged", "assigned_sculptor")
+    search_fields = ("order__number", "order__customer__email")
+    readonly_fields = (
+        "order", "status", "unit_price_cents", "price_cents", "ready_for_design_at", "preview_due_at",
+        "approved_at", "created_at", "updated_at",
+    )
+    fields = (
+        "order", "status", "product_line", "height_mm", "persons", "style", "notes", "assigned_sculptor",
+        "flagged", "flag_reason", "unit_price_cents", "price_cents", "ready_for_design_at", "preview_due_at",
+        "approved_at", "created_at", "updated_at",
+    )
+    inlines = [PhotoInline, ItemEventInline]
+    list_select_related = ("order", "assigned_sculptor")
+    actions = [transition_action(item_transition, "item_id", ItemStatus.CANCELLED, "Cancel selected items")]
+
+    @admin.display(description="order", ordering="order__number")
+    def order_link(self, obj: Item) -> str:
+        return format_html('<a href="../order/{}/change/">{}</a>', obj.order_id, obj.order.number)
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Item) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+
+@admin.register(Photo)
+class PhotoAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "kind", "person_index", "width", "height", "is_usable", "uploaded_at")
+    list_filter = ("kind", "is_usable")
+    search_fields = ("item__order__number", "item__order__customer__email", "sha256")
+    readonly_fields = ("item", "image", "width", "height", "sha256", "original_sha256", "original_filename", "report_display", "uploaded_at")
+    exclude = ("report",)
+
+    @admin.display(description="quality report")
+    def report_display(self, obj: Photo) -> str:
+        return pretty_json(obj.report)
+
+
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ("order", "kind", "provider", "method", "status", "amount_cents", "created_at")
+    list_filter = ("status", "kind", "provider")
+    search_fields = ("order__number", "order__customer__email", "stripe_payment_intent_id")
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(admin.ModelAdmin):
+    list_display = ("event_id", "type", "order", "received_at", "processed_at", "outcome")
+    list_filter = ("type",)
+    search_fields = ("event_id", "order__number")
+    readonly_fields = [f.name for f in StripeEvent._meta.fields]
+
+
+@admin.register(OrderEvent)
+class OrderEventAdmin(admin.ModelAdmin):
+    list_display = ("date", "order", "subject", "subject_id", "type", "from_status", "to_status", "actor")
+    list_filter = ("subject", "type", "to_status")
+    search_fields = ("order__number", "order__customer__email")
+    readonly_fields = [f.name for f in OrderEvent._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

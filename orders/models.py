@@ -1,0 +1,352 @@
+"""Customers, orders, items (figurines), photos, payments and the order timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from printing.models import ProductLineCode
+from studio.workflow import StatusModel
+
+
+class Customer(models.Model):
+    """A person who orders figurines; reaches the portal through an e-mailed magic link."""
+
+    email = models.EmailField(unique=True)
+    name = models.CharField(max_length=200, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>" if self.name else self.email
+
+
+class PortalToken(models.Model):
+    """A customer's portal secret. Only its SHA-256 is stored; it expires and can be revoked."""
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="portal_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"token {self.token_hash[:8]}… for {self.customer.email}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class OrderStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Pending payment"
+    PAID = "paid", "Paid"
+    IN_DESIGN = "in_design", "In design"
+    APPROVED = "approved", "Approved"
+    IN_PRODUCTION = "in_production", "In production"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+
+
+S = OrderStatus
+ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    S.PENDING_PAYMENT: (S.PAID, S.CANCELLED),
+    S.PAID: (S.IN_DESIGN, S.CANCELLED, S.REFUNDED),
+    S.IN_DESIGN: (S.APPROVED, S.CANCELLED, S.REFUNDED),
+    S.APPROVED: (S.IN_PRODUCTION, S.REFUNDED),
+    S.IN_PRODUCTION: (S.SHIPPED, S.REFUNDED),
+    # A Design Guarantee reprint sends a shipped or delivered order back into production.
+    S.SHIPPED: (S.DELIVERED, S.IN_PRODUCTION, S.REFUNDED),
+    S.DELIVERED: (S.IN_PRODUCTION, S.REFUNDED),
+    S.CANCELLED: (),
+    S.REFUNDED: (),
+}
+
+
+class Order(StatusModel):
+    """One checkout: a customer's items, their price in integer cents, and its payment state."""
+
+    TRANSITIONS = ORDER_TRANSITIONS
+    SUBJECT = "order"
+
+    number = models.CharField(max_length=20, unique=True)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING_PAYMENT, db_index=True
+    )
+    currency = models.CharField(max_length=3, default="usd")
+    subtotal_cents = models.PositiveIntegerField(default=0)
+    shipping_cents = models.PositiveIntegerField(default=0)
+    total_cents = models.PositiveIntegerField(default=0)
+    ship_name = models.CharField(max_length=200, blank=True)
+    ship_line1 = models.CharField(max_length=200, blank=True)
+    ship_line2 = models.CharField(max_length=200, blank=True)
+    ship_city = models.CharField(max_length=100, blank=True)
+    ship_postcode = models.CharField(max_length=20, blank=True)
+    ship_country = models.CharField(max_length=2, blank=True)
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def can_cancel(self) -> bool:
+        return self.can_transition(OrderStatus.CANCELLED)
+
+    def can_refund(self) -> bool:
+        return self.can_transition(OrderStatus.REFUNDED)
+
+    @property
+    def is_paid(self) -> bool:
+        return self.paid_at is not None
+
+
+class Style(models.TextChoices):
+    REALISTIC = "realistic", "Realistic"
+    CHIBI = "chibi", "Chibi"
+
+
+class ItemStatus(models.TextChoices):
+    AWAITING_PHOTOS = "awaiting_photos", "Awaiting photos"
+    READY_FOR_DESIGN = "ready_for_design", "Ready for design"
+    RECONSTRUCTING = "reconstructing", "Reconstructing"
+    SCULPTING = "sculpting", "Sculpting"
+    IN_REVIEW = "in_review", "In review"
+    CHANGES_REQUESTED = "changes_requested", "Changes requested"
+    APPROVED = "approved", "Approved"
+    IN_PRODUCTION = "in_production", "In production"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+I = ItemStatus  # noqa: E741
+ITEM_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    I.AWAITING_PHOTOS: (I.READY_FOR_DESIGN, I.CANCELLED),
+    I.READY_FOR_DESIGN: (I.RECONSTRUCTING, I.SCULPTING, I.AWAITING_PHOTOS, I.CANCELLED),
+    I.RECONSTRUCTING: (I.SCULPTING, I.READY_FOR_DESIGN, I.CANCELLED),
+    I.SCULPTING: (I.IN_REVIEW, I.CANCELLED),
+    I.IN_REVIEW: (I.CHANGES_REQUESTED, I.APPROVED, I.SCULPTING, I.CANCELLED),
+    I.CHANGES_REQUESTED: (I.IN_REVIEW, I.SCULPTING, I.CANCELLED),
+    I.APPROVED: (I.IN_PRODUCTION, I.CANCELLED),
+    I.IN_PRODUCTION: (I.SHIPPED, I.APPROVED),
+    # Reprints (QC failure after shipping, Design Guarantee claims) return the item to production.
+    I.SHIPPED: (I.DELIVERED, I.IN_PRODUCTION),
+    I.DELIVERED: (I.IN_PRODUCTION,),
+    I.CANCELLED: (),
+}
+
+# How far along the studio's road an item is; the order follows its least advanced item.
+ITEM_PROGRESS: dict[str, int] = {
+    I.AWAITING_PHOTOS: 0,
+    I.READY_FOR_DESIGN: 1,
+    I.RECONSTRUCTING: 1,
+    I.SCULPTING: 1,
+    I.IN_REVIEW: 1,
+    I.CHANGES_REQUESTED: 1,
+    I.APPROVED: 2,
+    I.IN_PRODUCTION: 3,
+    I.SHIPPED: 4,
+    I.DELIVERED: 5,
+}
+
+
+class Item(StatusModel):
+    """One figurine of an order: product line, height, persons and style, and its design state."""
+
+    TRANSITIONS = ITEM_TRANSITIONS
+    SUBJECT = "item"
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product_line = models.CharField(max_length=16, choices=ProductLineCode.choices)
+    height_mm = models.PositiveSmallIntegerField()
+    persons = models.PositiveSmallIntegerField(default=1)
+    style = models.CharField(max_length=16, choices=Style.choices, default=Style.REALISTIC)
+    notes = models.TextField(blank=True)
+    unit_price_cents = models.PositiveIntegerField()
+    price_cents = models.PositiveIntegerField()
+    status = models.CharField(
+        max_length=20, choices=ItemStatus.choices, default=ItemStatus.AWAITING_PHOTOS, db_index=True
+    )
+    assigned_sculptor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_items",
+        limit_choices_to={"is_staff": True},
+    )
+    ready_for_design_at = models.DateTimeField(null=True, blank=True)
+    preview_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    approved_at = models.DateTimeField(null=True, blank=True)
+    flagged = models.BooleanField(default=False, help_text="Needs a sculptor's attention (e.g. reconstruction failed).")
+    flag_reason = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["order__created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.order.number}-{self.pk} {self.get_product_line_display()} {self.height_mm} mm"
+
+    def can_cancel(self) -> bool:
+        return self.can_transition(ItemStatus.CANCELLED)
+
+    def can_approve(self) -> bool:
+        return self.can_transition(ItemStatus.APPROVED)
+
+
+class PhotoKind(models.TextChoices):
+    FRONT = "front", "Front"
+    SIDE = "side", "Side profile"
+    BACK = "back", "Back"
+    FULL_BODY = "full_body", "Full body"
+
+
+def photo_upload_to(instance: Photo, filename: str) -> str:
+    return f"photos/{instance.item.order.number}/{instance.item_id}/{filename}"
+
+
+class Photo(models.Model):
+    """A customer photo of one figurine (per person for couples and families) and its quality report."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="photos")
+    kind = models.CharField(max_length=16, choices=PhotoKind.choices)
+    person_index = models.PositiveSmallIntegerField(default=0)
+    image = models.ImageField(upload_to=photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    original_sha256 = models.CharField(max_length=64, blank=True)
+    original_filename = models.CharField(max_length=255, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+    is_usable = models.BooleanField(default=False)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["item_id", "person_index", "uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["item", "original_sha256"],
+                condition=~models.Q(original_sha256=""),
+                name="photo_unique_original_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} photo of item {self.item_id}"
+
+
+class PaymentKind(models.TextChoices):
+    CHARGE = "charge", "Charge"
+    REFUND = "refund", "Refund"
+
+
+class PaymentStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Payment(models.Model):
+    """Money moved for an order (a charge or a refund), through Stripe or recorded offline."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField(max_length=10, choices=PaymentKind.choices, default=PaymentKind.CHARGE)
+    provider = models.CharField(max_length=20, default="stripe")
+    method = models.CharField(max_length=40, blank=True, help_text="card, klarna, …")
+    status = models.CharField(max_length=12, choices=PaymentStatus.choices, default=PaymentStatus.PENDING)
+    amount_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_refund_id = models.CharField(max_length=255, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount_cents / 100:.2f} {self.currency.upper()} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """A Stripe webhook event, recorded once by its id so each event takes effect once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100)
+    received_at = models.DateTimeField(default=timezone.now, editable=False)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    payload = models.JSONField(default=dict)
+    outcome = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"
+
+
+class EventSubject(models.TextChoices):
+    ORDER = "order", "Order"
+    ITEM = "item", "Item"
+    REVISION = "revision", "Revision"
+    PRINT_JOB = "print_job", "Print job"
+    TRAY = "tray", "Tray"
+    PAYMENT = "payment", "Payment"
+    PHOTO = "photo", "Photo"
+
+
+class OrderEvent(models.Model):
+    """One line of the timeline: a state change or a notable fact, who did it and when.
+
+    Written by the transition services and the small functions in `orders.events`, in the same
+    transaction as the change they record. Tray events have no order.
+    """
+
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    subject = models.CharField(max_length=16, choices=EventSubject.choices)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    type = models.CharField(max_length=40, db_index=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(max_length=60, default="system")
+    date = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["subject", "subject_id"])]
+
+    def __str__(self) -> str:
+        change = f" {self.from_status} → {self.to_status}" if self.to_status else ""
+        return f"{self.date:%Y-%m-%d %H:%M} {self.subject} {self.type}{change}"

@@ -1,0 +1,249 @@
+"""The size and price catalog, printers, trays (batches) and print jobs."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from studio.jobs import JobBase
+from studio.workflow import StatusModel
+
+
+class ProductLineCode(models.TextChoices):
+    SOLO = "solo", "Solo portrait"
+    COUPLE = "couple", "Wedding / couple"
+    PET = "pet", "Pet"
+    BUST = "bust", "Portrait bust"
+    FAMILY = "family", "Family set"
+
+
+class ProductLine(models.Model):
+    """A product of the catalog (solo, couple, pet, bust, family) and how it is priced."""
+
+    code = models.CharField(max_length=16, choices=ProductLineCode.choices, unique=True)
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True)
+    per_person = models.BooleanField(default=False, help_text="Price is per person (family sets).")
+    min_persons = models.PositiveSmallIntegerField(default=1)
+    max_persons = models.PositiveSmallIntegerField(default=1)
+    full_figure = models.BooleanField(default=True, help_text="A full-body photo is recommended.")
+    active = models.BooleanField(default=True)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Size(models.Model):
+    """One orderable height of a product line and its price in integer cents (per person if so)."""
+
+    product_line = models.ForeignKey(ProductLine, on_delete=models.CASCADE, related_name="sizes")
+    height_mm = models.PositiveSmallIntegerField()
+    price_cents = models.PositiveIntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["product_line__sort_order", "height_mm"]
+        constraints = [
+            models.UniqueConstraint(fields=["product_line", "height_mm"], name="size_unique_height_per_line"),
+            models.CheckConstraint(condition=models.Q(price_cents__gt=0), name="size_price_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_line.name} {self.height_mm} mm — ${self.price_cents / 100:.2f}"
+
+
+class ShippingRule(models.Model):
+    """Shipping price: free from a threshold, else a flat fee (integer cents). The active rule applies."""
+
+    name = models.CharField(max_length=100, default="Worldwide tracked")
+    flat_fee_cents = models.PositiveIntegerField()
+    free_from_cents = models.PositiveIntegerField()
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["-active", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}: ${self.flat_fee_cents / 100:.2f}, free from ${self.free_from_cents / 100:.2f}"
+
+
+class PrinterStatus(models.TextChoices):
+    AVAILABLE = "available", "Available"
+    PRINTING = "printing", "Printing"
+    MAINTENANCE = "maintenance", "Maintenance"
+    OFFLINE = "offline", "Offline"
+
+
+class Printer(models.Model):
+    """A full-colour printer: its build volume (mm), the file formats it takes, and its state."""
+
+    name = models.CharField(max_length=100, unique=True)
+    model = models.CharField(max_length=100)
+    technology = models.CharField(max_length=60, default="Material jetting (full colour)")
+    build_x_mm = models.PositiveIntegerField()
+    build_y_mm = models.PositiveIntegerField()
+    build_z_mm = models.PositiveIntegerField()
+    formats = models.JSONField(default=list, help_text='Accepted print file formats, preferred first, e.g. ["3mf", "wrl"].')
+    status = models.CharField(max_length=16, choices=PrinterStatus.choices, default=PrinterStatus.AVAILABLE)
+    resin_cost_cents_per_cm3 = models.PositiveIntegerField(default=45)
+    tray_margin_mm = models.PositiveSmallIntegerField(default=5)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.build_x_mm}×{self.build_y_mm}×{self.build_z_mm} mm)"
+
+    @property
+    def build_volume_mm(self) -> tuple[int, int, int]:
+        return (self.build_x_mm, self.build_y_mm, self.build_z_mm)
+
+    @property
+    def preferred_format(self) -> str:
+        return (self.formats or ["3mf"])[0]
+
+
+class TrayStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    PRINTING = "printing", "Printing"
+    DONE = "done", "Done"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+T = TrayStatus
+TRAY_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    T.OPEN: (T.PRINTING, T.CANCELLED),
+    T.PRINTING: (T.DONE,),
+    T.DONE: (),
+    T.CANCELLED: (),
+}
+
+
+def tray_upload_to(instance: Batch, filename: str) -> str:
+    return f"trays/{instance.pk or 'new'}/{filename}"
+
+
+class Batch(StatusModel):
+    """A printer tray: print jobs laid out together, its layout picture and the one tray file."""
+
+    TRANSITIONS = TRAY_TRANSITIONS
+    SUBJECT = "tray"
+
+    printer = models.ForeignKey(Printer, on_delete=models.PROTECT, related_name="batches")
+    status = models.CharField(max_length=16, choices=TrayStatus.choices, default=TrayStatus.OPEN, db_index=True)
+    layout = models.JSONField(default=dict, blank=True)
+    utilisation = models.FloatField(default=0.0, help_text="Footprint area used / tray area.")
+    layout_png = models.FileField(upload_to=tray_upload_to, blank=True, max_length=255)
+    tray_file = models.FileField(upload_to=tray_upload_to, blank=True, max_length=255)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "tray"
+        verbose_name_plural = "trays"
+
+    def __str__(self) -> str:
+        return f"tray #{self.pk} on {self.printer.name} ({self.status})"
+
+
+class PrintJobStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    BATCHED = "batched", "On a tray"
+    PRINTING = "printing", "Printing"
+    PRINTED = "printed", "Printed"
+    QC_PASSED = "qc_passed", "QC passed"
+    QC_FAILED = "qc_failed", "QC failed"
+    PACKED = "packed", "Packed"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+P = PrintJobStatus
+PRINT_JOB_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    P.QUEUED: (P.BATCHED, P.CANCELLED),
+    P.BATCHED: (P.PRINTING, P.QUEUED, P.CANCELLED),
+    P.PRINTING: (P.PRINTED, P.QC_FAILED),
+    P.PRINTED: (P.QC_PASSED, P.QC_FAILED),
+    P.QC_PASSED: (P.PACKED,),
+    P.QC_FAILED: (),
+    P.PACKED: (P.SHIPPED,),
+    P.SHIPPED: (P.DELIVERED,),
+    P.DELIVERED: (),
+    P.CANCELLED: (),
+}
+
+
+def print_file_upload_to(instance: PrintJob, filename: str) -> str:
+    return f"print-files/{instance.item.order.number}/{instance.item_id}/job-{instance.pk or 'new'}/{filename}"
+
+
+class PrintJob(StatusModel):
+    """Printing one approved design: the approved revision and its SHA-256, height, file and parcel.
+
+    A reprint (`is_reprint`) prints the same approved file again at no charge, with its reason.
+    """
+
+    TRANSITIONS = PRINT_JOB_TRANSITIONS
+    SUBJECT = "print_job"
+
+    item = models.ForeignKey("orders.Item", on_delete=models.PROTECT, related_name="print_jobs")
+    revision = models.ForeignKey("revisions.Revision", on_delete=models.PROTECT, related_name="print_jobs")
+    approved_sha256 = models.CharField(max_length=64)
+    height_mm = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=16, choices=PrintJobStatus.choices, default=PrintJobStatus.QUEUED, db_index=True)
+    is_reprint = models.BooleanField(default=False)
+    reprint_reason = models.TextField(blank=True)
+    reprint_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reprints")
+    charge_cents = models.PositiveIntegerField(default=0, help_text="Always 0 for reprints.")
+    printer = models.ForeignKey(Printer, null=True, blank=True, on_delete=models.PROTECT, related_name="print_jobs")
+    batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
+    print_file = models.FileField(upload_to=print_file_upload_to, blank=True, max_length=255)
+    print_file_format = models.CharField(max_length=8, blank=True)
+    print_file_sha256 = models.CharField(max_length=64, blank=True)
+    print_report = models.JSONField(default=dict, blank=True)
+    resin_volume_mm3 = models.FloatField(null=True, blank=True)
+    material_cost_cents = models.PositiveIntegerField(null=True, blank=True)
+    footprint_mm = models.JSONField(null=True, blank=True, help_text="[width, depth] of the scaled figurine with base.")
+    carrier = models.CharField(max_length=60, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Latest promised delivery.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_at", "created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(is_reprint=False) | models.Q(charge_cents=0), name="reprint_is_free"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind = "reprint" if self.is_reprint else "print"
+        return f"{kind} job #{self.pk} for item {self.item_id} ({self.status})"
+
+    def can_cancel(self) -> bool:
+        return self.can_transition(PrintJobStatus.CANCELLED)
+
+
+class PrintFileJob(JobBase):
+    """One run of print-file generation for a print job (export at height, base, colour format)."""
+
+    print_job = models.ForeignKey(PrintJob, on_delete=models.CASCADE, related_name="file_jobs")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"print file for job #{self.print_job_id} ({self.status})"

@@ -1,0 +1,24 @@
+"""Reconstruction runs: photos to the AI base mesh (revision 0), one job row per run."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from studio.jobs import JobBase
+
+
+class ReconstructionJob(JobBase):
+    """One run of the photo-to-mesh pipeline for an item, with its stage and percent for the admin."""
+
+    item = models.ForeignKey("orders.Item", on_delete=models.CASCADE, related_name="reconstruction_jobs")
+    backend = models.CharField(max_length=40, blank=True)
+    device = models.CharField(max_length=20, blank=True)
+    revision = models.ForeignKey(
+        "revisions.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"reconstruction of item {self.item_id} ({self.status} {self.percent}%)"

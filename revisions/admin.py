@@ -1,0 +1,91 @@
+"""Revisions admin: rounds with their checks and previews, feedback with pins, approvals, check runs."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+
+from revisions.models import Approval, CheckJob, Feedback, Pin, Revision
+from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge
+
+
+class PinInline(ReadOnlyInline):
+    model = Pin
+    fields = ("x", "y", "z", "text")
+    readonly_fields = fields
+
+
+class FeedbackInline(ReadOnlyInline):
+    model = Feedback
+    fields = ("kind", "comment", "created_at")
+    readonly_fields = fields
+
+
+class CheckJobInline(ReadOnlyInline):
+    model = CheckJob
+    fields = ("status", "stage", "percent", "attempts", "started_at", "completed_at", "error")
+    readonly_fields = fields
+
+
+@admin.register(Revision)
+class RevisionAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "order_number", "number", "source", "status_badge", "triangles", "created_at", "published_at")
+    list_filter = ("status", "source")
+    search_fields = ("item__order__number", "item__order__customer__email", "sha256")
+    readonly_fields = (
+        "item", "number", "status", "source", "sha256", "size_bytes", "triangles", "vertices",
+        "check_report_display", "diff_report_display", "created_at", "updated_at", "published_at", "uploaded_by",
+    )
+    exclude = ("check_report", "diff_report", "renders")
+    inlines = [FeedbackInline, CheckJobInline]
+    list_select_related = ("item__order",)
+
+    @admin.display(description="order", ordering="item__order__number")
+    def order_number(self, obj: Revision) -> str:
+        return obj.item.order.number
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj: Revision) -> str:
+        return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="check report")
+    def check_report_display(self, obj: Revision) -> str:
+        return pretty_json(obj.check_report)
+
+    @admin.display(description="difference from the last round")
+    def diff_report_display(self, obj: Revision) -> str:
+        return pretty_json(obj.diff_report)
+
+
+@admin.register(Feedback)
+class FeedbackAdmin(admin.ModelAdmin):
+    list_display = ("revision", "kind", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("revision__item__order__number", "comment")
+    inlines = [PinInline]
+
+
+@admin.register(Pin)
+class PinAdmin(admin.ModelAdmin):
+    list_display = ("feedback", "x", "y", "z", "text")
+    search_fields = ("feedback__revision__item__order__number", "text")
+
+
+@admin.register(Approval)
+class ApprovalAdmin(admin.ModelAdmin):
+    list_display = ("item", "revision", "sha256", "approved_at", "origin", "ip_address")
+    search_fields = ("item__order__number", "item__order__customer__email", "sha256")
+    readonly_fields = ("item", "revision", "sha256", "approved_at", "ip_address", "user_agent", "origin")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(CheckJob)
+class CheckJobAdmin(admin.ModelAdmin):
+    list_display = ("revision", "status", "stage", "percent", "attempts", "created_at", "completed_at")
+    list_filter = ("status",)
+    search_fields = ("revision__item__order__number",)
+    readonly_fields = [f.name for f in CheckJob._meta.fields]

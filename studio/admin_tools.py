@@ -1,0 +1,75 @@
+"""Admin helpers shared by the apps: transition actions and read-only event timelines."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.utils.html import format_html
+
+from studio.errors import ApplicationError
+
+
+def transition_action(
+    service: Callable[..., Any], id_kwarg: str, to: str, label: str
+) -> Callable[..., None]:
+    """An admin action that moves each selected object through its transition service.
+
+    Refused moves are reported per object; the others still go through (each in its own transaction).
+    """
+
+    def action(modeladmin: admin.ModelAdmin, request, queryset) -> None:
+        done, refused = 0, []
+        for obj in queryset:
+            try:
+                service(**{id_kwarg: obj.pk, "to": to, "user": request.user})
+                done += 1
+            except ApplicationError as exc:
+                refused.append(f"{obj}: {exc.message}")
+        if done:
+            modeladmin.message_user(request, f"{done} moved to {to}.", messages.SUCCESS)
+        for line in refused:
+            modeladmin.message_user(request, line, messages.ERROR)
+
+    action.__name__ = f"move_to_{to}"
+    action.short_description = label  # type: ignore[attr-defined]
+    return action
+
+
+def pretty_json(value: Any) -> str:
+    """Render a JSON report readably in a read-only admin field."""
+    if not value:
+        return "—"
+    return format_html(
+        '<pre style="white-space:pre-wrap;max-height:30em;overflow:auto">{}</pre>',
+        json.dumps(value, indent=2, sort_keys=True, default=str),
+    )
+
+
+def status_badge(status: str, label: str) -> str:
+    colours = {
+        "cancelled": "#999", "rejected": "#c62828", "qc_failed": "#c62828", "failed": "#c62828",
+        "errored": "#c62828", "approved": "#2e7d32", "qc_passed": "#2e7d32", "delivered": "#2e7d32",
+        "completed": "#2e7d32", "shipped": "#1565c0", "in_review": "#ef6c00", "changes_requested": "#ef6c00",
+    }
+    return format_html(
+        '<span style="padding:1px 6px;border-radius:8px;background:{};color:#fff">{}</span>',
+        colours.get(status, "#546e7a"),
+        label,
+    )
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """An inline that only shows rows (timelines, history)."""
+
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

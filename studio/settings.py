@@ -1,0 +1,250 @@
+"""Figurine Studio settings, read from the environment.
+
+Every variable has a default that works on a laptop (SQLite, the django-q2 ORM broker, files on
+disk). Production sets DEBUG=0, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, REDIS_URL and storage.
+The README lists every variable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [part.strip() for part in env(name, default).split(",") if part.strip()]
+
+
+DEBUG = env_bool("DEBUG", True)
+_DEV_SECRET = "django-insecure-figurine-studio-dev-only-key-change-me"
+SECRET_KEY = env("SECRET_KEY", _DEV_SECRET if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver" if DEBUG else "")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+PUBLIC_BASE_URL = env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_q",
+    "orders",
+    "reconstruction",
+    "revisions",
+    "printing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "studio.urls"
+WSGI_APPLICATION = "studio.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: SQLite under the project unless DATABASE_URL is set -----------------------------
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{BASE_DIR / 'var' / 'db.sqlite3'}"),
+        conn_max_age=env_int("DB_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # Wait for a busy writer instead of failing at once (web and worker share the file).
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Time: the studio's clock and working days -------------------------------------------------
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+USE_TZ = True
+STUDIO_TIME_ZONE = env("STUDIO_TIME_ZONE", "America/New_York")
+STUDIO_COUNTRY = env("STUDIO_COUNTRY", "US")
+TIME_ZONE = STUDIO_TIME_ZONE
+PREVIEW_DUE_BUSINESS_HOURS = env_int("PREVIEW_DUE_BUSINESS_HOURS", 48)
+
+# --- Files: local disk by default, object storage when a bucket is named ------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "var" / "static")))
+STATICFILES_DIRS = [d for d in [BASE_DIR / "studio" / "static"] if d.exists()]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
+STORAGE_BUCKET = env("STORAGE_BUCKET")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if STORAGE_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": STORAGE_BUCKET,
+            "endpoint_url": env("STORAGE_ENDPOINT_URL") or None,
+            "default_acl": None,
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+# Uploads larger than this stream to a temporary file on disk instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+MAX_MESH_UPLOAD_BYTES = env_int("MAX_MESH_UPLOAD_BYTES", 200 * 1024 * 1024)
+MAX_PHOTO_UPLOAD_BYTES = env_int("MAX_PHOTO_UPLOAD_BYTES", 25 * 1024 * 1024)
+
+# --- API --------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "studio.api.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]
+    + (["rest_framework.renderers.BrowsableAPIRenderer"] if DEBUG else []),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Figurine Studio API",
+    "DESCRIPTION": "Order figurines, upload photos, review 3D previews, and run the print queue.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# --- Background work: django-q2, Redis when REDIS_URL is set, else the ORM broker ---------------
+REDIS_URL = env("REDIS_URL")
+TASK_TIMEOUT_S = env_int("TASK_TIMEOUT_S", 600)
+RECONSTRUCTION_TIMEOUT_S = env_int("RECONSTRUCTION_TIMEOUT_S", 900)
+# Our own attempt counter on job rows stops a task that keeps killing its worker.
+TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+Q_CLUSTER: dict = {
+    "name": "studio",
+    "workers": env_int("Q_WORKERS", 2),
+    "recycle": 50,
+    "timeout": TASK_TIMEOUT_S,
+    # retry must exceed timeout, or a slow task is delivered twice while still running.
+    "retry": TASK_TIMEOUT_S + 120,
+    "max_attempts": TASK_MAX_ATTEMPTS,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": 500,
+    "label": "Background tasks",
+    "ALT_CLUSTERS": {
+        # Reconstruction runs on its own queue so GPU machines can serve it:
+        #   Q_CLUSTER_NAME=studio-gpu python manage.py qcluster
+        "studio-gpu": {
+            "workers": env_int("Q_GPU_WORKERS", 1),
+            "timeout": RECONSTRUCTION_TIMEOUT_S,
+            "retry": RECONSTRUCTION_TIMEOUT_S + 180,
+        },
+    },
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+RECONSTRUCTION_QUEUE = "studio-gpu"
+RECONSTRUCTION_BACKEND = env("RECONSTRUCTION_BACKEND", "builtin")
+RECONSTRUCTION_DEVICE = env("RECONSTRUCTION_DEVICE", "auto")
+RECONSTRUCTION_CHECKPOINT = env("RECONSTRUCTION_CHECKPOINT")
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if REDIS_URL:
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+
+# --- Payments -----------------------------------------------------------------------------------
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+STRIPE_API_BASE = env("STRIPE_API_BASE")
+STUDIO_CURRENCY = "usd"
+SHIPPING_FLAT_FEE_CENTS = env_int("SHIPPING_FLAT_FEE_CENTS", 1500)
+SHIPPING_FREE_FROM_CENTS = env_int("SHIPPING_FREE_FROM_CENTS", 14900)
+
+# --- Portal and e-mail ---------------------------------------------------------------------------
+PORTAL_TOKEN_DAYS = env_int("PORTAL_TOKEN_DAYS", 90)
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Figurine Studio <studio@example.com>")
+
+# --- Mesh checks --------------------------------------------------------------------------------
+MESH_THIN_WALL_MM = float(env("MESH_THIN_WALL_MM", "1.0"))
+MESH_FRAGILE_WALL_MM = float(env("MESH_FRAGILE_WALL_MM", "0.6"))
+
+# --- Security: strict when DEBUG is off (manage.py check --deploy passes) -----------------------
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = False
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    if env_bool("BEHIND_TLS_PROXY", True):
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,27 @@
+"""One door to the django-q2 queue, so every task is enqueued the same way (and after commit)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) -> str:
+    """Put a task on the queue now. `func` is a dotted path; `cluster` picks a queue (e.g. GPU)."""
+    from django_q.tasks import async_task
+
+    options: dict[str, Any] = {}
+    if cluster:
+        options["cluster"] = cluster
+    task_id = async_task(func, *args, **options, **kwargs)
+    logger.info("enqueued %s%r on %s as %s", func, args, cluster or "default", task_id)
+    return task_id
+
+
+def enqueue_on_commit(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) -> None:
+    """Enqueue once the surrounding transaction commits; nothing is enqueued on rollback."""
+    transaction.on_commit(lambda: enqueue(func, *args, cluster=cluster, **kwargs), robust=True)
