@@ -150,6 +150,8 @@ MAX_PHOTO_UPLOAD_BYTES = env_int("MAX_PHOTO_UPLOAD_BYTES", 25 * 1024 * 1024)
 # --- API --------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "orders.auth.PortalTokenAuthentication",
+        "orders.auth.PortalSessionAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],

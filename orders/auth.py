@@ -1,0 +1,112 @@
+"""How a customer is recognised: a portal token (header or magic link) or the session it set.
+
+Tokens are long random secrets; only their SHA-256 is stored. They expire and can be revoked.
+Reading a token never writes anything (a GET never changes anything).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from orders.models import Customer, PortalToken
+
+SESSION_KEY = "portal_customer_id"
+HEADER_KEYWORD = "Portal"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def portal_token_issue(*, customer: Customer, created_by=None, days: int | None = None) -> str:
+    """Create a new token for the customer and return the raw secret (shown once, never stored)."""
+    raw = secrets.token_urlsafe(32)
+    PortalToken.objects.create(
+        customer=customer,
+        token_hash=hash_token(raw),
+        expires_at=timezone.now() + timedelta(days=days or settings.PORTAL_TOKEN_DAYS),
+        created_by=created_by,
+    )
+    return raw
+
+
+def portal_token_resolve(raw: str) -> PortalToken | None:
+    """The active token for a raw secret, or None (unknown, expired or revoked)."""
+    if not raw or len(raw) > 200:
+        return None
+    token = PortalToken.objects.select_related("customer").filter(token_hash=hash_token(raw)).first()
+    if token is None or not token.is_active:
+        return None
+    return token
+
+
+class PortalCustomer:
+    """The request's principal when a customer is recognised: not a staff user, never in the admin."""
+
+    is_authenticated = True
+    is_anonymous = False
+    is_staff = False
+    is_superuser = False
+    is_active = True
+
+    def __init__(self, customer: Customer) -> None:
+        self.customer = customer
+        self.pk = None
+        self.id = None
+        self.username = f"customer:{customer.email}"
+
+    def get_username(self) -> str:
+        return self.username
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class PortalTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Portal <token>` for the customer API."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode(errors="replace").split()
+        if not header or header[0] != HEADER_KEYWORD:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Send the header as: Authorization: Portal <token>.")
+        token = portal_token_resolve(header[1])
+        if token is None:
+            raise exceptions.AuthenticationFailed("This portal link has expired or was revoked; ask us for a new one.")
+        return PortalCustomer(token.customer), token
+
+    def authenticate_header(self, request) -> str:
+        return HEADER_KEYWORD
+
+
+class PortalSessionAuthentication(authentication.SessionAuthentication):
+    """The session a magic link set (CSRF enforced like any session)."""
+
+    def authenticate(self, request):
+        django_request = request._request
+        customer_id = django_request.session.get(SESSION_KEY) if hasattr(django_request, "session") else None
+        if not customer_id:
+            return None
+        customer = Customer.objects.filter(pk=customer_id).first()
+        if customer is None:
+            return None
+        self.enforce_csrf(request)
+        return PortalCustomer(customer), None
+
+
+def customer_for_request(request) -> Customer | None:
+    """The customer behind a DRF or Django request (token header or portal session), else None."""
+    user = getattr(request, "user", None)
+    if isinstance(user, PortalCustomer):
+        return user.customer
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY):
+        return Customer.objects.filter(pk=session[SESSION_KEY]).first()
+    return None
