@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import re
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,8 +239,13 @@ def open_photo(
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow's own guard fired while reading the header (far over our limit).
+        found = re.search(r"\((\d+) pixels\)", str(exc))
+        declared = f" ({int(found.group(1)) / 1e6:.0f} megapixels)" if found else ""
         raise PhotoRejected(
-            "too_large", f"The image declares too many pixels to be opened safely ({exc})."
+            "too_large",
+            f"The image declares far more pixels{declared} than the {max_pixels / 1e6:.0f} megapixels we "
+            "accept. Please upload a smaller version of the photo.",
         ) from exc
     except MemoryError as exc:
         raise PhotoRejected("too_large", "The image is too large to be opened.") from exc

@@ -85,6 +85,9 @@ class QualityThresholds:
     min_subject_extent: float = 0.40
     #: Below this segmentation confidence the subject checks are not trusted (no subject issues raised).
     min_confidence: float = 0.5
+    #: With no subject found, the photo counts as empty (``subject_too_small``) only when fewer than
+    #: this share of its pixels lie on an edge; otherwise the subject is unknown and not judged.
+    featureless_edge_density: float = 0.002
     #: A second component counts as another subject when its area is at least this share of the largest.
     significant_component: float = 0.25
     #: Share of a frame edge the subject must cover to count as touching it (at least 3 pixels).
@@ -148,7 +151,10 @@ def assess_photo(
     sharpness = _sharpness(luma, region)
     exposure = _exposure(luma, rgb, subj)
     contrast = _contrast(luma, subj)
-    clutter = _clutter(luma, rgb, subj, kind)
+    edges = _edge_map(luma)
+    clutter = _clutter(edges, rgb, subj, kind)
+    # Nothing at all in the frame (a wall, a lens cap) as opposed to a subject the segmentation missed.
+    featureless = float(edges.mean()) < t.featureless_edge_density
 
     issues: list[dict[str, Any]] = []
 
@@ -197,7 +203,7 @@ def assess_photo(
             edge_density=_r(clutter["edge_density"]),
             max_edge_density=t.clutter_edge_density,
         )
-    if subj.reliable or not subj.count:
+    if subj.reliable or (not subj.count and featureless):
         min_fraction = t.min_subject_fraction_full_body if kind == "full_body" else t.min_subject_fraction
         extent = max(subj.height_fraction, subj.width_fraction)
         if subj.fraction < min_fraction or extent < t.min_subject_extent:
@@ -438,7 +444,14 @@ def _contrast(luma: np.ndarray, subj: _Subject) -> float:
     return float((high - low) / (high + low + 0.02))
 
 
-def _clutter(luma: np.ndarray, rgb: np.ndarray, subj: _Subject, kind: str) -> dict[str, float]:
+def _edge_map(luma: np.ndarray) -> np.ndarray:
+    """Strong edges: Sobel magnitude of the lightly smoothed luminance above 12 (0..255 scale)."""
+    smooth = ndimage.gaussian_filter(luma * 255.0, 1.0)
+    magnitude = np.hypot(ndimage.sobel(smooth, 0), ndimage.sobel(smooth, 1)) / 8.0
+    return magnitude > 12.0
+
+
+def _clutter(edges: np.ndarray, rgb: np.ndarray, subj: _Subject, kind: str) -> dict[str, float]:
     """Edge density and colour spread of the background.
 
     The background is everything outside the significant subjects (with a margin); small blobs the
@@ -446,7 +459,7 @@ def _clutter(luma: np.ndarray, rgb: np.ndarray, subj: _Subject, kind: str) -> di
     frame's top band and the upper part of its side bands stand in for the background (a close-up's
     body fills the lower part of the frame; for full_body the bottom band counts too).
     """
-    h, w = luma.shape
+    h, w = edges.shape
     if subj.reliable and subj.significant_mask.any():
         margin = max(2, round(0.006 * max(h, w)))
         background = ~ndimage.binary_dilation(subj.significant_mask, iterations=margin)
@@ -461,9 +474,6 @@ def _clutter(luma: np.ndarray, rgb: np.ndarray, subj: _Subject, kind: str) -> di
             background[-band:, :] = True
     if background.mean() < 0.02:
         return {"edge_density": 0.0, "variation": 0.0}
-    smooth = ndimage.gaussian_filter(luma * 255.0, 1.0)
-    magnitude = np.hypot(ndimage.sobel(smooth, 0), ndimage.sobel(smooth, 1)) / 8.0
-    edges = magnitude > 12.0
     return {
         "edge_density": float(edges[background].mean()),
         "variation": float(rgb[background].std(axis=0).mean()),
