@@ -17,6 +17,8 @@ from rest_framework import authentication, exceptions
 from orders.models import Customer, PortalToken
 
 SESSION_KEY = "portal_customer_id"
+#: Session key of the one order a scoped magic link opened (absent: all the customer's orders).
+SESSION_ORDER_KEY = "portal_order_id"
 HEADER_KEYWORD = "Portal"
 
 
@@ -24,11 +26,15 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def portal_token_issue(*, customer: Customer, created_by=None, days: int | None = None) -> str:
-    """Create a new token for the customer and return the raw secret (shown once, never stored)."""
+def portal_token_issue(*, customer: Customer, created_by=None, days: int | None = None, order=None) -> str:
+    """Create a new token for the customer and return the raw secret (shown once, never stored).
+
+    With ``order`` the token opens only that order (see :func:`order_scope_for_request`).
+    """
     raw = secrets.token_urlsafe(32)
     PortalToken.objects.create(
         customer=customer,
+        order=order,
         token_hash=hash_token(raw),
         expires_at=timezone.now() + timedelta(days=days or settings.PORTAL_TOKEN_DAYS),
         created_by=created_by,
@@ -110,3 +116,27 @@ def customer_for_request(request) -> Customer | None:
     if session is not None and session.get(SESSION_KEY):
         return Customer.objects.filter(pk=session[SESSION_KEY]).first()
     return None
+
+
+def order_scope_for_request(request) -> int | None:
+    """The one order id the request's token or session is limited to, or None (all the customer's orders).
+
+    Tokens issued when ordering are scoped to that order, so knowing someone's e-mail address and
+    placing an order with it never opens their other orders.
+    """
+    auth = getattr(request, "auth", None)
+    if isinstance(auth, PortalToken):
+        return auth.order_id
+    session = getattr(request, "session", None)
+    if session is not None and session.get(SESSION_KEY):
+        return session.get(SESSION_ORDER_KEY)
+    return None
+
+
+def customer_can_see_order(request, order) -> bool:
+    """True when the request's customer owns ``order`` and their token or session is not scoped elsewhere."""
+    customer = customer_for_request(request)
+    if customer is None or order.customer_id != customer.pk:
+        return False
+    scope = order_scope_for_request(request)
+    return scope is None or scope == order.pk

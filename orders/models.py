@@ -37,6 +37,15 @@ class PortalToken(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    order = models.ForeignKey(
+        "Order",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="portal_tokens",
+        help_text="When set, the token opens only this order (tokens issued when ordering); "
+        "else all of the customer's orders (tokens an operator issued).",
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -98,6 +107,8 @@ class Order(StatusModel):
     ship_postcode = models.CharField(max_length=20, blank=True)
     ship_country = models.CharField(max_length=2, blank=True)
     stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_checkout_url = models.URLField(max_length=1000, blank=True)
+    stripe_checkout_expires_at = models.DateTimeField(null=True, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -289,6 +300,19 @@ class Payment(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One charge per Checkout Session and one row per Stripe refund, however often Stripe tells us.
+            models.UniqueConstraint(
+                fields=["kind", "stripe_checkout_session_id"],
+                condition=~models.Q(stripe_checkout_session_id=""),
+                name="payment_unique_checkout_session",
+            ),
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"],
+                condition=~models.Q(stripe_refund_id=""),
+                name="payment_unique_stripe_refund",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount_cents / 100:.2f} {self.currency.upper()} ({self.status})"

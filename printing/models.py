@@ -217,6 +217,8 @@ class PrintJob(StatusModel):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    qc_note = models.TextField(blank=True, help_text="What QC found (the reason of a failure).")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -247,3 +249,49 @@ class PrintFileJob(JobBase):
 
     def __str__(self) -> str:
         return f"print file for job #{self.print_job_id} ({self.status})"
+
+
+def claim_photo_upload_to(instance: ClaimPhoto, filename: str) -> str:
+    return f"claims/{instance.claim.item.order.number}/{instance.claim.item_id}/{filename}"
+
+
+class GuaranteeClaim(models.Model):
+    """A customer's Design Guarantee claim: the print that arrived does not match the approved design.
+
+    It records what the customer said and the photos of what arrived, and the free reprint it created.
+    """
+
+    item = models.ForeignKey("orders.Item", on_delete=models.PROTECT, related_name="guarantee_claims")
+    reason = models.TextField()
+    print_job = models.ForeignKey(
+        PrintJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="guarantee_claims",
+        help_text="The job whose print the claim is about.",
+    )
+    reprint = models.OneToOneField(
+        PrintJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="claim",
+        help_text="The free reprint the claim created.",
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Design Guarantee claim #{self.pk} on item {self.item_id}"
+
+
+class ClaimPhoto(models.Model):
+    """A photo of what arrived, attached to a Design Guarantee claim."""
+
+    claim = models.ForeignKey(GuaranteeClaim, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(upload_to=claim_photo_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["claim_id", "uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"photo of claim #{self.claim_id}"

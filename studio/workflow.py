@@ -57,7 +57,7 @@ class StatusModel(models.Model):
         self._status_set_by_transition = True
         return previous
 
-    def save(self, *args: Any, **kwargs: Any) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:  # noqa: DJ012
         if (
             not self._state.adding
             and self.status != self._loaded_status

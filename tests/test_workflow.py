@@ -8,9 +8,15 @@ import threading
 import pytest
 from django.db import connection, transaction
 
-from orders.models import ITEM_TRANSITIONS, ORDER_TRANSITIONS, Item, ItemStatus, Order, OrderEvent, OrderStatus
+from orders.models import (
+    ITEM_TRANSITIONS,
+    ORDER_TRANSITIONS,
+    ItemStatus,
+    OrderEvent,
+    OrderStatus,
+)
 from orders.services import item_transition, order_transition
-from printing.models import PRINT_JOB_TRANSITIONS, TRAY_TRANSITIONS, Batch, Printer, PrintJob
+from printing.models import PRINT_JOB_TRANSITIONS, TRAY_TRANSITIONS, Batch, Printer
 from printing.services import print_job_transition, tray_transition
 from revisions.models import REVISION_TRANSITIONS, Revision, RevisionStatus
 from revisions.services import revision_transition
