@@ -88,7 +88,9 @@ class Printer(models.Model):
     build_x_mm = models.PositiveIntegerField()
     build_y_mm = models.PositiveIntegerField()
     build_z_mm = models.PositiveIntegerField()
-    formats = models.JSONField(default=list, help_text='Accepted print file formats, preferred first, e.g. ["3mf", "wrl"].')
+    formats = models.JSONField(
+        default=list, help_text='Accepted print file formats, preferred first, e.g. ["3mf", "wrl"].'
+    )
     status = models.CharField(max_length=16, choices=PrinterStatus.choices, default=PrinterStatus.AVAILABLE)
     resin_cost_cents_per_cm3 = models.PositiveIntegerField(default=45)
     tray_margin_mm = models.PositiveSmallIntegerField(default=5)
@@ -135,7 +137,9 @@ class Batch(StatusModel):
     SUBJECT = "tray"
 
     printer = models.ForeignKey(Printer, on_delete=models.PROTECT, related_name="batches")
-    status = models.CharField(max_length=16, choices=TrayStatus.choices, default=TrayStatus.OPEN, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=TrayStatus.choices, default=TrayStatus.OPEN, db_index=True
+    )
     layout = models.JSONField(default=dict, blank=True)
     utilisation = models.FloatField(default=0.0, help_text="Footprint area used / tray area.")
     layout_png = models.FileField(upload_to=tray_upload_to, blank=True, max_length=255)
@@ -181,7 +185,9 @@ PRINT_JOB_TRANSITIONS: dict[str, tuple[str, ...]] = {
 
 
 def print_file_upload_to(instance: PrintJob, filename: str) -> str:
-    return f"print-files/{instance.item.order.number}/{instance.item_id}/job-{instance.pk or 'new'}/{filename}"
+    return (
+        f"print-files/{instance.item.order.number}/{instance.item_id}/job-{instance.pk or 'new'}/{filename}"
+    )
 
 
 class PrintJob(StatusModel):
@@ -197,12 +203,18 @@ class PrintJob(StatusModel):
     revision = models.ForeignKey("revisions.Revision", on_delete=models.PROTECT, related_name="print_jobs")
     approved_sha256 = models.CharField(max_length=64)
     height_mm = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=16, choices=PrintJobStatus.choices, default=PrintJobStatus.QUEUED, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=PrintJobStatus.choices, default=PrintJobStatus.QUEUED, db_index=True
+    )
     is_reprint = models.BooleanField(default=False)
     reprint_reason = models.TextField(blank=True)
-    reprint_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="reprints")
+    reprint_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="reprints"
+    )
     charge_cents = models.PositiveIntegerField(default=0, help_text="Always 0 for reprints.")
-    printer = models.ForeignKey(Printer, null=True, blank=True, on_delete=models.PROTECT, related_name="print_jobs")
+    printer = models.ForeignKey(
+        Printer, null=True, blank=True, on_delete=models.PROTECT, related_name="print_jobs"
+    )
     batch = models.ForeignKey(Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs")
     print_file = models.FileField(upload_to=print_file_upload_to, blank=True, max_length=255)
     print_file_format = models.CharField(max_length=8, blank=True)
@@ -210,7 +222,9 @@ class PrintJob(StatusModel):
     print_report = models.JSONField(default=dict, blank=True)
     resin_volume_mm3 = models.FloatField(null=True, blank=True)
     material_cost_cents = models.PositiveIntegerField(null=True, blank=True)
-    footprint_mm = models.JSONField(null=True, blank=True, help_text="[width, depth] of the scaled figurine with base.")
+    footprint_mm = models.JSONField(
+        null=True, blank=True, help_text="[width, depth] of the scaled figurine with base."
+    )
     carrier = models.CharField(max_length=60, blank=True)
     tracking_number = models.CharField(max_length=100, blank=True)
     due_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Latest promised delivery.")
@@ -264,11 +278,19 @@ class GuaranteeClaim(models.Model):
     item = models.ForeignKey("orders.Item", on_delete=models.PROTECT, related_name="guarantee_claims")
     reason = models.TextField()
     print_job = models.ForeignKey(
-        PrintJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="guarantee_claims",
+        PrintJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="guarantee_claims",
         help_text="The job whose print the claim is about.",
     )
     reprint = models.OneToOneField(
-        PrintJob, null=True, blank=True, on_delete=models.SET_NULL, related_name="claim",
+        PrintJob,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claim",
         help_text="The free reprint the claim created.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)

@@ -31,14 +31,18 @@ def catalog_price(*, product_line: str, height_mm: int, persons: int = 1) -> Ite
         raise ApplicationError(f"We don't offer the product line '{product_line}'.")
     size = Size.objects.filter(product_line=line, height_mm=height_mm, active=True).first()
     if size is None:
-        heights = ", ".join(str(h) for h in line.sizes.filter(active=True).values_list("height_mm", flat=True))
+        heights = ", ".join(
+            str(h) for h in line.sizes.filter(active=True).values_list("height_mm", flat=True)
+        )
         raise ApplicationError(f"{line.name} comes in {heights} mm; {height_mm} mm is not available.")
     if not line.min_persons <= persons <= line.max_persons:
         raise ApplicationError(
             f"{line.name} is made for {line.min_persons}–{line.max_persons} persons, not {persons}."
         )
     multiplier = persons if line.per_person else 1
-    return ItemPrice(unit_price_cents=size.price_cents, persons=persons, price_cents=size.price_cents * multiplier)
+    return ItemPrice(
+        unit_price_cents=size.price_cents, persons=persons, price_cents=size.price_cents * multiplier
+    )
 
 
 def shipping_price(*, subtotal_cents: int) -> int:
@@ -74,7 +78,12 @@ def print_job_transition(
 
 
 def tray_transition(
-    *, tray_id: int, to: str, user: Any = None, actor: str = "system", parameters: dict[str, Any] | None = None
+    *,
+    tray_id: int,
+    to: str,
+    user: Any = None,
+    actor: str = "system",
+    parameters: dict[str, Any] | None = None,
 ) -> TransitionResult:
     """Move a tray (batch) to `to`."""
     return run_transition(
@@ -85,4 +94,3 @@ def tray_transition(
         ),
         follow_ups=TRAY_FOLLOW_UPS,
     )
-

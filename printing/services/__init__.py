@@ -1,0 +1,56 @@
+"""Printing services: the catalog, print jobs and their print files, trays, shipping and reprints.
+
+Every state change of a print job or a tray goes through `print_job_transition` / `tray_transition`;
+`print_job_move` adds the operator's rules on top (print file present, carrier and tracking number,
+automatic reprint on a failed QC, the item following its jobs).
+"""
+
+from printing.services.core import (
+    PRINT_JOB_FOLLOW_UPS,
+    TRAY_FOLLOW_UPS,
+    ItemPrice,
+    catalog_price,
+    print_job_transition,
+    shipping_price,
+    tray_transition,
+)
+from printing.services.print_files import print_file_make, print_file_request
+from printing.services.print_jobs import (
+    DELIVERY_EARLIEST_DAYS,
+    DELIVERY_LATEST_DAYS,
+    delivery_window,
+    print_job_create,
+    print_job_move,
+)
+from printing.services.reprints import guarantee_claim_create, reprint_create
+from printing.services.trays import (
+    printers_fitting,
+    tray_artifacts_build,
+    tray_create,
+    tray_move,
+    tray_place_job,
+)
+
+__all__ = [
+    "DELIVERY_EARLIEST_DAYS",
+    "DELIVERY_LATEST_DAYS",
+    "PRINT_JOB_FOLLOW_UPS",
+    "TRAY_FOLLOW_UPS",
+    "ItemPrice",
+    "catalog_price",
+    "delivery_window",
+    "guarantee_claim_create",
+    "print_file_make",
+    "print_file_request",
+    "print_job_create",
+    "print_job_move",
+    "print_job_transition",
+    "printers_fitting",
+    "reprint_create",
+    "shipping_price",
+    "tray_artifacts_build",
+    "tray_create",
+    "tray_move",
+    "tray_place_job",
+    "tray_transition",
+]

@@ -1,0 +1,233 @@
+"""Print files: the approved design exported at the ordered height, in the printer's colour format.
+
+`print_file_make(print_job_id)` is the body of the `printing.tasks.make_print_file` task. It first hashes
+the approved revision's stored file: when it no longer matches the SHA-256 the customer approved, the
+run fails with a clear error and the job gets no print file, so it can never be printed.
+"""
+
+from __future__ import annotations
+
+import math
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from orders import events
+from printing.meshkit.export import ExportError, export_print, file_sha256
+from printing.meshkit.io import MeshLoadError, load_mesh, mesh_sha256
+from printing.models import Printer, PrintFileJob, PrintJob
+from studio.errors import Conflict
+from studio.jobs import JobStatus
+
+
+@contextmanager
+def local_copy(field_file) -> Iterator[Path]:
+    """A local path for a stored file: the file itself on disk storage, else a temporary copy."""
+    try:
+        path = Path(field_file.path)
+    except (NotImplementedError, AttributeError, ValueError):
+        path = None
+    if path is not None:
+        yield path
+        return
+    suffix = Path(field_file.name).suffix
+    with tempfile.NamedTemporaryFile(suffix=suffix) as handle, field_file.open("rb") as source:
+        shutil.copyfileobj(source, handle)
+        handle.flush()
+        yield Path(handle.name)
+
+
+def choose_printer(job: PrintJob) -> Printer | None:
+    """The job's printer, else the first printer in service tall enough for it (by name)."""
+    if job.printer_id:
+        return job.printer
+    return (
+        Printer.objects.exclude(status__in=("maintenance", "offline"))
+        .filter(build_z_mm__gte=job.height_mm)
+        .order_by("name")
+        .first()
+    )
+
+
+def print_file_request(*, print_job_id: int, user: Any = None) -> PrintFileJob:
+    """Ask for a (new) print file, e.g. after a failure was fixed; refused once the job is printing."""
+    from printing.services.print_jobs import request_print_file
+
+    with transaction.atomic():
+        job = PrintJob.objects.select_for_update().filter(pk=print_job_id).first()
+        if job is None:
+            from studio.errors import NotFound
+
+            raise NotFound(f"Print job {print_job_id} does not exist.")
+        if job.status not in ("queued",):
+            raise Conflict(
+                f"Print job {job.pk} is '{job.status}': its print file can only be remade while queued."
+            )
+        if job.file_jobs.filter(status__in=(JobStatus.PENDING, JobStatus.RUNNING)).exists():
+            raise Conflict(f"Print job {job.pk} already has a print file on the way.")
+        return request_print_file(job)
+
+
+def _fail(file_job: PrintFileJob, job: PrintJob, message: str, code: str) -> PrintFileJob:
+    file_job.terminate(JobStatus.FAILED, error=message, code=code)
+    events.order_note_event(
+        order=job.item.order,
+        item=job.item,
+        type="print_file_failed",
+        parameters={"print_job_id": job.pk, "code": code, "message": message},
+    )
+    return file_job
+
+
+def print_file_make(print_job_id: int) -> PrintFileJob | None:
+    """Make the job's print file (idempotent: None when there is nothing left to do)."""
+    job = (
+        PrintJob.objects.select_related("item__order", "revision", "printer").filter(pk=print_job_id).first()
+    )
+    if job is None:
+        return None
+    pending = (
+        job.file_jobs.filter(status__in=(JobStatus.PENDING, JobStatus.RUNNING))
+        .order_by("-created_at")
+        .first()
+    )
+    if pending is None:
+        if job.print_file:
+            return None
+        pending = PrintFileJob.objects.create(print_job=job)
+    file_job = PrintFileJob.claim(pending.pk)
+    if file_job is None:
+        return None
+
+    file_job.set_progress("verifying the approved file", 5)
+    revision = job.revision
+    if not revision.mesh:
+        return _fail(file_job, job, f"Revision {revision.number} has no stored mesh file.", "missing_file")
+    try:
+        with local_copy(revision.mesh) as source:
+            found = mesh_sha256(source)
+            if found != job.approved_sha256:
+                return _fail(
+                    file_job,
+                    job,
+                    f"Refused: the approved design's file now hashes to {found}, not the approved "
+                    f"{job.approved_sha256}. It changed after approval; nothing will be printed from it.",
+                    "sha256_mismatch",
+                )
+            file_job.set_progress("loading the mesh", 15)
+            loaded = load_mesh(source)
+    except FileNotFoundError:
+        return _fail(
+            file_job, job, f"The approved design's file {revision.mesh.name} is missing.", "missing_file"
+        )
+    except MeshLoadError as exc:
+        return _fail(file_job, job, f"The approved design cannot be read: {exc.message}", exc.code)
+
+    printer = choose_printer(job)
+    fmt = printer.preferred_format if printer else "3mf"
+    file_job.set_progress(f"exporting {fmt} at {job.height_mm} mm", 35)
+    with tempfile.TemporaryDirectory(prefix="print-file-") as folder:
+        out = Path(folder) / f"{job.item.order.number}-{job.item_id}-job{job.pk}.{fmt}"
+        try:
+            report = export_print(loaded.mesh, height_mm=job.height_mm, fmt=fmt, base="auto", out_path=out)
+        except ExportError as exc:
+            return _fail(file_job, job, f"The print file cannot be made: {exc}", "export_failed")
+        file_job.set_progress("storing the print file", 85)
+        stored = _store(job, report)
+    return _record(job, file_job, report, stored, printer)
+
+
+def _store(job: PrintJob, report: dict) -> dict:
+    """Save the print file (and its companions: OBJ's .mtl and texture) into storage."""
+    main = Path(report["path"])
+    with open(main, "rb") as handle:
+        job.print_file.save(main.name, File(handle), save=False)
+    folder = str(Path(job.print_file.name).parent)
+    companions = []
+    for entry in report["files"][1:]:
+        path = Path(entry["path"])
+        with open(path, "rb") as handle:
+            name = default_storage.save(f"{folder}/{path.name}", File(handle))
+        companions.append({"name": name, "sha256": entry["sha256"], "bytes": entry["bytes"]})
+    return {"name": job.print_file.name, "companions": companions}
+
+
+def _record(
+    job: PrintJob, file_job: PrintFileJob, report: dict, stored: dict, printer: Printer | None
+) -> PrintFileJob:
+    volume = report.get("volume_mm3")
+    cost_rate = (
+        printer.resin_cost_cents_per_cm3
+        if printer
+        else Printer._meta.get_field("resin_cost_cents_per_cm3").default
+    )
+    clean = {k: v for k, v in report.items() if k not in ("path", "files")}
+    clean["files"] = [
+        {"name": stored["name"], "sha256": report["sha256"], "bytes": report["files"][0]["bytes"]},
+        *stored["companions"],
+    ]
+    clean["printer"] = printer.name if printer else None
+    clean["source_sha256"] = job.approved_sha256
+    job.print_file_format = report["format"]
+    job.print_file_sha256 = report["sha256"]
+    job.print_report = clean
+    job.resin_volume_mm3 = volume
+    job.material_cost_cents = math.ceil(volume / 1000.0 * cost_rate) if volume is not None else None
+    job.footprint_mm = [float(report["bbox_mm"][0]), float(report["bbox_mm"][1])]
+    with transaction.atomic():
+        job.save(
+            update_fields=[
+                "print_file",
+                "print_file_format",
+                "print_file_sha256",
+                "print_report",
+                "resin_volume_mm3",
+                "material_cost_cents",
+                "footprint_mm",
+                "updated_at",
+            ]
+        )
+        file_job.terminate(
+            JobStatus.COMPLETED,
+            sha256=report["sha256"],
+            format=report["format"],
+            height_mm=report["height_mm"],
+            volume_mm3=volume,
+        )
+        events.order_note_event(
+            order=job.item.order,
+            item=job.item,
+            type="print_file_ready",
+            parameters={
+                "print_job_id": job.pk,
+                "format": report["format"],
+                "sha256": report["sha256"],
+                "height_mm": report["height_mm"],
+                "volume_mm3": volume,
+            },
+        )
+    return file_job
+
+
+def verify_print_file(job: PrintJob) -> str:
+    """Why the job cannot print (no print file, or its bytes changed), or "" when it can."""
+    if not job.print_file or not job.print_file_sha256:
+        return f"Print job {job.pk} has no print file yet: it cannot print."
+    try:
+        with local_copy(job.print_file) as path:
+            found = file_sha256(path)
+    except FileNotFoundError:
+        return f"Print job {job.pk}'s print file {job.print_file.name} is missing."
+    if found != job.print_file_sha256:
+        return (
+            f"Print job {job.pk}'s print file changed since it was made from the approved design "
+            f"(SHA-256 {found[:12]}…, recorded {job.print_file_sha256[:12]}…): make it again."
+        )
+    return ""

@@ -1,0 +1,345 @@
+"""Send to print, and the operator's job moves (printing, QC, packing, shipping, delivery).
+
+`print_job_move` is what the API and the admin call: it refuses an illegal move first (409), then
+applies the rules of each state on top of `print_job_transition`:
+
+- batched: the job is laid out on an open tray of a fitting printer (see `printing.services.trays`);
+- printing: only with a print file whose bytes still hash to the recorded SHA-256;
+- qc_failed: a reason is required, and a free reprint of the same approved file is created;
+- shipped: carrier and tracking number are required; the item ships and the customer is e-mailed;
+- delivered: the item is delivered; cancelled: the item goes back to approved when nothing else prints it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from orders import events
+from orders.lock_objects import lock_item
+from orders.models import ItemStatus, OrderEvent, OrderStatus
+from printing.models import Printer, PrintFileJob, PrintJob, PrintJobStatus
+from printing.services.core import print_job_transition
+from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
+from studio.tasks import enqueue_on_commit
+
+DELIVERY_EARLIEST_DAYS = 14
+DELIVERY_LATEST_DAYS = 28
+
+# Jobs that are still on their way to the customer (not finished, failed or cancelled).
+LIVE_STATUSES = (
+    PrintJobStatus.QUEUED,
+    PrintJobStatus.BATCHED,
+    PrintJobStatus.PRINTING,
+    PrintJobStatus.PRINTED,
+    PrintJobStatus.QC_PASSED,
+    PrintJobStatus.PACKED,
+)
+CLOSED_STATUSES = (
+    PrintJobStatus.SHIPPED,
+    PrintJobStatus.DELIVERED,
+    PrintJobStatus.QC_FAILED,
+    PrintJobStatus.CANCELLED,
+)
+MAX_CARRIER = 60
+MAX_TRACKING = 100
+
+
+def delivery_window(approved_at: datetime) -> tuple[datetime, datetime]:
+    """The promised delivery: 2 to 4 weeks after approval (earliest, latest)."""
+    return approved_at + timedelta(days=DELIVERY_EARLIEST_DAYS), approved_at + timedelta(
+        days=DELIVERY_LATEST_DAYS
+    )
+
+
+def approval_of(item) -> Any:
+    """The item's approval (revision and SHA-256 locked), or a 409 when there is none."""
+    from revisions.models import Approval
+
+    approval = Approval.objects.select_related("revision").filter(item_id=item.pk).first()
+    if approval is None:
+        raise Conflict(
+            f"Item {item.pk} has no recorded approval: nothing can be printed before the customer approves."
+        )
+    if approval.revision.item_id != item.pk:
+        raise Conflict(f"Item {item.pk}'s approval points at another item's revision.")
+    if approval.sha256 != approval.revision.sha256:
+        raise Conflict(
+            f"Item {item.pk}'s approval locked {approval.sha256[:12]}… but its revision records "
+            f"{approval.revision.sha256[:12]}…: the approved file cannot be identified."
+        )
+    return approval
+
+
+def printer_for_job(printer_id: int | None, height_mm: int) -> Printer | None:
+    """The printer chosen by the operator (checked: exists, in service, tall enough), or None."""
+    if printer_id in (None, ""):
+        return None
+    printer = Printer.objects.filter(pk=printer_id).first()
+    if printer is None:
+        raise NotFound(f"Printer {printer_id} does not exist.")
+    if printer.status in ("maintenance", "offline"):
+        raise Conflict(f"Printer {printer.name} is {printer.get_status_display().lower()}.")
+    if height_mm > printer.build_z_mm:
+        raise Conflict(
+            f"Printer {printer.name} builds {printer.build_z_mm} mm tall at most; this figurine is {height_mm} mm."
+        )
+    return printer
+
+
+def print_job_create(*, item_id: int, user: Any = None, printer_id: int | None = None) -> PrintJob:
+    """Send an approved item to print: a queued job locked to the approved file, its print file requested.
+
+    The job records the approved revision and SHA-256, the ordered height, and is due at the latest
+    promised delivery (4 weeks after approval). The item moves to in_production. 409 unless approved.
+    """
+    from orders.services.transitions import item_transition
+
+    with transaction.atomic():
+        item = lock_item(item_id)
+        if item.status != ItemStatus.APPROVED:
+            raise Conflict(
+                f"Only approved items go to print; item {item.pk} is '{item.status}'.",
+                extra={"item_status": item.status},
+            )
+        approval = approval_of(item)
+        printer = printer_for_job(printer_id, item.height_mm)
+        _, latest = delivery_window(approval.approved_at)
+        job = PrintJob.objects.create(
+            item=item,
+            revision=approval.revision,
+            approved_sha256=approval.sha256,
+            height_mm=item.height_mm,
+            printer=printer,
+            due_at=latest,
+            charge_cents=item.price_cents,
+            created_by=user if getattr(user, "is_authenticated", False) else None,
+        )
+        events.order_note_event(
+            order=item.order,
+            item=item,
+            type="print_job_created",
+            user=user,
+            actor="staff",
+            parameters={
+                "print_job_id": job.pk,
+                "sha256": job.approved_sha256,
+                "height_mm": job.height_mm,
+                "due_at": latest.isoformat(),
+                "printer": printer.name if printer else None,
+            },
+        )
+        item_transition(
+            item_id=item.pk,
+            to=ItemStatus.IN_PRODUCTION,
+            user=user,
+            actor="staff",
+            parameters={"print_job_id": job.pk},
+        )
+        request_print_file(job)
+    return job
+
+
+def request_print_file(job: PrintJob) -> PrintFileJob:
+    """A new print-file run for the job, enqueued after commit."""
+    file_job = PrintFileJob.objects.create(print_job=job)
+    enqueue_on_commit("printing.tasks.make_print_file", job.pk)
+    return file_job
+
+
+def _clean(text: Any, limit: int, name: str) -> str:
+    value = (text or "").strip() if isinstance(text, str | type(None)) else str(text).strip()
+    if len(value) > limit:
+        raise ApplicationError(f"{name} is longer than {limit} characters.")
+    return value
+
+
+def print_job_move(
+    *,
+    print_job_id: int,
+    to: str,
+    user: Any = None,
+    actor: str = "staff",
+    tracking_number: str = "",
+    carrier: str = "",
+    reason: str = "",
+) -> PrintJob:
+    """The operator moves a job to `to`, with the rules of that state (see the module docstring)."""
+    from printing.services import trays
+    from printing.services.reprints import reprint_create
+
+    if to not in PrintJobStatus.values:
+        raise ApplicationError(f"'{to}' is not a print job state; one of {', '.join(PrintJobStatus.values)}.")
+    job = PrintJob.objects.filter(pk=print_job_id).first()
+    if job is None:
+        raise NotFound(f"Print job {print_job_id} does not exist.")
+    if not job.can_transition(to):  # illegal moves are refused before any input is looked at
+        raise TransitionNotAllowed(subject=job.SUBJECT, current=job.status, target=to)
+    reason = _clean(reason, 2000, "reason")
+    params: dict[str, Any] = {"reason": reason} if reason else {}
+
+    if to == PrintJobStatus.BATCHED:
+        trays.tray_place_job(print_job_id=job.pk, user=user)
+    elif to == PrintJobStatus.QUEUED:
+        trays.tray_remove_job(print_job_id=job.pk, user=user, reason=reason)
+    elif to == PrintJobStatus.PRINTING:
+        with transaction.atomic():
+            print_job_transition(
+                print_job_id=job.pk, to=to, user=user, actor=actor, parameters=params, guard=_guard_print_file
+            )
+            trays.tray_follow_jobs(job.batch_id, user=user)
+    elif to == PrintJobStatus.QC_FAILED:
+        if not reason:
+            raise ApplicationError("Say why QC failed (reason): the reprint carries it.")
+        with transaction.atomic():
+            print_job_transition(
+                print_job_id=job.pk,
+                to=to,
+                user=user,
+                actor=actor,
+                parameters=params,
+                update={"qc_note": reason},
+            )
+            reprint_create(
+                item_id=job.item_id,
+                reason=f"QC failed: {reason}",
+                user=user,
+                reprint_of_id=job.pk,
+                actor=actor,
+            )
+            trays.tray_follow_jobs(job.batch_id, user=user)
+    elif to == PrintJobStatus.SHIPPED:
+        _ship(job, user=user, actor=actor, carrier=carrier, tracking_number=tracking_number)
+    elif to == PrintJobStatus.DELIVERED:
+        _deliver(job, user=user, actor=actor)
+    elif to == PrintJobStatus.CANCELLED:
+        _cancel(job, user=user, actor=actor, reason=reason)
+    else:
+        update = {"qc_note": reason} if to == PrintJobStatus.QC_PASSED and reason else None
+        with transaction.atomic():
+            print_job_transition(
+                print_job_id=job.pk, to=to, user=user, actor=actor, parameters=params, update=update
+            )
+            if to == PrintJobStatus.PRINTED:
+                trays.tray_follow_jobs(job.batch_id, user=user)
+    job.refresh_from_db()
+    return job
+
+
+def _guard_print_file(job: PrintJob) -> None:
+    """A job prints only its own print file, unchanged since it was made from the approved design."""
+    from printing.services.print_files import verify_print_file
+
+    problem = verify_print_file(job)
+    if problem:
+        raise Conflict(problem, extra={"print_job_id": job.pk})
+
+
+def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number: str) -> None:
+    from orders.services.transitions import item_transition
+
+    carrier = _clean(carrier, MAX_CARRIER, "carrier")
+    tracking_number = _clean(tracking_number, MAX_TRACKING, "tracking_number")
+    missing = [
+        name for name, value in (("carrier", carrier), ("tracking_number", tracking_number)) if not value
+    ]
+    if missing:
+        raise ApplicationError(f"Shipping needs {' and '.join(missing)}.", extra={"missing": missing})
+    with transaction.atomic():
+        item = lock_item(job.item_id)
+        order_was = item.order.status
+        result = print_job_transition(
+            print_job_id=job.pk,
+            to=PrintJobStatus.SHIPPED,
+            user=user,
+            actor=actor,
+            parameters={"carrier": carrier, "tracking_number": tracking_number},
+            update={"carrier": carrier, "tracking_number": tracking_number, "shipped_at": timezone.now()},
+        )
+        item.refresh_from_db()
+        if item.status == ItemStatus.IN_PRODUCTION and not _other_live_jobs(result.obj).exists():
+            item_transition(
+                item_id=item.pk,
+                to=ItemStatus.SHIPPED,
+                user=user,
+                actor=actor,
+                parameters={"print_job_id": job.pk, "tracking_number": tracking_number},
+            )
+        item.order.refresh_from_db()
+        # The order's own "shipped" e-mail covers the first parcel that ships the whole order; every
+        # other parcel (a reprint, one figurine of several) gets its own e-mail.
+        order_mail_covers = (
+            order_was != OrderStatus.SHIPPED
+            and item.order.status == OrderStatus.SHIPPED
+            and not OrderEvent.objects.filter(
+                order=item.order, type="email_sent", parameters__template="shipped"
+            ).exists()
+        )
+        if not order_mail_covers:
+            enqueue_on_commit("printing.tasks.send_shipment_email", job.pk)
+
+
+def _deliver(job: PrintJob, *, user: Any, actor: str) -> None:
+    from orders.services.transitions import item_transition
+
+    with transaction.atomic():
+        result = print_job_transition(
+            print_job_id=job.pk,
+            to=PrintJobStatus.DELIVERED,
+            user=user,
+            actor=actor,
+            update={"delivered_at": timezone.now()},
+        )
+        item = result.obj.item
+        item.refresh_from_db()
+        if item.status == ItemStatus.SHIPPED and not _other_live_jobs(result.obj).exists():
+            item_transition(
+                item_id=item.pk,
+                to=ItemStatus.DELIVERED,
+                user=user,
+                actor=actor,
+                parameters={"print_job_id": job.pk},
+            )
+
+
+def _cancel(job: PrintJob, *, user: Any, actor: str, reason: str) -> None:
+    """Cancel a job; when nothing else prints the item, the item goes back to where it was."""
+    from orders.services.transitions import item_transition
+    from printing.services import trays
+
+    with transaction.atomic():
+        tray_id = job.batch_id
+        result = print_job_transition(
+            print_job_id=job.pk,
+            to=PrintJobStatus.CANCELLED,
+            user=user,
+            actor=actor,
+            parameters={"reason": reason} if reason else None,
+            update={"batch": None},
+        )
+        if tray_id:
+            trays.tray_repack(tray_id)
+        item = result.obj.item
+        item.refresh_from_db()
+        if item.status != ItemStatus.IN_PRODUCTION or _other_live_jobs(result.obj).exists():
+            return
+        delivered = PrintJob.objects.filter(item=item, status=PrintJobStatus.DELIVERED).exists()
+        shipped = delivered or PrintJob.objects.filter(item=item, status=PrintJobStatus.SHIPPED).exists()
+        steps = [ItemStatus.SHIPPED] if shipped else [ItemStatus.APPROVED]
+        if delivered:
+            steps.append(ItemStatus.DELIVERED)
+        for step in steps:
+            item_transition(
+                item_id=item.pk,
+                to=step,
+                user=user,
+                actor=actor,
+                parameters={"print_job_id": job.pk, "reason": "print job cancelled"},
+            )
+
+
+def _other_live_jobs(job: PrintJob):
+    return PrintJob.objects.filter(item_id=job.item_id, status__in=LIVE_STATUSES).exclude(pk=job.pk)

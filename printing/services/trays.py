@@ -1,0 +1,321 @@
+"""Printer trays (batches): jobs laid out together on one printer, their picture and their tray file.
+
+Footprints come from each job's print file (the scaled figurine with its base, seen from above); the
+layout is MaxRects with rotations and the printer's clearance margin (`printing.packing`), earliest due
+first. A tray stays open while jobs join or leave it (its layout is packed again each time), prints as
+one, and is done when every job on it has left the printer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from printing.lock_objects import lock_print_job, lock_tray
+from printing.models import Batch, Printer, PrintJob, PrintJobStatus, TrayStatus
+from printing.packing import Part, TrayLayout, fits_tray, pack_maxrects
+from printing.services.core import print_job_transition, tray_transition
+from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
+from studio.tasks import enqueue_on_commit
+
+logger = logging.getLogger(__name__)
+OUT_OF_SERVICE = ("maintenance", "offline")
+
+
+def job_part(job: PrintJob) -> Part:
+    """The job's footprint as a packing part, due date as priority."""
+    width, depth = job.footprint_mm
+    priority = job.due_at.timestamp() if job.due_at else float("inf")
+    label = f"#{job.pk} {job.item.order.number}" + (" R" if job.is_reprint else "")
+    return Part(str(job.pk), float(width), float(depth), priority, label)
+
+
+def printer_fits(printer: Printer, job: PrintJob) -> bool:
+    """In service, tall enough, takes the print file's format, and the footprint fits its tray."""
+    if printer.status in OUT_OF_SERVICE or job.height_mm > printer.build_z_mm:
+        return False
+    if job.print_file_format and job.print_file_format not in (printer.formats or []):
+        return False
+    if job.footprint_mm:
+        return fits_tray(job_part(job), printer.build_x_mm, printer.build_y_mm, printer.tray_margin_mm)
+    return True
+
+
+def printers_fitting(job: PrintJob) -> list[Printer]:
+    """Printers that can print the job: its own printer only when one is set, else all that fit."""
+    candidates = [job.printer] if job.printer_id else list(Printer.objects.order_by("name"))
+    return [p for p in candidates if printer_fits(p, job)]
+
+
+def _require_ready(job: PrintJob) -> None:
+    if not job.print_file or not job.footprint_mm:
+        raise Conflict(
+            f"Print job {job.pk} has no print file yet: its footprint is unknown, it cannot go on a tray."
+        )
+
+
+def pack_tray(printer: Printer, jobs: list[PrintJob]) -> TrayLayout:
+    """Lay `jobs` out on `printer`'s tray (as many as fit, earliest due first)."""
+    return pack_maxrects(
+        [job_part(j) for j in jobs], printer.build_x_mm, printer.build_y_mm, printer.tray_margin_mm
+    )
+
+
+def _save_layout(tray: Batch, layout: TrayLayout) -> None:
+    """Record the layout and utilisation, draw the picture, and rebuild the tray file after commit."""
+    from printing.tray_render import render_layout_png
+
+    data = layout.as_dict()
+    for part in data["parts"]:
+        part["print_job_id"] = int(part["key"])
+    data["printer"] = tray.printer.name
+    tray.layout = data
+    tray.utilisation = round(layout.utilisation, 4)
+    png = render_layout_png(data, title=f"Tray #{tray.pk} — {tray.printer.name}")
+    if tray.layout_png:
+        tray.layout_png.delete(save=False)
+    tray.layout_png.save(f"tray-{tray.pk}-layout.png", ContentFile(png), save=False)
+    tray.save(update_fields=["layout", "utilisation", "layout_png", "updated_at"])
+    enqueue_on_commit("printing.tasks.build_tray_file", tray.pk)
+
+
+def _batched_jobs(tray: Batch) -> list[PrintJob]:
+    return list(
+        PrintJob.objects.select_related("item__order")
+        .filter(batch=tray, status=PrintJobStatus.BATCHED)
+        .order_by("due_at", "pk")
+    )
+
+
+def tray_place_job(*, print_job_id: int, user: Any = None) -> Batch:
+    """`to: batched`: put a queued job on an open tray of a fitting printer (a new tray when none has room)."""
+    with transaction.atomic():
+        job = lock_print_job(print_job_id)
+        if not job.can_transition(PrintJobStatus.BATCHED):
+            raise TransitionNotAllowed(subject=job.SUBJECT, current=job.status, target=PrintJobStatus.BATCHED)
+        _require_ready(job)
+        printers = printers_fitting(job)
+        if not printers:
+            width, depth = job.footprint_mm
+            raise Conflict(
+                f"No printer in service takes print job {job.pk}: {job.height_mm} mm tall, "
+                f"{width:.0f}×{depth:.0f} mm footprint, {job.print_file_format or 'any'} file."
+            )
+        chosen, layout = None, None
+        open_trays = Batch.objects.select_for_update().filter(status=TrayStatus.OPEN, printer__in=printers)
+        for tray in open_trays.select_related("printer").order_by("created_at", "pk"):
+            candidate = pack_tray(tray.printer, [*_batched_jobs(tray), job])
+            if not candidate.left_over:
+                chosen, layout = tray, candidate
+                break
+        if chosen is None:
+            chosen = Batch.objects.create(printer=printers[0])
+            layout = pack_tray(chosen.printer, [job])
+        print_job_transition(
+            print_job_id=job.pk,
+            to=PrintJobStatus.BATCHED,
+            user=user,
+            actor="staff",
+            parameters={"tray_id": chosen.pk},
+            update={"batch": chosen, "printer": chosen.printer},
+        )
+        _save_layout(chosen, layout)
+    return chosen
+
+
+def tray_create(*, printer_id: int, user: Any = None, job_ids: list[int] | None = None) -> Batch:
+    """Fill a new tray on `printer_id` with queued jobs that have a print file and fit it, earliest due first.
+
+    `job_ids` limits the candidates (the admin's selection). 409 when no queued job fits.
+    """
+    with transaction.atomic():
+        printer = Printer.objects.select_for_update().filter(pk=printer_id).first()
+        if printer is None:
+            raise NotFound(f"Printer {printer_id} does not exist.")
+        if printer.status in OUT_OF_SERVICE:
+            raise Conflict(f"Printer {printer.name} is {printer.get_status_display().lower()}.")
+        queued = (
+            PrintJob.objects.select_related("item__order")
+            .filter(status=PrintJobStatus.QUEUED)
+            .exclude(print_file="")
+        )
+        queued = queued.exclude(footprint_mm=None).order_by("due_at", "pk")
+        if job_ids is not None:
+            queued = queued.filter(pk__in=job_ids)
+        candidates = [j for j in queued if (j.printer_id in (None, printer.pk)) and printer_fits(printer, j)]
+        if not candidates:
+            raise Conflict(f"No queued print job with a print file fits printer {printer.name}.")
+        layout = pack_tray(printer, candidates)
+        if not layout.placed:
+            raise Conflict(f"None of the queued print jobs fits on printer {printer.name}'s tray.")
+        tray = Batch.objects.create(printer=printer)
+        for part in layout.placed:
+            print_job_transition(
+                print_job_id=int(part.key),
+                to=PrintJobStatus.BATCHED,
+                user=user,
+                actor="staff",
+                parameters={"tray_id": tray.pk},
+                update={"batch": tray, "printer": printer},
+            )
+        _save_layout(tray, layout)
+    return tray
+
+
+def tray_repack(tray_id: int) -> Batch | None:
+    """Lay out an open tray again after a job left it (cancelled when none is left)."""
+    tray = lock_tray(tray_id)
+    if tray.status != TrayStatus.OPEN:
+        return tray
+    jobs = _batched_jobs(tray)
+    if not jobs:
+        tray_transition(
+            tray_id=tray.pk, to=TrayStatus.CANCELLED, parameters={"reason": "no job left on the tray"}
+        )
+        return tray
+    _save_layout(tray, pack_tray(tray.printer, jobs))
+    return tray
+
+
+def tray_remove_job(*, print_job_id: int, user: Any = None, reason: str = "") -> PrintJob:
+    """`batched -> queued`: take a job off its (open) tray, which is laid out again."""
+    with transaction.atomic():
+        job = lock_print_job(print_job_id)
+        tray_id = job.batch_id
+        if tray_id and Batch.objects.filter(pk=tray_id).exclude(status=TrayStatus.OPEN).exists():
+            raise Conflict(f"Print job {job.pk}'s tray #{tray_id} is already printing.")
+        result = print_job_transition(
+            print_job_id=job.pk,
+            to=PrintJobStatus.QUEUED,
+            user=user,
+            actor="staff",
+            parameters={"tray_id": tray_id, **({"reason": reason} if reason else {})},
+            update={"batch": None},
+        )
+        if tray_id:
+            tray_repack(tray_id)
+    return result.obj
+
+
+def tray_follow_jobs(tray_id: int | None, *, user: Any = None) -> None:
+    """The tray follows its jobs: printing once one prints, done once none is on the printer any more."""
+    if not tray_id:
+        return
+    tray = lock_tray(tray_id)
+    statuses = set(PrintJob.objects.filter(batch_id=tray_id).values_list("status", flat=True))
+    if tray.status == TrayStatus.OPEN and PrintJobStatus.PRINTING in statuses:
+        tray_transition(
+            tray_id=tray_id, to=TrayStatus.PRINTING, user=user, parameters={"reason": "a job started"}
+        )
+        tray.refresh_from_db()
+    if tray.status == TrayStatus.PRINTING and not statuses & {
+        PrintJobStatus.BATCHED,
+        PrintJobStatus.PRINTING,
+    }:
+        tray_transition(
+            tray_id=tray_id,
+            to=TrayStatus.DONE,
+            user=user,
+            parameters={"reason": "every job is off the printer"},
+        )
+
+
+def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
+    """The operator moves a whole tray: printing (every job on it starts), done (every printing job is
+    printed) or cancelled (every job goes back to the queue). All or nothing."""
+    from printing.services.print_jobs import _guard_print_file
+
+    if to not in TrayStatus.values:
+        raise ApplicationError(f"'{to}' is not a tray state; one of {', '.join(TrayStatus.values)}.")
+    tray = Batch.objects.filter(pk=tray_id).first()
+    if tray is None:
+        raise NotFound(f"Tray {tray_id} does not exist.")
+    if not tray.can_transition(to):
+        raise TransitionNotAllowed(subject=tray.SUBJECT, current=tray.status, target=to)
+    moves = {
+        TrayStatus.PRINTING: (PrintJobStatus.BATCHED, PrintJobStatus.PRINTING),
+        TrayStatus.DONE: (PrintJobStatus.PRINTING, PrintJobStatus.PRINTED),
+        TrayStatus.CANCELLED: (PrintJobStatus.BATCHED, PrintJobStatus.QUEUED),
+    }
+    source, target = moves[to]
+    with transaction.atomic():
+        job_ids = list(
+            PrintJob.objects.filter(batch_id=tray_id, status=source)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if to == TrayStatus.PRINTING and not job_ids:
+            raise Conflict(f"Tray {tray_id} has no job to print.")
+        for job_id in job_ids:
+            guard = _guard_print_file if target == PrintJobStatus.PRINTING else None
+            update = {"batch": None} if target == PrintJobStatus.QUEUED else None
+            print_job_transition(
+                print_job_id=job_id,
+                to=target,
+                user=user,
+                actor="staff",
+                guard=guard,
+                update=update,
+                parameters={"tray_id": tray_id},
+            )
+        tray_transition(tray_id=tray_id, to=to, user=user, parameters={"jobs": job_ids})
+    tray.refresh_from_db()
+    return tray
+
+
+def tray_artifacts_build(tray_id: int) -> Batch | None:
+    """Write the tray file: every part's print file placed at its position on the tray (task body)."""
+    from printing.services.print_files import local_copy
+    from printing.tray_render import build_tray_file
+
+    tray = Batch.objects.select_related("printer").filter(pk=tray_id).first()
+    if tray is None or not tray.layout.get("parts"):
+        return tray
+    layout = tray.layout
+    jobs = {j.pk: j for j in PrintJob.objects.filter(pk__in=[p["print_job_id"] for p in layout["parts"]])}
+    sources = []
+    with _files_open(local_copy, [jobs.get(p["print_job_id"]) for p in layout["parts"]]) as paths:
+        for part, path in zip(layout["parts"], paths, strict=True):
+            if path is None:
+                logger.warning(
+                    "tray %s: job %s has no print file; left out of the tray file", tray_id, part["key"]
+                )
+                continue
+            sources.append((path, jobs[part["print_job_id"]].print_file_format, part))
+        fmt = tray.printer.preferred_format
+        data, report = build_tray_file(sources, fmt=fmt)
+    with transaction.atomic():
+        current = Batch.objects.select_for_update().get(pk=tray_id)
+        if current.layout != layout:  # the layout changed meanwhile: its own task rebuilds it
+            return current
+        if current.tray_file:
+            current.tray_file.delete(save=False)
+        current.tray_file.save(f"tray-{tray_id}.{fmt}", ContentFile(data), save=False)
+        current.layout = {**layout, "tray_file": report}
+        current.save(update_fields=["tray_file", "layout", "updated_at"])
+    return current
+
+
+class _files_open:
+    """Open local copies of several jobs' print files at once (None for a job without one)."""
+
+    def __init__(self, local_copy, jobs: list[PrintJob | None]) -> None:
+        self.local_copy, self.jobs, self.managers = local_copy, jobs, []
+
+    def __enter__(self) -> list:
+        paths = []
+        for job in self.jobs:
+            if job is None or not job.print_file:
+                paths.append(None)
+                continue
+            manager = self.local_copy(job.print_file)
+            paths.append(manager.__enter__())
+            self.managers.append(manager)
+        return paths
+
+    def __exit__(self, *exc) -> None:
+        for manager in reversed(self.managers):
+            manager.__exit__(*exc)

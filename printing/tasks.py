@@ -1,0 +1,72 @@
+"""Printing background tasks (django-q2): thin layers over the services, each idempotent."""
+
+from __future__ import annotations
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+
+from orders import events
+from orders.models import OrderEvent
+from printing.models import PrintJob
+
+logger = logging.getLogger(__name__)
+
+
+def make_print_file(print_job_id: int) -> dict | None:
+    """Export the job's print file from the approved design (refused when its SHA-256 changed)."""
+    from printing.services.print_files import print_file_make
+
+    file_job = print_file_make(print_job_id)
+    if file_job is None:
+        return None
+    return {"file_job": file_job.pk, "status": file_job.status, "error": file_job.error}
+
+
+def build_tray_file(tray_id: int) -> dict | None:
+    """Write the tray file with every part placed (rebuilt whenever the layout changes)."""
+    from printing.services.trays import tray_artifacts_build
+
+    tray = tray_artifacts_build(tray_id)
+    return {"tray": tray.pk, "tray_file": tray.tray_file.name} if tray is not None else None
+
+
+def send_shipment_email(print_job_id: int) -> bool:
+    """E-mail the customer the carrier and tracking number of one parcel; at most once per job."""
+    with transaction.atomic():
+        job = (
+            PrintJob.objects.select_for_update()
+            .select_related("item__order__customer")
+            .filter(pk=print_job_id)
+            .first()
+        )
+        if job is None or not job.tracking_number:
+            return False
+        order = job.item.order
+        if OrderEvent.objects.filter(
+            order=order,
+            type="email_sent",
+            parameters__template="print_job_shipped",
+            parameters__print_job_id=job.pk,
+        ).exists():
+            return False
+        context = {
+            "order": order,
+            "customer": order.customer,
+            "job": job,
+            "item": job.item,
+            "portal_url": f"{settings.PUBLIC_BASE_URL}/portal/",
+        }
+        body = render_to_string("printing/emails/print_job_shipped.txt", context)
+        subject = f"{'Your replacement figurine' if job.is_reprint else 'Your figurine'} is on its way — order {order.number}"
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.customer.email])
+        events.order_note_event(
+            order=order,
+            item=job.item,
+            type="email_sent",
+            parameters={"template": "print_job_shipped", "to": order.customer.email, "print_job_id": job.pk},
+        )
+    return True
