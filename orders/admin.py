@@ -2,12 +2,60 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
-from orders.models import Customer, Item, ItemStatus, Order, OrderEvent, Payment, Photo, PortalToken, StripeEvent
-from orders.services import item_transition, order_transition
+from orders.models import (
+    Customer,
+    Item,
+    ItemStatus,
+    Order,
+    OrderEvent,
+    Payment,
+    Photo,
+    PortalToken,
+    StripeEvent,
+)
+from orders.services import (
+    item_transition,
+    order_mark_paid_offline,
+    order_refund,
+    order_transition,
+    portal_token_reissue,
+    portal_token_revoke,
+)
 from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge, transition_action
+from studio.errors import ApplicationError
+
+
+def service_action(
+    label: str, name: str, call: Callable[[Any, Any], Any], done_text: str
+) -> Callable[..., None]:
+    """An admin action running a service per selected object; refusals are reported per object."""
+
+    def action(modeladmin: admin.ModelAdmin, request, queryset) -> None:
+        done, refused = 0, []
+        for obj in queryset:
+            try:
+                call(obj, request)
+                done += 1
+            except ApplicationError as exc:
+                refused.append(f"{obj}: {exc.message}")
+        if done:
+            modeladmin.message_user(request, f"{done} {done_text}.", messages.SUCCESS)
+        for line in refused:
+            modeladmin.message_user(request, line, messages.ERROR)
+
+    action.__name__ = name
+    action.short_description = label  # type: ignore[attr-defined]
+    return action
+
+
+def _reissue(customer: Customer, request) -> None:
+    portal_token_reissue(customer_id=customer.pk, user=request.user)
 
 
 class OrderEventInline(ReadOnlyInline):
@@ -26,7 +74,16 @@ class ItemEventInline(OrderEventInline):
 
 class ItemInline(ReadOnlyInline):
     model = Item
-    fields = ("product_line", "height_mm", "persons", "style", "status", "price_cents", "preview_due_at", "assigned_sculptor")
+    fields = (
+        "product_line",
+        "height_mm",
+        "persons",
+        "style",
+        "status",
+        "price_cents",
+        "preview_due_at",
+        "assigned_sculptor",
+    )
     readonly_fields = fields
 
 
@@ -52,14 +109,39 @@ class PhotoInline(ReadOnlyInline):
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ("email", "name", "phone", "created_at")
     search_fields = ("email", "name", "orders__number")
+    actions = [
+        service_action(
+            "Re-issue portal link (revokes the old ones, e-mails the new one)",
+            "reissue_portal_link",
+            _reissue,
+            "new portal link(s) e-mailed",
+        )
+    ]
 
 
 @admin.register(PortalToken)
 class PortalTokenAdmin(admin.ModelAdmin):
-    list_display = ("customer", "created_at", "expires_at", "revoked_at", "last_used_at")
+    list_display = ("customer", "order", "created_at", "expires_at", "revoked_at", "last_used_at")
     list_filter = ("revoked_at",)
     search_fields = ("customer__email", "customer__orders__number")
-    readonly_fields = ("token_hash", "created_at", "last_used_at", "created_by")
+    readonly_fields = ("customer", "order", "token_hash", "created_at", "last_used_at", "created_by")
+    actions = [
+        service_action(
+            "Revoke selected portal links",
+            "revoke_portal_links",
+            lambda token, request: portal_token_revoke(token_id=token.pk, user=request.user),
+            "link(s) revoked",
+        ),
+        service_action(
+            "Re-issue a portal link to these customers",
+            "reissue_portal_links",
+            lambda token, request: portal_token_reissue(customer_id=token.customer_id, user=request.user),
+            "new portal link(s) e-mailed",
+        ),
+    ]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tokens are issued by the re-issue action, which e-mails the raw secret
 
 
 @admin.register(Order)
@@ -69,12 +151,38 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ("number", "customer__email", "customer__name")
     date_hierarchy = "created_at"
     readonly_fields = (
-        "number", "status", "subtotal_cents", "shipping_cents", "total_cents", "currency",
-        "stripe_checkout_session_id", "created_at", "updated_at", "paid_at",
+        "number",
+        "status",
+        "subtotal_cents",
+        "shipping_cents",
+        "total_cents",
+        "currency",
+        "stripe_checkout_session_id",
+        "stripe_checkout_url",
+        "stripe_checkout_expires_at",
+        "created_at",
+        "updated_at",
+        "paid_at",
     )
     inlines = [ItemInline, PaymentInline, OrderEventInline]
     list_select_related = ("customer",)
-    actions = [transition_action(order_transition, "order_id", "cancelled", "Cancel selected orders")]
+    actions = [
+        service_action(
+            "Mark selected orders paid (offline payment received)",
+            "mark_paid_offline",
+            lambda order, request: order_mark_paid_offline(order_id=order.pk, user=request.user),
+            "order(s) marked paid",
+        ),
+        service_action(
+            "Refund selected orders (through Stripe when paid there)",
+            "refund_orders",
+            lambda order, request: order_refund(
+                order_id=order.pk, user=request.user, reason="operator refund"
+            ),
+            "order(s) refunded",
+        ),
+        transition_action(order_transition, "order_id", "cancelled", "Cancel selected orders"),
+    ]
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Order) -> str:
@@ -88,19 +196,48 @@ class OrderAdmin(admin.ModelAdmin):
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
     list_display = (
-        "__str__", "order_link", "product_line", "height_mm", "persons", "style", "status_badge",
-        "assigned_sculptor", "preview_due_at", "flagged",
+        "__str__",
+        "order_link",
+        "product_line",
+        "height_mm",
+        "persons",
+        "style",
+        "status_badge",
+        "assigned_sculptor",
+        "preview_due_at",
+        "flagged",
     )
     list_filter = ("status", "product_line", "style", "flagged", "assigned_sculptor")
     search_fields = ("order__number", "order__customer__email")
     readonly_fields = (
-        "order", "status", "unit_price_cents", "price_cents", "ready_for_design_at", "preview_due_at",
-        "approved_at", "created_at", "updated_at",
+        "order",
+        "status",
+        "unit_price_cents",
+        "price_cents",
+        "ready_for_design_at",
+        "preview_due_at",
+        "approved_at",
+        "created_at",
+        "updated_at",
     )
     fields = (
-        "order", "status", "product_line", "height_mm", "persons", "style", "notes", "assigned_sculptor",
-        "flagged", "flag_reason", "unit_price_cents", "price_cents", "ready_for_design_at", "preview_due_at",
-        "approved_at", "created_at", "updated_at",
+        "order",
+        "status",
+        "product_line",
+        "height_mm",
+        "persons",
+        "style",
+        "notes",
+        "assigned_sculptor",
+        "flagged",
+        "flag_reason",
+        "unit_price_cents",
+        "price_cents",
+        "ready_for_design_at",
+        "preview_due_at",
+        "approved_at",
+        "created_at",
+        "updated_at",
     )
     inlines = [PhotoInline, ItemEventInline]
     list_select_related = ("order", "assigned_sculptor")
@@ -120,7 +257,17 @@ class PhotoAdmin(admin.ModelAdmin):
     list_display = ("__str__", "kind", "person_index", "width", "height", "is_usable", "uploaded_at")
     list_filter = ("kind", "is_usable")
     search_fields = ("item__order__number", "item__order__customer__email", "sha256")
-    readonly_fields = ("item", "image", "width", "height", "sha256", "original_sha256", "original_filename", "report_display", "uploaded_at")
+    readonly_fields = (
+        "item",
+        "image",
+        "width",
+        "height",
+        "sha256",
+        "original_sha256",
+        "original_filename",
+        "report_display",
+        "uploaded_at",
+    )
     exclude = ("report",)
 
     @admin.display(description="quality report")

@@ -85,7 +85,9 @@ class PortalTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Send the header as: Authorization: Portal <token>.")
         token = portal_token_resolve(header[1])
         if token is None:
-            raise exceptions.AuthenticationFailed("This portal link has expired or was revoked; ask us for a new one.")
+            raise exceptions.AuthenticationFailed(
+                "This portal link has expired or was revoked; ask us for a new one."
+            )
         return PortalCustomer(token.customer), token
 
     def authenticate_header(self, request) -> str:

@@ -209,7 +209,9 @@ class Item(StatusModel):
     ready_for_design_at = models.DateTimeField(null=True, blank=True)
     preview_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
     approved_at = models.DateTimeField(null=True, blank=True)
-    flagged = models.BooleanField(default=False, help_text="Needs a sculptor's attention (e.g. reconstruction failed).")
+    flagged = models.BooleanField(
+        default=False, help_text="Needs a sculptor's attention (e.g. reconstruction failed)."
+    )
     flag_reason = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
@@ -325,7 +327,9 @@ class StripeEvent(models.Model):
     type = models.CharField(max_length=100)
     received_at = models.DateTimeField(default=timezone.now, editable=False)
     processed_at = models.DateTimeField(null=True, blank=True)
-    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events")
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="stripe_events"
+    )
     payload = models.JSONField(default=dict)
     outcome = models.CharField(max_length=255, blank=True)
 

@@ -35,7 +35,7 @@ def send_order_email_task(order_id: int, status: str) -> bool:
         context = {
             "order": order,
             "customer": order.customer,
-            "portal_url": f"{settings.PUBLIC_BASE_URL}/portal/",
+            "portal_url": f"{settings.PUBLIC_BASE_URL}/portal/orders/{order.number}/",
             "tracking": list(
                 order.items.filter(print_jobs__tracking_number__gt="")
                 .values_list("print_jobs__carrier", "print_jobs__tracking_number")
@@ -49,5 +49,7 @@ def send_order_email_task(order_id: int, status: str) -> bool:
             settings.DEFAULT_FROM_EMAIL,
             [order.customer.email],
         )
-        events.order_note_event(order=order, type="email_sent", parameters={"template": status, "to": order.customer.email})
+        events.order_note_event(
+            order=order, type="email_sent", parameters={"template": status, "to": order.customer.email}
+        )
     return True

@@ -12,11 +12,13 @@ admin.site.index_title = "Studio workroom"
 
 api_v1 = [
     path("", include("printing.urls")),
+    path("", include("orders.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("", include("orders.site_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]

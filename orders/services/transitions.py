@@ -9,12 +9,14 @@ from django.db import transaction
 
 from orders import events
 from orders.lock_objects import lock_item, lock_order
-from orders.models import ITEM_PROGRESS, Item, ItemStatus, Order, OrderStatus
+from orders.models import ITEM_PROGRESS, ItemStatus, Order, OrderStatus
 from studio.workflow import FollowUp, TransitionResult, run_transition
 
 # Tasks to enqueue after an item enters a state (dotted paths; resolved by the worker).
 ITEM_FOLLOW_UPS: dict[str, list[FollowUp]] = {
-    ItemStatus.READY_FOR_DESIGN: [FollowUp("reconstruction.tasks.reconstruct_item", settings.RECONSTRUCTION_QUEUE)],
+    ItemStatus.READY_FOR_DESIGN: [
+        FollowUp("reconstruction.tasks.reconstruct_item", settings.RECONSTRUCTION_QUEUE)
+    ],
 }
 ORDER_FOLLOW_UPS: dict[str, list[FollowUp]] = {
     OrderStatus.PAID: [FollowUp("orders.tasks.send_order_email_task")],
@@ -94,7 +96,10 @@ def order_target_status(order: Order) -> str | None:
     """Where the order should be given its items, or None when its items say nothing (unpaid, closed)."""
     if order.status not in _ORDER_RANK:
         return None
-    progress = [ITEM_PROGRESS[s] for s in order.items.exclude(status=ItemStatus.CANCELLED).values_list("status", flat=True)]
+    progress = [
+        ITEM_PROGRESS[s]
+        for s in order.items.exclude(status=ItemStatus.CANCELLED).values_list("status", flat=True)
+    ]
     if not progress:
         return None
     least = min(progress)
@@ -115,7 +120,9 @@ def order_sync_status(*, order_id: int, user: Any = None, actor: str = "system")
             step = _next_step(order.status, target)
             if step is None:
                 break
-            order_transition(order_id=order.pk, to=step, user=user, actor=actor, parameters={"reason": "items"})
+            order_transition(
+                order_id=order.pk, to=step, user=user, actor=actor, parameters={"reason": "items"}
+            )
             order.refresh_from_db()
             moved.append(step)
     return moved

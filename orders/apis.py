@@ -1,0 +1,276 @@
+"""Orders REST API: place an order, read it, pay for it, add photos; and the Stripe webhook.
+
+Views only parse input and shape output; the rules live in ``orders.services`` and ``orders.selectors``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.conf import settings
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
+from rest_framework.views import APIView
+
+from orders import selectors, services
+from orders.auth import customer_for_request
+from orders.models import PhotoKind, Style
+from orders.stripe_client import WebhookSignatureError, verify_webhook
+from printing.models import ProductLineCode
+from studio.errors import ApplicationError, Conflict
+
+logger = logging.getLogger(__name__)
+
+
+class OrderCreateThrottle(AnonRateThrottle):
+    """Placing orders is public: a few per hour per address (``ORDER_CREATE_THROTTLE``)."""
+
+    scope = "order_create"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "ORDER_CREATE_THROTTLE", "30/hour")
+
+
+class PhotoUploadThrottle(SimpleRateThrottle):
+    """Uploads per client address (``PHOTO_UPLOAD_THROTTLE``)."""
+
+    scope = "photo_upload"
+
+    def get_rate(self) -> str:
+        return getattr(settings, "PHOTO_UPLOAD_THROTTLE", "120/hour")
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+# --------------------------------------------------------------------------- placing an order
+
+
+class ItemInSerializer(serializers.Serializer):
+    product_line = serializers.ChoiceField(choices=ProductLineCode.choices)
+    height_mm = serializers.IntegerField(min_value=1, max_value=2000)
+    persons = serializers.IntegerField(min_value=1, max_value=20, default=1)
+    style = serializers.ChoiceField(choices=Style.choices, default=Style.REALISTIC)
+    notes = serializers.CharField(allow_blank=True, max_length=2000, default="")
+
+
+class AddressSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, allow_blank=True, default="")
+    line1 = serializers.CharField(max_length=200)
+    line2 = serializers.CharField(max_length=200, allow_blank=True, default="")
+    city = serializers.CharField(max_length=100)
+    postcode = serializers.CharField(max_length=20, allow_blank=True, default="")
+    country = serializers.RegexField(r"^[A-Za-z]{2}$", help_text="ISO 3166 alpha-2 code, e.g. US, DE.")
+
+
+class CustomerInSerializer(serializers.Serializer):
+    email = serializers.EmailField(max_length=254)
+    name = serializers.CharField(max_length=200)
+    phone = serializers.CharField(max_length=40, allow_blank=True, default="")
+
+
+class OrderCreateInSerializer(serializers.Serializer):
+    customer = CustomerInSerializer()
+    shipping_address = AddressSerializer()
+    items = ItemInSerializer(many=True, allow_empty=False)
+    notes = serializers.CharField(allow_blank=True, max_length=4000, default="")
+
+    def to_internal_value(self, data):
+        # Also accept the customer's fields at the top level: {"email", "name", ...}.
+        if hasattr(data, "get") and "customer" not in data and "email" in data:
+            data = {**data, "customer": {k: data[k] for k in ("email", "name", "phone") if k in data}}
+        return super().to_internal_value(data)
+
+
+class OrderItemOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    product_line = serializers.CharField()
+    height_mm = serializers.IntegerField()
+    persons = serializers.IntegerField()
+    style = serializers.CharField()
+    unit_price_cents = serializers.IntegerField()
+    price_cents = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class OrderCreatedSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.CharField()
+    portal_token = serializers.CharField(help_text="Shown once; send as `Authorization: Portal <token>`.")
+    portal_url = serializers.URLField(help_text="Magic link: opens the portal and sets a session.")
+    checkout_url = serializers.URLField(
+        allow_null=True, help_text="Stripe Checkout; null when the studio runs offline."
+    )
+    currency = serializers.CharField()
+    subtotal_cents = serializers.IntegerField()
+    shipping_cents = serializers.IntegerField()
+    total_cents = serializers.IntegerField()
+    items = OrderItemOutSerializer(many=True)
+
+
+class OrderCreateApi(APIView):
+    """Place an order (public). Answers the order number, the portal token and link, the checkout URL, totals."""
+
+    authentication_classes: list = []
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [OrderCreateThrottle]
+
+    @extend_schema(request=OrderCreateInSerializer, responses={201: OrderCreatedSerializer})
+    def post(self, request):
+        serializer = OrderCreateInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        created = services.order_create(
+            email=data["customer"]["email"],
+            name=data["customer"]["name"],
+            phone=data["customer"].get("phone", ""),
+            shipping=data["shipping_address"],
+            items=[services.ItemRequest(**item) for item in data["items"]],
+            notes=data.get("notes", ""),
+        )
+        order = created.order
+        body = {
+            "number": order.number,
+            "status": order.status,
+            "portal_token": created.portal_token,
+            "portal_url": created.portal_url,
+            "checkout_url": created.checkout_url,
+            "currency": order.currency,
+            "subtotal_cents": order.subtotal_cents,
+            "shipping_cents": order.shipping_cents,
+            "total_cents": order.total_cents,
+            "items": OrderItemOutSerializer(order.items.order_by("id"), many=True).data,
+        }
+        response = Response(body, status=status.HTTP_201_CREATED)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+# --------------------------------------------------------------------------- reading and paying
+
+
+class OrderDetailApi(APIView):
+    """The order for its customer (portal token or session) or staff: items, photos, previews, payments, timeline."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: dict})
+    def get(self, request, number: str):
+        order = selectors.order_get_for_request(number=number, request=request)
+        staff = selectors.is_staff(request)
+        return Response(selectors.order_detail(order, request, staff=staff))
+
+
+class OrderCheckoutApi(APIView):
+    """A Stripe Checkout URL for an unpaid order (the same one while it is valid)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request, number: str):
+        order = selectors.order_get_for_request(number=number, request=request)
+        if not settings.STRIPE_SECRET_KEY:
+            raise Conflict("Online payment is not available; we confirm your payment by hand.")
+        return Response({"checkout_url": services.checkout_session_create(order_id=order.pk)})
+
+
+# --------------------------------------------------------------------------- photos
+
+
+class PhotoUploadInSerializer(serializers.Serializer):
+    image = serializers.FileField(allow_empty_file=True, help_text="JPEG, PNG, WebP or HEIC.")
+    kind = serializers.ChoiceField(choices=PhotoKind.choices, default=PhotoKind.FRONT)
+    person_index = serializers.IntegerField(min_value=0, default=0)
+
+
+def photo_answer(photo, request) -> dict:
+    body = selectors.photo_data(photo, request)
+    body["acceptable"] = bool(photo.report.get("acceptable"))
+    body["report"] = photo.report
+    return body
+
+
+class PhotoUploadApi(APIView):
+    """Add a photo to a figurine (multipart ``image``, ``kind``, ``person_index``); answers its quality report."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+    throttle_classes = [PhotoUploadThrottle]
+
+    @extend_schema(request={"multipart/form-data": PhotoUploadInSerializer}, responses={201: dict})
+    def post(self, request, number: str, item_id: int):
+        order = selectors.order_get_for_request(number=number, request=request)
+        if "image" not in request.FILES:
+            raise ApplicationError(
+                "Attach the photo as the multipart field 'image'.", extra={"field": "image"}
+            )
+        serializer = PhotoUploadInSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        upload = data["image"]
+        if upload.size is not None and upload.size > settings.MAX_PHOTO_UPLOAD_BYTES:
+            raise ApplicationError(
+                f"The file is {upload.size / 1e6:.1f} MB; the largest photo we accept is "
+                f"{settings.MAX_PHOTO_UPLOAD_BYTES / 1e6:.0f} MB.",
+                extra={"code": "too_large"},
+            )
+        photo = services.photo_upload(
+            item_id=item_id,
+            order_id=order.pk,
+            upload=upload,
+            kind=data["kind"],
+            person_index=data["person_index"],
+            filename=upload.name or "",
+            user=request.user if selectors.is_staff(request) else None,
+            actor=_actor(request),
+        )
+        return Response(photo_answer(photo, request), status=status.HTTP_201_CREATED)
+
+
+class PhotoDeleteApi(APIView):
+    """Remove a photo while the figurine still takes photos."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    def delete(self, request, number: str, item_id: int, photo_id: int):
+        order = selectors.order_get_for_request(number=number, request=request)
+        if not order.items.filter(pk=item_id).exists():
+            raise ApplicationError("No such figurine on this order.")
+        services.photo_delete(photo_id=photo_id, item_id=item_id, actor=_actor(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _actor(request) -> str:
+    if selectors.is_staff(request):
+        return f"staff:{request.user.get_username()}"
+    customer = customer_for_request(request)
+    return f"customer:{customer.email}" if customer else "customer"
+
+
+# --------------------------------------------------------------------------- Stripe webhook
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> JsonResponse:
+    """Signed Stripe events (raw body checked); each event takes effect once; unknown types acknowledged."""
+    payload = request.body
+    try:
+        verify_webhook(payload, request.headers.get("Stripe-Signature"))
+        event = json.loads(payload)
+        outcome = services.stripe_event_process(event)
+    except WebhookSignatureError as exc:
+        logger.warning("refused a Stripe webhook: %s", exc.message)
+        return JsonResponse({"message": exc.message, "code": exc.code}, status=400)
+    except (ValueError, TypeError) as exc:
+        return JsonResponse({"message": f"The event could not be read: {exc}", "code": "invalid"}, status=400)
+    except ApplicationError as exc:
+        return JsonResponse({"message": exc.message, "code": exc.code}, status=exc.status_code)
+    return JsonResponse({"received": True, "outcome": outcome})

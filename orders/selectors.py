@@ -1,0 +1,293 @@
+"""Read-only queries for orders: who may see which order, and the order as the customer sees it.
+
+Nothing here writes (a GET never changes anything).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Prefetch
+
+from orders.auth import customer_can_see_order
+from orders.models import Item, ItemStatus, Order, OrderEvent, Photo
+from orders.photokit import KIND_LABELS, PHOTO_GUIDANCE
+from studio.errors import NotFound
+
+#: Delivery promise after approval.
+DELIVERY_WEEKS = (2, 4)
+#: Timeline event types a customer sees (others are internal: e-mails, tokens, checkout sessions).
+CUSTOMER_EVENT_TYPES = {
+    "order_placed",
+    "status_changed",
+    "payment_recorded",
+    "refund_recorded",
+    "photo_uploaded",
+    "payment_failed",
+}
+
+
+def is_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and getattr(user, "is_staff", False) and getattr(user, "is_active", False))
+
+
+def order_get_for_request(*, number: str, request) -> Order:
+    """The order for staff, or for the customer who owns it (others get 404, never a hint it exists)."""
+    order = (
+        Order.objects.select_related("customer")
+        .prefetch_related(
+            Prefetch("items", queryset=Item.objects.order_by("id").prefetch_related("photos")),
+            "payments",
+        )
+        .filter(number=number)
+        .first()
+    )
+    if order is None or not (is_staff(request) or customer_can_see_order(request, order)):
+        raise NotFound(f"No order {number} here.")
+    return order
+
+
+def orders_for_customer(*, customer_id: int, order_scope: int | None = None):
+    qs = Order.objects.filter(customer_id=customer_id).order_by("-created_at")
+    return qs.filter(pk=order_scope) if order_scope else qs
+
+
+def _url(request, field) -> str | None:
+    if not field:
+        return None
+    url = field.url
+    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
+
+
+def photo_data(photo: Photo, request=None) -> dict[str, Any]:
+    report = photo.report or {}
+    return {
+        "id": photo.pk,
+        "kind": photo.kind,
+        "person_index": photo.person_index,
+        "url": _url(request, photo.image),
+        "width": photo.width,
+        "height": photo.height,
+        "sha256": photo.sha256,
+        "usable": photo.is_usable,
+        "issues": report.get("issues", []),
+        "uploaded_at": photo.uploaded_at,
+    }
+
+
+def _published_revisions(item: Item, request) -> list[dict[str, Any]]:
+    from revisions.models import Revision
+
+    out = []
+    for rev in Revision.objects.filter(item=item, published_at__isnull=False).order_by("number"):
+        out.append(
+            {
+                "id": rev.pk,
+                "number": rev.number,
+                "status": rev.status,
+                "published_at": rev.published_at,
+                "preview_url": _url(request, rev.web_glb),
+                "note": rev.note,
+            }
+        )
+    return out
+
+
+def _tracking(item: Item) -> list[dict[str, Any]]:
+    jobs = item.print_jobs.exclude(tracking_number="").order_by("created_at")
+    return [
+        {
+            "carrier": job.carrier,
+            "tracking_number": job.tracking_number,
+            "shipped_at": job.shipped_at,
+            "is_reprint": job.is_reprint,
+        }
+        for job in jobs
+    ]
+
+
+def delivery_estimate(item: Item) -> dict[str, Any] | None:
+    """2–4 weeks after approval (None before approval)."""
+    if item.approved_at is None:
+        return None
+    return {
+        "earliest": (item.approved_at + timedelta(weeks=DELIVERY_WEEKS[0])).date(),
+        "latest": (item.approved_at + timedelta(weeks=DELIVERY_WEEKS[1])).date(),
+    }
+
+
+def photo_needs(item: Item) -> list[dict[str, Any]]:
+    """Per person: how many usable photos, whether the front is in, and what is still missing."""
+    photos = list(item.photos.all())
+    out = []
+    for person in range(item.persons):
+        mine = [p for p in photos if p.person_index == person]
+        usable = [p for p in mine if p.is_usable]
+        has_front = any(p.kind == "front" for p in usable)
+        has_side = any(p.kind == "side" for p in usable)
+        missing = []
+        if not has_front:
+            missing.append("a usable front photo (required)")
+        if not has_side:
+            missing.append("a side profile (recommended)")
+        out.append(
+            {
+                "person_index": person,
+                "usable": len(usable),
+                "uploaded": len(mine),
+                "has_front": has_front,
+                "missing": missing,
+            }
+        )
+    return out
+
+
+def item_data(item: Item, request=None) -> dict[str, Any]:
+    return {
+        "id": item.pk,
+        "product_line": item.product_line,
+        "product_line_name": item.get_product_line_display(),
+        "height_mm": item.height_mm,
+        "persons": item.persons,
+        "style": item.style,
+        "notes": item.notes,
+        "price_cents": item.price_cents,
+        "status": item.status,
+        "accepts_photos": item.status in (ItemStatus.AWAITING_PHOTOS, ItemStatus.READY_FOR_DESIGN),
+        "photos": [photo_data(p, request) for p in item.photos.all()],
+        "photo_needs": photo_needs(item),
+        "revisions": _published_revisions(item, request),
+        "ready_for_design_at": item.ready_for_design_at,
+        "preview_due_at": item.preview_due_at,
+        "approved_at": item.approved_at,
+        "delivery_estimate": delivery_estimate(item),
+        "tracking": _tracking(item),
+    }
+
+
+def timeline(order: Order, *, staff: bool = False) -> list[dict[str, Any]]:
+    qs = OrderEvent.objects.filter(order=order).order_by("date", "id")
+    if not staff:
+        qs = qs.filter(type__in=CUSTOMER_EVENT_TYPES)
+    return [
+        {
+            "date": e.date,
+            "subject": e.subject,
+            "subject_id": e.subject_id,
+            "item_id": e.item_id,
+            "type": e.type,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor if staff else e.actor.split(":", 1)[0],
+            "text": event_text(e),
+        }
+        for e in qs
+    ]
+
+
+def event_text(event: OrderEvent) -> str:
+    """One line a customer understands."""
+    p = event.parameters or {}
+    if event.type == "order_placed":
+        return "Order placed."
+    if event.type == "payment_recorded":
+        return f"Payment received ({int(p.get('amount_cents', 0)) / 100:,.2f})."
+    if event.type == "refund_recorded":
+        return f"Refund issued ({int(p.get('amount_cents', 0)) / 100:,.2f})."
+    if event.type == "payment_failed":
+        return "The payment did not go through; please try again."
+    if event.type == "photo_uploaded":
+        label = KIND_LABELS.get(p.get("kind", ""), "Photo")
+        return f"{label} uploaded" + (" — usable." if p.get("usable") else " — needs a retake.")
+    if event.type == "status_changed":
+        what = {"order": "Order", "item": "Figurine", "revision": "Design preview", "print_job": "Print"}.get(
+            event.subject, event.subject.capitalize()
+        )
+        return f"{what} {event.to_status.replace('_', ' ')}."
+    return event.type.replace("_", " ").capitalize() + "."
+
+
+def payments_data(order: Order) -> list[dict[str, Any]]:
+    return [
+        {
+            "kind": p.kind,
+            "provider": p.provider,
+            "method": p.method,
+            "status": p.status,
+            "amount_cents": p.amount_cents,
+            "currency": p.currency,
+            "created_at": p.created_at,
+        }
+        for p in order.payments.all().order_by("created_at")
+    ]
+
+
+def order_detail(order: Order, request=None, *, staff: bool = False) -> dict[str, Any]:
+    """The order as the API and the portal show it."""
+    items = [item_data(item, request) for item in order.items.all()]
+    due = [i["preview_due_at"] for i in items if i["preview_due_at"]]
+    estimates = [i["delivery_estimate"] for i in items if i["delivery_estimate"]]
+    return {
+        "number": order.number,
+        "status": order.status,
+        "currency": order.currency,
+        "subtotal_cents": order.subtotal_cents,
+        "shipping_cents": order.shipping_cents,
+        "total_cents": order.total_cents,
+        "created_at": order.created_at,
+        "paid_at": order.paid_at,
+        "customer": {"email": order.customer.email, "name": order.customer.name},
+        "shipping_address": {
+            "name": order.ship_name,
+            "line1": order.ship_line1,
+            "line2": order.ship_line2,
+            "city": order.ship_city,
+            "postcode": order.ship_postcode,
+            "country": order.ship_country,
+        },
+        "payment_mode": "stripe" if settings.STRIPE_SECRET_KEY else "offline",
+        "items": items,
+        "payments": payments_data(order),
+        "events": timeline(order, staff=staff),
+        "preview_due_at": min(due) if due else None,
+        "delivery_estimate": {
+            "earliest": min(e["earliest"] for e in estimates),
+            "latest": max(e["latest"] for e in estimates),
+        }
+        if estimates
+        else None,
+        "tracking": [t for i in items for t in i["tracking"]],
+    }
+
+
+def photo_guidance() -> list[dict[str, Any]]:
+    return [{"kind": kind, **PHOTO_GUIDANCE[kind]} for kind in PHOTO_GUIDANCE]
+
+
+def next_steps(order: Order) -> list[str]:
+    """What happens next, in the customer's words."""
+    if order.status == "pending_payment":
+        return [
+            "Pay for your order (or wait for us to confirm your offline payment).",
+            "Upload a clear front photo of each person; a side profile helps.",
+        ]
+    if order.status in ("cancelled", "refunded"):
+        return [f"This order is {order.status}. Questions? Reply to our e-mail."]
+    steps = []
+    statuses = {i.status for i in order.items.all()}
+    if "awaiting_photos" in statuses:
+        steps.append("Upload a usable front photo for each figurine; we start as soon as it is in.")
+    if statuses & {"ready_for_design", "reconstructing", "sculpting"}:
+        steps.append("Our sculptors are preparing your 3D preview (due within 48 business hours).")
+    if "in_review" in statuses:
+        steps.append("Your 3D preview is ready: review it, then approve it or ask for changes.")
+    if "changes_requested" in statuses:
+        steps.append("We are working on the changes you asked for.")
+    if statuses & {"approved", "in_production"}:
+        steps.append("Your approved design is being printed; delivery 2–4 weeks after approval.")
+    if "shipped" in statuses:
+        steps.append("Your figurine is on its way (see tracking below).")
+    return steps or ["Nothing to do right now; we will e-mail you at each step."]

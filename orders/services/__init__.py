@@ -1,0 +1,56 @@
+"""Order services: the only code that writes orders, items, photos and payments.
+
+* ``transitions`` — order and item state changes (guarded, audited, follow-ups after commit);
+* ``ordering`` — pricing and creating an order;
+* ``photos`` — photo intake and ``item_mark_ready_if_possible``;
+* ``payments`` — Stripe Checkout, webhook events, offline payments and refunds;
+* ``portal`` — portal tokens (re-issue, revoke), magic links and customer e-mails.
+"""
+
+from orders.services.ordering import ItemRequest, OrderQuote, order_create, order_number_generate, order_quote
+from orders.services.payments import (
+    checkout_session_create,
+    order_mark_paid_offline,
+    order_refund,
+    stripe_event_process,
+)
+from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
+from orders.services.portal import (
+    magic_link_url,
+    portal_token_reissue,
+    portal_token_revoke,
+    send_order_confirmation,
+)
+from orders.services.transitions import (
+    ITEM_FOLLOW_UPS,
+    ORDER_FOLLOW_UPS,
+    item_transition,
+    order_sync_status,
+    order_target_status,
+    order_transition,
+)
+
+__all__ = [
+    "ITEM_FOLLOW_UPS",
+    "ORDER_FOLLOW_UPS",
+    "ItemRequest",
+    "OrderQuote",
+    "checkout_session_create",
+    "item_mark_ready_if_possible",
+    "item_transition",
+    "magic_link_url",
+    "order_create",
+    "order_mark_paid_offline",
+    "order_number_generate",
+    "order_quote",
+    "order_refund",
+    "order_sync_status",
+    "order_target_status",
+    "order_transition",
+    "photo_delete",
+    "photo_upload",
+    "portal_token_reissue",
+    "portal_token_revoke",
+    "send_order_confirmation",
+    "stripe_event_process",
+]

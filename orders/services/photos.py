@@ -1,0 +1,246 @@
+"""Photo intake for a figurine: checked, re-encoded without metadata, stored once, and its item moved on.
+
+The pure work (type sniffing, bomb refusal, EXIF orientation, re-encoding, quality report) is
+``orders.photokit``; this module adds the rules: which items take photos, how many, duplicates,
+and ``item_mark_ready_if_possible``.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders import events
+from orders.lock_objects import lock_item
+from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind
+from orders.photokit import KIND_LABELS, PhotoRejected, assess_photo, open_photo, reencode
+from orders.services.transitions import item_transition
+from studio.business_time import add_business_hours
+from studio.errors import ApplicationError, Conflict, NotFound
+
+logger = logging.getLogger(__name__)
+
+#: Photos a figurine takes per person (usable ones) and uploads per person in all (retakes included).
+MAX_USABLE_PHOTOS_PER_PERSON = 5
+MAX_UPLOADS_PER_PERSON = 12
+#: Longest side of the stored copy; more adds nothing to reconstruction.
+STORED_MAX_SIDE = 4096
+#: Item states in which photos are taken.
+PHOTO_OPEN_STATES = (ItemStatus.AWAITING_PHOTOS, ItemStatus.READY_FOR_DESIGN)
+
+
+class PhotoRefused(ApplicationError):
+    """The upload is not a photo we can take (unreadable, too large): HTTP 400, nothing stored."""
+
+    def __init__(self, code: str, message: str, *, extra: dict[str, Any] | None = None) -> None:
+        super().__init__(message, extra=extra)
+        self.code = code
+
+
+def _person_label(item: Item, person_index: int) -> str:
+    return f" of person {person_index + 1}" if item.persons > 1 else ""
+
+
+def photo_upload(
+    *,
+    item_id: int,
+    upload: IO[bytes],
+    kind: str,
+    person_index: int = 0,
+    filename: str = "",
+    order_id: int | None = None,
+    user: Any = None,
+    actor: str = "customer",
+) -> Photo:
+    """Take one photo of an item: refuse bad input (400, nothing stored), store a clean copy, report quality.
+
+    Duplicates (the same file uploaded twice for the item) and uploads to items past photo intake are
+    refused with 409. After storing, the item moves to ``ready_for_design`` when it is paid and has a
+    usable front photo for each person.
+    """
+    if kind not in PhotoKind.values:
+        raise ApplicationError(
+            f"Photo kind must be one of {', '.join(PhotoKind.values)}, not '{kind}'.", extra={"field": "kind"}
+        )
+    item = Item.objects.filter(pk=item_id).select_related("order").first()
+    if item is None or (order_id is not None and item.order_id != order_id):
+        raise NotFound("No such figurine on this order.")
+    _check_open(item)
+    if not 0 <= person_index < item.persons:
+        raise ApplicationError(
+            f"This figurine has {item.persons} person(s); person_index must be 0–{item.persons - 1}.",
+            extra={"field": "person_index"},
+        )
+
+    # 1. Everything that reads the upload happens before anything is written.
+    try:
+        photo = open_photo(upload, max_bytes=settings.MAX_PHOTO_UPLOAD_BYTES)
+    except PhotoRejected as exc:
+        raise PhotoRefused(exc.code, exc.message) from exc
+    report = assess_photo(photo, kind=kind, expected_subjects=1)
+    stored = reencode(photo, max_side=STORED_MAX_SIDE)
+    report.update(format=photo.format, metadata_removed=photo.had_metadata)
+
+    saved_name: str | None = None
+    try:
+        with transaction.atomic():
+            item = lock_item(item_id)
+            _check_open(item)
+            duplicate = Photo.objects.filter(item=item, original_sha256=photo.sha256).first()
+            if duplicate is not None:
+                raise _duplicate(item, duplicate)
+            mine = Photo.objects.filter(item=item, person_index=person_index)
+            if mine.count() >= MAX_UPLOADS_PER_PERSON:
+                raise Conflict(
+                    f"{MAX_UPLOADS_PER_PERSON} photos were already uploaded{_person_label(item, person_index)}; "
+                    "delete some before uploading more.",
+                    extra={"limit": MAX_UPLOADS_PER_PERSON},
+                )
+            if report["acceptable"] and mine.filter(is_usable=True).count() >= MAX_USABLE_PHOTOS_PER_PERSON:
+                raise Conflict(
+                    f"A figurine takes at most {MAX_USABLE_PHOTOS_PER_PERSON} photos per person; delete one "
+                    "before adding another.",
+                    extra={"limit": MAX_USABLE_PHOTOS_PER_PERSON},
+                )
+            record = Photo(
+                item=item,
+                kind=kind,
+                person_index=person_index,
+                sha256=stored.sha256,
+                original_sha256=photo.sha256,
+                original_filename=(filename or "")[:255],
+                report=report,
+                is_usable=bool(report["acceptable"]),
+            )
+            record.image.save(f"{uuid.uuid4().hex}{stored.extension}", ContentFile(stored.data), save=False)
+            saved_name = record.image.name
+            try:
+                with transaction.atomic():
+                    record.save()
+            except IntegrityError as exc:  # the same file raced in through another request
+                raise _duplicate(item, None) from exc
+            events.order_note_event(
+                order=item.order,
+                item=item,
+                type="photo_uploaded",
+                user=user,
+                actor=actor,
+                parameters={
+                    "photo_id": record.pk,
+                    "kind": kind,
+                    "person_index": person_index,
+                    "usable": record.is_usable,
+                    "issues": [issue["code"] for issue in report["issues"]],
+                },
+            )
+            item_mark_ready_if_possible(item_id=item.pk, user=user, actor=actor)
+    except BaseException:
+        if saved_name:
+            _delete_file(saved_name)
+        raise
+    return record
+
+
+def _check_open(item: Item) -> None:
+    if item.status not in PHOTO_OPEN_STATES:
+        raise Conflict(
+            f"This figurine is {item.get_status_display().lower()}; photos can no longer be changed.",
+            extra={"status": item.status},
+        )
+    if item.order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
+        raise Conflict(
+            f"Order {item.order.number} is {item.order.status}.", extra={"status": item.order.status}
+        )
+
+
+def _duplicate(item: Item, existing: Photo | None) -> Conflict:
+    where = ""
+    if existing is not None:
+        where = f" (as the {KIND_LABELS.get(existing.kind, existing.kind).lower()}{_person_label(item, existing.person_index)})"
+    return Conflict(
+        f"You already uploaded this photo for this figurine{where}.",
+        extra={"code": "duplicate_photo", "photo_id": existing.pk if existing else None},
+    )
+
+
+def _delete_file(name: str) -> None:
+    from django.core.files.storage import default_storage
+
+    try:
+        default_storage.delete(name)
+    except Exception:  # noqa: BLE001 - cleanup must not hide the original error
+        logger.exception("could not remove %s after a refused upload", name)
+
+
+def photo_delete(*, photo_id: int, item_id: int, user: Any = None, actor: str = "customer") -> None:
+    """Remove a photo while the item still takes photos (its file too, after commit)."""
+    with transaction.atomic():
+        item = lock_item(item_id)
+        _check_open(item)
+        photo = Photo.objects.filter(pk=photo_id, item=item).first()
+        if photo is None:
+            raise NotFound("No such photo on this figurine.")
+        name = photo.image.name
+        photo.delete()
+        events.order_note_event(
+            order=item.order,
+            item=item,
+            type="photo_deleted",
+            user=user,
+            actor=actor,
+            parameters={"photo_id": photo_id, "kind": photo.kind, "person_index": photo.person_index},
+        )
+        transaction.on_commit(lambda: _delete_file(name))
+
+
+def item_has_usable_front_photos(item: Item) -> bool:
+    """A usable front photo for every person of the figurine."""
+    persons = set(
+        Photo.objects.filter(item=item, kind=PhotoKind.FRONT, is_usable=True).values_list(
+            "person_index", flat=True
+        )
+    )
+    return all(p in persons for p in range(item.persons))
+
+
+def item_mark_ready_if_possible(*, item_id: int, user: Any = None, actor: str = "system") -> bool:
+    """Move a paid item with usable front photos to ``ready_for_design`` and set its preview due time.
+
+    Called after a payment and after each photo upload; does nothing (False) when not yet possible.
+    The due time is ``PREVIEW_DUE_BUSINESS_HOURS`` working hours of the studio ahead.
+    """
+    with transaction.atomic():
+        item = lock_item(item_id)
+        order = item.order
+        if item.status != ItemStatus.AWAITING_PHOTOS:
+            return False
+        if order.paid_at is None or order.status in (
+            OrderStatus.PENDING_PAYMENT,
+            OrderStatus.CANCELLED,
+            OrderStatus.REFUNDED,
+        ):
+            return False
+        if not item_has_usable_front_photos(item):
+            return False
+        now = timezone.now()
+        due = add_business_hours(
+            now,
+            settings.PREVIEW_DUE_BUSINESS_HOURS,
+            tz=settings.STUDIO_TIME_ZONE,
+            country=settings.STUDIO_COUNTRY,
+        )
+        item_transition(
+            item_id=item.pk,
+            to=ItemStatus.READY_FOR_DESIGN,
+            user=user,
+            actor=actor,
+            parameters={"reason": "paid_and_front_photo"},
+            update={"ready_for_design_at": now, "preview_due_at": due},
+        )
+    return True

@@ -1,0 +1,24 @@
+"""Portal pages and the Stripe webhook (included at the site root from studio.urls)."""
+
+from django.urls import path
+
+from orders import apis, portal_views
+
+urlpatterns = [
+    path("portal/", portal_views.portal_home, name="portal-home"),
+    path("portal/login/<str:token>/", portal_views.portal_login, name="portal-login"),
+    path("portal/logout/", portal_views.portal_logout, name="portal-logout"),
+    path("portal/orders/<str:number>/", portal_views.portal_order, name="portal-order"),
+    path("portal/orders/<str:number>/pay/", portal_views.portal_pay, name="portal-pay"),
+    path(
+        "portal/orders/<str:number>/items/<int:item_id>/photos/",
+        portal_views.portal_photo_upload,
+        name="portal-photo-upload",
+    ),
+    path(
+        "portal/orders/<str:number>/items/<int:item_id>/photos/<int:photo_id>/delete/",
+        portal_views.portal_photo_delete,
+        name="portal-photo-delete",
+    ),
+    path("webhooks/stripe/", apis.stripe_webhook, name="stripe-webhook"),
+]
