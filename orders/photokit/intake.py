@@ -22,7 +22,6 @@ import hashlib
 import io
 import os
 import re
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -226,16 +225,17 @@ def open_photo(
         )
 
     try:
-        with warnings.catch_warnings():
-            # Pillow warns (rather than refuses) between 1x and 2x its guard: refuse those too.
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=[fmt])
-            width, height = image.size  # from the header; nothing decoded yet
-            if width < 1 or height < 1:
-                raise PhotoRejected("unreadable", "The image has no pixels.")
-            if width * height > max_pixels:
-                raise PhotoRejected("too_large", _too_many_pixels(width, height, max_pixels))
-            image.load()
+        # Pillow refuses (DecompressionBombError) past twice its guard while reading the header; our own
+        # limit, checked next and before any pixel is decoded, is the stricter one. (Pillow only *warns*
+        # between 1x and 2x its guard; turning that into an error would need a process-wide warnings
+        # filter, which is not thread-safe, and our limit is far below it anyway.)
+        image = Image.open(io.BytesIO(data), formats=[fmt])
+        width, height = image.size  # from the header; nothing decoded yet
+        if width < 1 or height < 1:
+            raise PhotoRejected("unreadable", "The image has no pixels.")
+        if width * height > max_pixels:
+            raise PhotoRejected("too_large", _too_many_pixels(width, height, max_pixels))
+        image.load()
     except PhotoRejected:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:

@@ -277,3 +277,41 @@ def _jpeg_markers(data: bytes) -> list[int]:
             break
         i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
     return markers
+
+
+# --------------------------------------------------------------------------- unusual but valid files
+
+
+def test_cmyk_jpeg_becomes_rgb():
+    cmyk = figure_photo(120, 160).convert("CMYK")
+    photo = open_photo(encode(cmyk, "JPEG"))
+    assert photo.image.mode == "RGB" and photo.format == "JPEG"
+    assert reencode(photo).format == "JPEG"
+
+
+def test_16_bit_greyscale_png_scaled_not_clipped():
+    ramp = (np.linspace(0, 65535, 200)[None, :] * np.ones((100, 1))).astype(np.uint16)
+    photo = open_photo(encode(Image.fromarray(ramp), "PNG"))
+    arr = np.asarray(photo.image)
+    assert photo.image.mode == "RGB"
+    assert arr[:, 0].max() < 5 and arr[:, -1].min() > 250
+    assert 100 < arr[0, 100, 0] < 155  # mid-grey stays mid-grey
+
+
+def test_palette_png_with_transparency_keeps_alpha():
+    pal = Image.new("P", (50, 40), 0)
+    pal.putpalette([255, 255, 255, 200, 30, 30] + [0] * 762)
+    pal.paste(1, (10, 10, 40, 30))
+    pal.info["transparency"] = 0
+    photo = open_photo(encode(pal, "PNG", transparency=0))
+    assert photo.image.mode == "RGBA"
+    alpha = np.asarray(photo.image)[:, :, 3]
+    assert alpha[0, 0] == 0 and alpha[20, 20] == 255
+    assert reencode(photo).format == "PNG"
+
+
+def test_webp_with_alpha():
+    arr = np.zeros((60, 60, 4), np.uint8)
+    arr[10:50, 20:40] = (30, 120, 200, 255)
+    photo = open_photo(encode(Image.fromarray(arr, "RGBA"), "WEBP", lossless=True))
+    assert photo.format == "WEBP" and photo.has_alpha
