@@ -1,0 +1,231 @@
+"""Ray casting over one BVH (Embree through embreex when installed): wall thickness, self-intersections,
+inside/outside parity."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+
+try:  # Embree is optional: trimesh's pure-numpy intersector is the (slow) fallback
+    from embreex import rtcore_scene
+    from embreex.mesh_construction import TriangleMesh as _EmbreeMesh
+
+    HAVE_EMBREE = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HAVE_EMBREE = False
+
+
+class RayCaster:
+    """First-hit ray queries against a triangle mesh (float32 BVH), with a maximum distance per ray."""
+
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray) -> None:
+        self.vertices = vertices
+        self.faces = faces
+        if HAVE_EMBREE:
+            self._scene = rtcore_scene.EmbreeScene()
+            _EmbreeMesh(
+                scene=self._scene,
+                vertices=np.ascontiguousarray(vertices, dtype=np.float32),
+                indices=np.ascontiguousarray(faces, dtype=np.int32),
+            )
+        else:
+            import trimesh
+
+            self._fallback = trimesh.ray.ray_triangle.RayMeshIntersector(
+                trimesh.Trimesh(vertices, faces, process=False, validate=False)
+            )
+
+    def first_hit(
+        self, origins: np.ndarray, directions: np.ndarray, max_dist: np.ndarray | float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance and face index of the first hit of each ray (inf, -1 for a miss). Directions unit length."""
+        n = len(origins)
+        dist = np.full(n, np.inf)
+        prim = np.full(n, -1, dtype=np.int64)
+        if not n:
+            return dist, prim
+        if max_dist is None:
+            max_dist = np.full(n, np.inf)
+        max_dist = np.broadcast_to(np.asarray(max_dist, dtype=np.float64), (n,))
+        if HAVE_EMBREE:
+            chunk = 1 << 20
+            for s in range(0, n, chunk):
+                e = min(n, s + chunk)
+                out = self._scene.run(
+                    np.ascontiguousarray(origins[s:e], dtype=np.float32),
+                    np.ascontiguousarray(directions[s:e], dtype=np.float32),
+                    dists=np.ascontiguousarray(np.minimum(max_dist[s:e], 1e30), dtype=np.float32),
+                    output=1,
+                )
+                hit = out["primID"] >= 0
+                p = out["primID"].astype(np.int64)
+                prim[s:e] = np.where(hit, p, -1)
+                dist[s:e] = np.where(hit, out["tfar"], np.inf)
+            return dist, prim
+        locations, index_ray, index_tri = self._fallback.intersects_location(
+            origins, directions, multiple_hits=False
+        )
+        d = np.einsum("ij,ij->i", locations - origins[index_ray], directions[index_ray])
+        keep = d <= max_dist[index_ray]
+        dist[index_ray[keep]] = d[keep]
+        prim[index_ray[keep]] = index_tri[keep]
+        return dist, prim
+
+
+def face_rings(faces: np.ndarray, n_vertices: int) -> sparse.csr_matrix:
+    """Vertex x face incidence matrix (for growing face regions ring by ring)."""
+    n_faces = len(faces)
+    return sparse.csr_matrix(
+        (
+            np.ones(faces.size, dtype=np.bool_),
+            (faces.ravel(), np.repeat(np.arange(n_faces), 3)),
+        ),
+        shape=(n_vertices, n_faces),
+    )
+
+
+def grow(incidence: sparse.csr_matrix, mask: np.ndarray, rings: int) -> np.ndarray:
+    """Faces within ``rings`` vertex-rings of the faces in ``mask``."""
+    incidence_t = incidence.T.tocsr()
+    current = mask.copy()
+    for _ in range(rings):
+        verts = (incidence @ current.astype(np.int8)) > 0
+        current = (incidence_t @ verts.astype(np.int8)) > 0
+    return current
+
+
+def wall_thickness(
+    caster: RayCaster,
+    centroids: np.ndarray,
+    normals: np.ndarray,
+    faces: np.ndarray,
+    n_vertices: int,
+    thin_mm: float,
+    sample_target: int = 260_000,
+    seed: int = 0,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Local wall thickness per face by casting inward along -normal from the face centroid.
+
+    Small meshes: every face. Large ones: a random sample of about ``sample_target`` faces, then every
+    face within a few rings of a thin hit is cast as well, repeatedly, so thin regions are measured
+    completely while thick regions are only sampled. Returns (thickness per face, inf where not
+    measured or no exit found; mask of faces cast).
+    """
+    n_faces = len(faces)
+    thickness = np.full(n_faces, np.inf)
+    cast = np.zeros(n_faces, dtype=bool)
+    offset = 1e-4
+
+    def run(index: np.ndarray) -> None:
+        if not len(index):
+            return
+        direction = -normals[index]
+        origin = centroids[index] + direction * offset
+        dist, prim = caster.first_hit(origin, direction)
+        hit = prim >= 0
+        exits = np.zeros(len(index), dtype=bool)
+        exits[hit] = np.einsum("ij,ij->i", normals[prim[hit]], direction[hit]) > 0
+        thickness[index[exits]] = dist[exits] + offset
+        cast[index] = True
+
+    if n_faces <= sample_target * 1.25:
+        run(np.arange(n_faces))
+        return thickness, cast
+    rng = np.random.default_rng(seed)
+    run(np.flatnonzero(rng.random(n_faces) < sample_target / n_faces))
+    incidence = None
+    for _ in range(12):
+        thin = thickness < thin_mm * 1.5
+        if not thin.any():
+            break
+        if incidence is None:
+            incidence = face_rings(faces, n_vertices)
+        region = grow(incidence, thin, rings=3) & ~cast
+        if not region.any():
+            break
+        run(np.flatnonzero(region))
+    return thickness, cast
+
+
+def _segment_crosses_triangle(p: np.ndarray, q: np.ndarray, tri: np.ndarray, eps: float = 1e-7) -> np.ndarray:
+    """Exact (float64) test that open segment p-q crosses the interior of triangle tri (not parallel)."""
+    d = q - p
+    e1 = tri[:, 1] - tri[:, 0]
+    e2 = tri[:, 2] - tri[:, 0]
+    h = np.cross(d, e2)
+    det = np.einsum("ij,ij->i", e1, h)
+    scale = np.linalg.norm(d, axis=1) * np.linalg.norm(e1, axis=1) * np.linalg.norm(e2, axis=1)
+    ok = np.abs(det) > 1e-6 * np.maximum(scale, 1e-300)
+    inv = np.where(ok, 1.0 / np.where(ok, det, 1.0), 0.0)
+    s = p - tri[:, 0]
+    u = inv * np.einsum("ij,ij->i", s, h)
+    qv = np.cross(s, e1)
+    v = inv * np.einsum("ij,ij->i", d, qv)
+    t = inv * np.einsum("ij,ij->i", e2, qv)
+    return ok & (u > eps) & (v > eps) & (u + v < 1 - eps) & (t > eps) & (t < 1 - eps)
+
+
+def self_intersecting_faces(
+    caster: RayCaster,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    edges: np.ndarray,
+    edge_faces: np.ndarray,
+    chunk: int = 1 << 18,
+) -> np.ndarray:
+    """Mask of faces involved in a self-intersection.
+
+    Each edge is cast as a segment through the BVH (first hit only); a hit on a face that shares no
+    endpoint is re-verified exactly in float64 (strict interior, not parallel, so coplanar grazing and
+    duplicate vertices do not count). The two faces of the edge and the pierced face are marked."""
+    bad = np.zeros(len(faces), dtype=bool)
+    trim = 0.01
+    for s in range(0, len(edges), chunk):
+        e = edges[s : s + chunk]
+        p0 = vertices[e[:, 0]]
+        p1 = vertices[e[:, 1]]
+        delta = p1 - p0
+        length = np.linalg.norm(delta, axis=1)
+        ok = length > 0
+        direction = delta / np.where(ok, length, 1.0)[:, None]
+        start = p0 + direction * (length * trim)[:, None]
+        _dist, prim = caster.first_hit(start, direction, np.where(ok, length * (1 - 2 * trim), 0.0))
+        hit = np.flatnonzero((prim >= 0) & ok)
+        if not len(hit):
+            continue
+        hit_faces = faces[prim[hit]]
+        shares = (hit_faces == e[hit, :1]).any(axis=1) | (hit_faces == e[hit, 1:]).any(axis=1)
+        hit = hit[~shares]
+        if not len(hit):
+            continue
+        real = _segment_crosses_triangle(p0[hit], p1[hit], vertices[faces[prim[hit]]])
+        hit = hit[real]
+        bad[prim[hit]] = True
+        own = edge_faces[s + hit].ravel()
+        bad[own[own >= 0]] = True
+    return bad
+
+
+def inside_parity(
+    caster: RayCaster, points: np.ndarray, face_labels: np.ndarray, own_labels: np.ndarray, max_hits: int = 64
+) -> np.ndarray:
+    """True where a point lies inside some other shell: odd number of crossings of other shells' faces
+    along a fixed, slightly skewed ray."""
+    direction = np.array([0.0123, 0.0217, 1.0])
+    direction /= np.linalg.norm(direction)
+    n = len(points)
+    crossings = np.zeros(n, dtype=np.int64)
+    origin = points.astype(np.float64).copy()
+    alive = np.ones(n, dtype=bool)
+    dirs = np.tile(direction, (n, 1))
+    for _ in range(max_hits):
+        idx = np.flatnonzero(alive)
+        if not len(idx):
+            break
+        dist, prim = caster.first_hit(origin[idx], dirs[idx])
+        hit = prim >= 0
+        alive[idx[~hit]] = False
+        h = idx[hit]
+        crossings[h] += face_labels[prim[hit]] != own_labels[h]
+        origin[h] = origin[h] + dirs[h] * (dist[hit][:, None] + 1e-4)
+    return crossings % 2 == 1
