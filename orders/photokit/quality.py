@@ -52,6 +52,8 @@ ERROR_CODES: frozenset[str] = frozenset(
 )
 
 _EDGES = ("top", "bottom", "left", "right")
+#: Below this many pixels on a side a photo is only reported ``too_small`` (nothing else is measurable).
+MIN_MEASURABLE_SIDE = 16
 
 
 @dataclass(frozen=True)
@@ -138,6 +140,8 @@ def assess_photo(
     image = _as_image(photo)
     width, height = image.size
     t = thresholds
+    if min(width, height) < MIN_MEASURABLE_SIDE:
+        return _too_small_to_measure(width, height, kind, t)
 
     work = _working_copy(image, t.work_side)
     work_arr = np.asarray(work)
@@ -244,6 +248,33 @@ def assess_photo(
         "background_edge_density": _r(clutter["edge_density"]),
         "background_variation": _r(clutter["variation"], 1),
         "issues": issues,
+    }
+
+
+def _too_small_to_measure(width: int, height: int, kind: str, t: QualityThresholds) -> dict[str, Any]:
+    """A thumbnail or a sliver: only ``too_small`` is said; nothing else can be measured on it."""
+    message, advice = issue_text("too_small", kind, width=width, height=height)
+    issue = {
+        "code": "too_small",
+        "severity": "error",
+        "message": message,
+        "advice": advice,
+        "width": width,
+        "height": height,
+        "min_short_side": t.min_short_side,
+    }
+    return {
+        "width": width,
+        "height": height,
+        "kind": kind,
+        "acceptable": False,
+        "subject_fraction": None,
+        "subject_found": False,
+        "subject_count": 0,
+        "sharpness": None,
+        "brightness": None,
+        "contrast": None,
+        "issues": [issue],
     }
 
 

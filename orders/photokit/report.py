@@ -62,14 +62,15 @@ def format_report(report: dict[str, Any], *, name: str = "photo") -> str:
             n=report.get("subject_count", 0),
         )
     )
-    lines.append(
-        "sharpness {sharp:.0f} · brightness {bright:.2f} · contrast {con:.2f} · background edges {edge:.1%}".format(
-            sharp=report.get("sharpness", 0.0),
-            bright=report.get("brightness", 0.0),
-            con=report.get("contrast", 0.0),
-            edge=report.get("background_edge_density", 0.0),
-        )
-    )
+    measures = [
+        ("sharpness", "sharpness {:.0f}"),
+        ("brightness", "brightness {:.2f}"),
+        ("contrast", "contrast {:.2f}"),
+        ("background_edge_density", "background edges {:.1%}"),
+    ]
+    shown = [fmt.format(report[key]) for key, fmt in measures if report.get(key) is not None]
+    if shown:
+        lines.append(" · ".join(shown))
     if not report["issues"]:
         lines.append("no issues found")
     for issue in report["issues"]:

@@ -15,6 +15,8 @@ from orders.photokit import (
     PHOTO_KINDS,
     PhotoRejected,
     assess_photo,
+    exit_code,
+    format_report,
     open_photo,
     rejection_report,
 )
@@ -237,3 +239,23 @@ def test_guidance_for_every_kind():
     for entry in PHOTO_GUIDANCE.values():
         assert entry["title"] and entry["summary"] and len(entry["tips"]) >= 3
     assert "feet" in " ".join(PHOTO_GUIDANCE["full_body"]["tips"]).lower()
+
+
+@pytest.mark.parametrize("size", [(1, 1), (1, 1000), (12, 12), (4000, 3)])
+def test_thumbnails_and_slivers_are_only_too_small(size):
+    report = assess_photo(Image.new("RGB", size, (120, 60, 30)))
+    assert [i["code"] for i in report["issues"]] == ["too_small"]
+    assert report["acceptable"] is False
+    assert (report["width"], report["height"]) == size
+    json.dumps(report)
+    assert "too_small" in format_report(report)
+
+
+def test_format_report_reads_like_a_report(clean):
+    text = format_report(assess_photo(blurred(clean, 5), kind="side"), name="me.jpg")
+    assert text.startswith("me.jpg: side profile, 600 x 800 px")
+    assert "NOT usable" in text
+    assert "ERROR blurry" in text and "how to fix:" in text
+    assert exit_code(assess_photo(clean)) == 0
+    assert exit_code(assess_photo(blurred(clean, 5))) == 1
+    assert exit_code(rejection_report(PhotoRejected("too_large", "big"))) == 2
