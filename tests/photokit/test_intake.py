@@ -315,3 +315,33 @@ def test_webp_with_alpha():
     arr[10:50, 20:40] = (30, 120, 200, 255)
     photo = open_photo(encode(Image.fromarray(arr, "RGBA"), "WEBP", lossless=True))
     assert photo.format == "WEBP" and photo.has_alpha
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_damaged_files_never_crash(fmt):
+    """Flipped bytes, cuts and insertions: either a photo comes out or PhotoRejected, nothing else."""
+    from orders.photokit import assess_photo
+
+    data = encode(figure_photo(64, 80), fmt)
+    rng = np.random.default_rng(11)
+    outcomes = set()
+    for i in range(24):
+        damaged = bytearray(data)
+        if i % 3 == 0:
+            for _ in range(4):
+                damaged[rng.integers(16, len(damaged))] = rng.integers(256)
+        elif i % 3 == 1:
+            damaged = damaged[: rng.integers(16, len(damaged) - 1)]
+        else:
+            at = rng.integers(16, len(damaged))
+            damaged = damaged[:at] + rng.bytes(20) + damaged[at:]
+        try:
+            photo = open_photo(bytes(damaged))
+        except PhotoRejected as exc:
+            assert exc.code == "unreadable"
+            outcomes.add("refused")
+            continue
+        assess_photo(photo)
+        reencode(photo)
+        outcomes.add("decoded")
+    assert "refused" in outcomes
