@@ -7,6 +7,7 @@ import io
 import pytest
 import trimesh
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from PIL import Image
 
 from orders.models import ItemStatus, OrderEvent, Photo
@@ -31,8 +32,11 @@ def _item_with_front_photo(**kwargs):
     item = ItemFactory(status=ItemStatus.READY_FOR_DESIGN, **kwargs)
     buffer = io.BytesIO()
     Image.fromarray(person_photo((180, 240))).save(buffer, format="PNG")
-    photo = Photo(item=item, kind="front", sha256="0" * 64, original_sha256="1" * 64, is_usable=True)
-    photo.image.save("front.png", ContentFile(buffer.getvalue()), save=True)
+    name = default_storage.save(f"photos/test/{item.pk}/front.png", ContentFile(buffer.getvalue()))
+    Photo.objects.create(
+        item=item, kind="front", image=name, width=180, height=240, sha256="0" * 64, original_sha256="1" * 64,
+        is_usable=True,
+    )
     return item
 
 
@@ -46,7 +50,7 @@ def test_reconstruction_stores_revision_zero_and_moves_the_item_to_sculpting(enq
     assert revision.source == RevisionSource.AI and revision.status == RevisionStatus.CHECKING
     assert revision.triangles > 1000 and len(revision.sha256) == 64
     with revision.mesh.open("rb") as handle:
-        mesh = trimesh.load(handle, file_type="glb", force="mesh")
+        mesh = trimesh.load(io.BytesIO(handle.read()), file_type="glb", force="mesh")
     assert mesh.is_watertight
     assert mesh.bounds[0][2] == pytest.approx(0, abs=0.5) and mesh.extents[2] == pytest.approx(120, abs=1.5)
     job = ReconstructionJob.objects.get(item=item)
