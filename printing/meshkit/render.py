@@ -76,6 +76,10 @@ class Rasteriser:
         normals = torch.zeros_like(self.vertices).index_add_(
             0, self.faces.reshape(-1), face_normals.repeat_interleave(3, 0)
         )
+        # back faces can be skipped only on a closed, consistently wound mesh (+1 outward, -1 inward)
+        self.cull_sign = 0
+        if mesh.is_watertight and mesh.is_winding_consistent:
+            self.cull_sign = 1 if mesh.volume > 0 else -1
         self.normals = (normals / normals.norm(dim=1, keepdim=True).clamp_min(1e-20)).float()
 
     def half_extent(self, angles: list[tuple[float, float]]) -> float:
@@ -111,7 +115,7 @@ class Rasteriser:
         hit = face >= 0
         if hit.any():
             tri = self.faces[face[hit]]
-            weights = bary[hit].float().unsqueeze(-1)
+            weights = bary[hit].unsqueeze(-1)
             albedo = (self.colors[tri] * weights).sum(1)
             normal = (self.normals[tri] * weights).sum(1)
             normal = normal / normal.norm(dim=1, keepdim=True).clamp_min(1e-12)
@@ -134,23 +138,27 @@ class Rasteriser:
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Winning face per pixel (-1 for background) and its barycentric weights, by z-buffer.
 
-        Each face's barycentric weights and depth are affine in the pixel position, so they are turned
-        into per-face plane coefficients once; a (face, pixel) pair then costs one gather and four dot
-        products. Pairs come from each face's pixel bounding box, in chunks to bound memory.
+        Each face's barycentric weights and depth are affine in the pixel position, so they become
+        per-face plane coefficients once; a (face, pixel) pair then costs one gather and four affine
+        evaluations. Pairs come from each face's pixel bounding box, in chunks to bound memory. Faces
+        turned away from the camera are skipped when the mesh is closed and consistently wound.
         """
         device = self.device
         f = self.faces
         x, y = sx[f], sy[f]  # (m, 3) pixel coordinates of the corners (float64)
         area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
         dmin, dmax = float(depth.min()), float(depth.max())
-        dscale = ((1 << (62 - FACE_BITS)) - 1) / max(dmax - dmin, 1e-12)
-        planes = _planes(x, y, area, (depth[f] - dmin) * dscale)  # (m, 4, 3): w0, w1, w2, key depth
+        dscale = ((1 << 23) - 1) / max(dmax - dmin, 1e-12)  # depth quantised to 23 bits (float32-exact)
+        planes = _planes(x, y, area, (depth[f] - dmin) * dscale).float().reshape(-1, 12)
         x0 = torch.ceil(x.min(1).values - 0.5).clamp(0, res - 1).long()
         x1 = torch.floor(x.max(1).values - 0.5).clamp(-1, res - 1).long()
         y0 = torch.ceil(y.min(1).values - 0.5).clamp(0, res - 1).long()
         y1 = torch.floor(y.max(1).values - 0.5).clamp(-1, res - 1).long()
         width = (x1 - x0 + 1).clamp_min(0)
-        counts = torch.where(area.abs() > 1e-12, width * (y1 - y0 + 1).clamp_min(0), torch.zeros_like(width))
+        visible = area.abs() > 1e-12
+        if self.cull_sign:  # screen y points down: a front face of an outward mesh has negative area
+            visible &= area * self.cull_sign < 0
+        counts = torch.where(visible, width * (y1 - y0 + 1).clamp_min(0), torch.zeros_like(width))
         zbuffer = torch.full((res * res,), torch.iinfo(torch.int64).max, dtype=torch.int64, device=device)
         candidates = torch.nonzero(counts > 0).squeeze(1)
         cumulative = torch.cumsum(counts[candidates], 0)
@@ -167,38 +175,32 @@ class Rasteriser:
             row = torch.div(local, w, rounding_mode="floor")
             px = x0[owner] + (local - row * w)
             py = y0[owner] + row
-            coeff = planes[owner]  # (p, 4, 3)
-            point = torch.stack(
-                [px.double() + 0.5, py.double() + 0.5, torch.ones_like(px, dtype=torch.float64)], 1
-            )
-            values = torch.einsum("pkc,pc->pk", coeff, point)  # (p, 4)
-            inside = (values[:, :3] >= -1e-7).all(1)
-            key = (values[inside, 3].clamp_min(0).long() << FACE_BITS) | owner[inside]
+            c = planes[owner]  # (p, 12): (a, b, c) of w0, w1, w2, depth
+            fx, fy = px.float() + 0.5, py.float() + 0.5
+            inside = c[:, 0] * fx + c[:, 1] * fy + c[:, 2] >= -1e-5
+            inside &= c[:, 3] * fx + c[:, 4] * fy + c[:, 5] >= -1e-5
+            inside &= c[:, 6] * fx + c[:, 7] * fy + c[:, 8] >= -1e-5
+            c, fx, fy, owner = c[inside], fx[inside], fy[inside], owner[inside]
+            z = (c[:, 9] * fx + c[:, 10] * fy + c[:, 11]).clamp_min(0).long()
+            key = (z << FACE_BITS) | owner
             zbuffer.scatter_reduce_(0, py[inside] * res + px[inside], key, reduce="amin")
             start = stop
         covered = zbuffer != torch.iinfo(torch.int64).max
         face = torch.full((res * res,), -1, dtype=torch.long, device=device)
         face[covered] = zbuffer[covered] & ((1 << FACE_BITS) - 1)
-        bary = torch.zeros(res * res, 3, dtype=torch.float64, device=device)
+        bary = torch.zeros(res * res, 3, dtype=torch.float32, device=device)
         pixels = torch.nonzero(covered).squeeze(1)
         if len(pixels):
-            won = face[pixels]
-            point = torch.stack(
-                [
-                    (pixels % res).double() + 0.5,
-                    (pixels // res).double() + 0.5,
-                    torch.ones(len(pixels), dtype=torch.float64, device=device),
-                ],
-                1,
-            )
-            weights = torch.einsum("pkc,pc->pk", planes[won, :3], point).clamp(0, 1)
+            c = planes[face[pixels], :9].reshape(-1, 3, 3)
+            fx, fy = (pixels % res).float() + 0.5, (pixels // res).float() + 0.5
+            weights = (c[:, :, 0] * fx.unsqueeze(1) + c[:, :, 1] * fy.unsqueeze(1) + c[:, :, 2]).clamp(0, 1)
             bary[pixels] = weights / weights.sum(1, keepdim=True).clamp_min(1e-12)
         return face, bary
 
 
 def _planes(x: torch.Tensor, y: torch.Tensor, area: torch.Tensor, key_depth: torch.Tensor) -> torch.Tensor:
     """Per face, the coefficients (a, b, c) with ``value = a px + b py + c`` of its three barycentric
-    weights and of its depth, for 2-D triangles with corners (x, y) and signed ``area``."""
+    weights and of its depth, for 2-D triangles with corners (x, y) and signed ``area``: ``(m, 4, 3)``."""
     safe = torch.where(area.abs() > 1e-12, area, torch.ones_like(area))
     rows = []
     for i in range(3):
@@ -209,7 +211,7 @@ def _planes(x: torch.Tensor, y: torch.Tensor, area: torch.Tensor, key_depth: tor
         c = (x[:, j] * y[:, k] - x[:, k] * y[:, j]) / safe
         rows.append(torch.stack([a, b, c], 1))
     weights = torch.stack(rows, 1)  # (m, 3, 3)
-    depth_plane = torch.einsum("mi,mic->mc", key_depth, weights)  # depth = sum_i z_i w_i
+    depth_plane = (key_depth.unsqueeze(2) * weights).sum(1)  # depth = sum_i z_i w_i
     return torch.cat([weights, depth_plane.unsqueeze(1)], 1)
 
 
