@@ -177,13 +177,28 @@ def test_subject_cropped(figures, kind, edge, words):
     _check_issue_shape(report)
 
 
-def test_subject_the_segmentation_misses_is_not_blocked():
-    # Half the figure out of the frame: the background model fails and finds no subject. That is
-    # "unknown", not "no subject": no blocking subject_too_small.
-    report = assess_photo(figure_photo(figures=[(0.05, 0.08, 0.84)]), kind="side")
+@pytest.mark.parametrize(
+    ("figures", "kind"),
+    [([(0.05, 0.08, 0.84)], "side"), ([(0.5, 0.15, 2.0)], "front")],
+    ids=["half-out", "close-bust"],
+)
+def test_subject_the_segmentation_misses_is_not_blocked(figures, kind):
+    # The subject covers much of the frame's border, the background model fails and finds no
+    # reliable subject. That is "unknown", not "no subject": nothing blocks the photo.
+    report = assess_photo(figure_photo(figures=figures), kind=kind)
     assert report["subject_found"] is False
     assert "subject_too_small" not in codes(report)
     assert report["acceptable"] is True
+
+
+def test_advice_is_specific_to_the_kind(clean):
+    cut = figure_photo(figures=[(0.5, 0.3, 0.84)])
+    full = next(i for i in assess_photo(cut, kind="full_body")["issues"] if i["code"] == "subject_cropped")
+    assert "feet" in full["message"] and "shoes" in full["advice"]
+    blurry_side = assess_photo(blurred(clean, 5), kind="side")["issues"][0]
+    assert "side profile" in blurry_side["advice"]
+    blurry_front = assess_photo(blurred(clean, 5), kind="front")["issues"][0]
+    assert "front photo" in blurry_front["advice"]
 
 
 def test_multiple_subjects():
