@@ -25,10 +25,12 @@ def stability(
     centroids: np.ndarray,
     footprint_tol_mm: float = 0.5,
     margin_mm: float = 1.0,
+    min_tip_angle_deg: float = 3.0,
 ) -> Stability:
     """Standing on its lowest point: the centre of mass (of the volume; of the surface when the mesh
     encloses no volume) projected on the ground must lie inside the convex hull of the footprint (vertices
-    within ``footprint_tol_mm`` of the lowest point) by at least ``margin_mm``."""
+    within ``footprint_tol_mm`` of the lowest point) by at least ``margin_mm``, and far enough that a tilt
+    of ``min_tip_angle_deg`` does not tip it (margin / height of the centre of mass)."""
     total = face_volume.sum()
     if abs(total) > 1e-9:
         # tetrahedra (origin, v0, v1, v2) have their centroid at 3/4 of the face centroid
@@ -43,8 +45,10 @@ def stability(
     except (QhullError, ValueError):
         return Stability(False, com.round(3).tolist(), 0.0, -np.inf, bbox)
     inside = -(hull.equations[:, :2] @ com[:2] + hull.equations[:, 2]).max()
+    height = max(float(com[2] - zmin), 1e-9)
+    tilt_ok = np.degrees(np.arctan2(inside, height)) >= min_tip_angle_deg
     return Stability(
-        bool(inside >= margin_mm), com.round(3).tolist(), float(hull.volume), float(inside), bbox
+        bool(inside >= margin_mm and tilt_ok), com.round(3).tolist(), float(hull.volume), float(inside), bbox
     )
 
 

@@ -1,0 +1,102 @@
+"""``python manage.py check_mesh PATH [--height-mm H] [--json]``: printability report of a mesh file.
+
+A thin layer over :func:`printing.meshkit.checks.check_mesh`. Exit 0 when printable, 1 when not (after the
+report), 2 with one line when the file cannot be read or holds no triangles.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from printing.meshkit.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
+from printing.meshkit.io import MeshLoadError, load_mesh
+
+
+def active_build_volumes() -> list[tuple[float, float, float]]:
+    """Build volumes (mm) of the printers in service, from the database; the defaults when none can be read."""
+    try:
+        from printing.models import Printer, PrinterStatus
+
+        rows = (
+            Printer.objects.exclude(status=PrinterStatus.OFFLINE)
+            .values_list("build_x_mm", "build_y_mm", "build_z_mm")
+            .distinct()
+        )
+        volumes = [(float(x), float(y), float(z)) for x, y, z in rows]
+    except Exception:  # no database, no table yet, or no migrations: fall back to the defaults
+        return list(DEFAULT_BUILD_VOLUMES_MM)
+    return volumes or list(DEFAULT_BUILD_VOLUMES_MM)
+
+
+def format_report(report: dict[str, Any], name: str) -> str:
+    """The human-readable report."""
+    verdict = "PRINTABLE" if report["printable"] else "NOT PRINTABLE"
+    size = report.get("size_mm") or [0, 0, 0]
+    lines = [
+        f"{name}: {verdict}",
+        f"  triangles {report['triangles']:,}  vertices {report['vertices']:,}  shells {report['shells']}",
+        f"  size {size[0]:.1f} x {size[1]:.1f} x {size[2]:.1f} mm (scale {report.get('scale', 1.0):.4g})",
+        f"  volume {report['volume_mm3']:.1f} mm3  area {report['area_mm2']:.1f} mm2"
+        f"  overhang {report['overhang_area_mm2']:.1f} mm2",
+        f"  watertight {report['watertight']}  winding consistent {report['winding_consistent']}"
+        f"  boundary edges {report['boundary_edges']}  non-manifold edges {report['non_manifold_edges']}",
+        f"  self-intersecting faces {report['self_intersecting_faces']}  degenerate faces "
+        f"{report['degenerate_faces']}",
+        "  min wall "
+        + ("n/a" if report["min_wall_mm"] is None else f"{report['min_wall_mm']:.2f} mm")
+        + f"  thin area {report['thin_area_mm2']:.1f} mm2",
+        f"  stable {report['stable']}" + ("  (needs a base)" if report.get("needs_base") else ""),
+    ]
+    if report["issues"]:
+        lines.append("issues:")
+    for issue in report["issues"]:
+        lines.append(f"  [{issue['severity']}] {issue['code']}: {issue['message']}")
+        if "bbox_mm" in issue:
+            lo, hi = issue["bbox_mm"]
+            lines.append(
+                f"      where: x {lo[0]:.1f}..{hi[0]:.1f}  y {lo[1]:.1f}..{hi[1]:.1f}  z {lo[2]:.1f}..{hi[2]:.1f} mm"
+            )
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "Printability report of a GLB/glTF/OBJ/STL/PLY/3MF/OFF mesh (exit 0 printable, 1 not, 2 unreadable)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("path", help="mesh file")
+        parser.add_argument(
+            "--height-mm", type=float, default=None, help="scale to this figurine height first"
+        )
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        height = options.get("height_mm")
+        if height is not None and not (0 < height < 10_000):
+            raise CommandError("--height-mm must be a positive number of millimetres", returncode=2)
+        try:
+            loaded = load_mesh(options["path"])
+        except MeshLoadError as exc:
+            if options.get("json"):
+                self.stdout.write(json.dumps({"printable": False, "issues": [exc.as_issue()]}))
+            raise CommandError(f"{exc.code}: {exc.message}", returncode=2) from None
+        report = check_mesh(
+            loaded,
+            height_mm=height,
+            build_volumes_mm=active_build_volumes(),
+            thin_wall_mm=float(getattr(settings, "MESH_THIN_WALL_MM", 1.0)),
+            fragile_wall_mm=float(getattr(settings, "MESH_FRAGILE_WALL_MM", 0.6)),
+        )
+        report["sha256"] = loaded.sha256
+        if options.get("json"):
+            self.stdout.write(json.dumps(report))
+        else:
+            self.stdout.write(format_report(report, options["path"]))
+        if not report["printable"]:
+            sys.exit(1)
