@@ -74,10 +74,11 @@ def create_checkout_session(params: dict[str, Any], *, idempotency_key: str) -> 
         raise PaymentProviderError(
             f"The payment page could not be prepared: {exc.user_message or exc}"
         ) from exc
-    expires = session.get("expires_at")
+    data = session.to_dict()
+    expires = data.get("expires_at")
     return CheckoutSession(
-        id=session["id"],
-        url=session["url"],
+        id=data["id"],
+        url=data["url"],
         expires_at=datetime.fromtimestamp(int(expires), tz=UTC) if expires else None,
     )
 
@@ -94,8 +95,9 @@ def create_refund(
     except stripe.StripeError as exc:
         logger.warning("Stripe refused the refund of %s: %s", payment_intent, exc)
         raise PaymentProviderError(f"Stripe refused the refund: {exc.user_message or exc}") from exc
+    data = refund.to_dict()
     return RefundResult(
-        id=refund["id"], status=refund.get("status") or "pending", amount_cents=int(refund["amount"])
+        id=data["id"], status=data.get("status") or "pending", amount_cents=int(data["amount"])
     )
 
 

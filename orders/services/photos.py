@@ -120,11 +120,14 @@ def photo_upload(
             )
             record.image.save(f"{uuid.uuid4().hex}{stored.extension}", ContentFile(stored.data), save=False)
             saved_name = record.image.name
+            record.width, record.height = stored.width, stored.height
             try:
                 with transaction.atomic():
                     record.save()
-            except IntegrityError as exc:  # the same file raced in through another request
-                raise _duplicate(item, None) from exc
+            except IntegrityError as exc:
+                if not Photo.objects.filter(item=item, original_sha256=photo.sha256).exists():
+                    raise
+                raise _duplicate(item, None) from exc  # the same file raced in through another request
             events.order_note_event(
                 order=item.order,
                 item=item,
