@@ -28,12 +28,33 @@ class CheckJobInline(ReadOnlyInline):
 
 @admin.register(Revision)
 class RevisionAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "order_number", "number", "source", "status_badge", "triangles", "created_at", "published_at")
+    list_display = (
+        "__str__",
+        "order_number",
+        "number",
+        "source",
+        "status_badge",
+        "triangles",
+        "created_at",
+        "published_at",
+    )
     list_filter = ("status", "source")
     search_fields = ("item__order__number", "item__order__customer__email", "sha256")
     readonly_fields = (
-        "item", "number", "status", "source", "sha256", "size_bytes", "triangles", "vertices",
-        "check_report_display", "diff_report_display", "created_at", "updated_at", "published_at", "uploaded_by",
+        "item",
+        "number",
+        "status",
+        "source",
+        "sha256",
+        "size_bytes",
+        "triangles",
+        "vertices",
+        "check_report_display",
+        "diff_report_display",
+        "created_at",
+        "updated_at",
+        "published_at",
+        "uploaded_by",
     )
     exclude = ("check_report", "diff_report", "renders")
     inlines = [FeedbackInline, CheckJobInline]

@@ -81,7 +81,9 @@ class Revision(StatusModel):
 
     class Meta:
         ordering = ["item_id", "number"]
-        constraints = [models.UniqueConstraint(fields=["item", "number"], name="revision_unique_number_per_item")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="revision_unique_number_per_item")
+        ]
 
     def __str__(self) -> str:
         return f"item {self.item_id} round {self.number}"
@@ -106,7 +108,9 @@ class Feedback(models.Model):
     """The customer's message on a published round, with pins placed on the model."""
 
     revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="feedback")
-    kind = models.CharField(max_length=20, choices=FeedbackKind.choices, default=FeedbackKind.CHANGES_REQUESTED)
+    kind = models.CharField(
+        max_length=20, choices=FeedbackKind.choices, default=FeedbackKind.CHANGES_REQUESTED
+    )
     comment = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -170,3 +174,21 @@ class CheckJob(JobBase):
 
     def __str__(self) -> str:
         return f"checks of {self.revision} ({self.status})"
+
+    def on_gave_up(self) -> None:
+        """The checks kept killing their worker: the round is rejected so the sculptor can act."""
+        from revisions.services import revision_checks_finished
+
+        if Revision.objects.filter(pk=self.revision_id, status=RevisionStatus.CHECKING).exists():
+            issue = {
+                "code": "unreadable",
+                "severity": "error",
+                "message": f"The automatic checks could not finish after {self.attempts} attempts; "
+                "export the mesh again (or simplify it) and upload it.",
+            }
+            revision_checks_finished(
+                revision_id=self.revision_id,
+                ok=False,
+                fields={"check_report": {"printable": False, "issues": [issue]}},
+                blocking=[issue],
+            )

@@ -1,0 +1,251 @@
+"""Revisions API under /api/v1/: staff upload and publish rounds; the customer reviews, pins, approves.
+
+Thin views: parse, call one service, answer. Errors are typed (studio.errors) and mapped once by
+studio.api.exception_handler to ``{"message", "code", "extra"}``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from orders.auth import customer_can_see_order, customer_for_request, order_scope_for_request
+from orders.models import Item
+from revisions import selectors, services
+from revisions.models import Revision
+from studio.errors import ApplicationError, NotFound
+
+
+class IsStaff(BasePermission):
+    message = "Staff only."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and getattr(user, "is_staff", False) and getattr(user, "is_active", False))
+
+
+def is_staff(request) -> bool:
+    user = getattr(request, "user", None)
+    return bool(user is not None and getattr(user, "is_staff", False) and getattr(user, "is_active", False))
+
+
+def revision_for_request(request, revision_id: int) -> Revision:
+    """The revision for staff, or for its customer once published; 404 otherwise (no hint it exists)."""
+    revision = Revision.objects.select_related("item__order__customer").filter(pk=revision_id).first()
+    if revision is None:
+        raise NotFound(f"No design preview {revision_id} here.")
+    if is_staff(request):
+        return revision
+    if revision.published_at is None or not customer_can_see_order(request, revision.item.order):
+        raise NotFound(f"No design preview {revision_id} here.")
+    return revision
+
+
+def file_url(request, revision: Revision, kind: str) -> str:
+    return request.build_absolute_uri(reverse("revision-file", args=[revision.pk, kind]))
+
+
+def revision_data(revision: Revision, request, *, staff: bool) -> dict[str, Any]:
+    """The JSON of one round (staff see the full-resolution file and the uploader too)."""
+    files: dict[str, Any] = {
+        "web_glb": file_url(request, revision, "preview.glb") if revision.web_glb else None,
+        "heatmap_glb": file_url(request, revision, "heatmap.glb") if revision.heatmap_glb else None,
+        "renders": [file_url(request, revision, f"render-{i}.png") for i in range(len(revision.renders or []))],
+    }
+    if staff:
+        files["mesh"] = file_url(request, revision, "mesh")
+    feedback = [
+        {
+            "id": fb.pk,
+            "kind": fb.kind,
+            "comment": fb.comment,
+            "created_at": fb.created_at,
+            "pins": [{"id": p.pk, "position": p.position, "normal": p.normal, "text": p.text} for p in fb.pins.all()],
+        }
+        for fb in revision.feedback.prefetch_related("pins")
+    ]
+    approval = getattr(revision, "approval", None) if revision.status == "approved" else None
+    data = {
+        "id": revision.pk,
+        "item_id": revision.item_id,
+        "order_number": revision.item.order.number,
+        "number": revision.number,
+        "status": revision.status,
+        "source": revision.source,
+        "sha256": revision.sha256,
+        "size_bytes": revision.size_bytes,
+        "triangles": revision.triangles,
+        "vertices": revision.vertices,
+        "note": revision.note,
+        "created_at": revision.created_at,
+        "published_at": revision.published_at,
+        "check_report": revision.check_report,
+        "diff": revision.diff_report,
+        "files": files,
+        "feedback": feedback,
+        "approval": (
+            {"sha256": approval.sha256, "approved_at": approval.approved_at, "origin": approval.origin}
+            if approval
+            else None
+        ),
+        "preview_page": request.build_absolute_uri(reverse("portal-revision", args=[revision.pk])),
+    }
+    if staff:
+        data["original_filename"] = revision.original_filename
+        data["uploaded_by"] = revision.uploaded_by.get_username() if revision.uploaded_by else None
+    return data
+
+
+class ItemRevisionsApi(APIView):
+    """Staff: GET the rounds of an item; POST a refined mesh (multipart ``mesh``, optional ``note``)."""
+
+    permission_classes = [IsAuthenticated, IsStaff]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get(self, request, item_id: int):
+        item = get_object_or_404(Item, pk=item_id)
+        rounds = [revision_data(r, request, staff=True) for r in item.revisions.select_related("item__order")]
+        return Response({"item_id": item.pk, "status": item.status, "revisions": rounds})
+
+    def post(self, request, item_id: int):
+        upload = request.FILES.get("mesh")
+        if upload is None:
+            raise ApplicationError("Attach the mesh file as multipart field 'mesh'.", extra={"field": "mesh"})
+        revision = services.revision_upload(
+            item_id=item_id, file=upload, user=request.user, note=str(request.data.get("note", "") or "")
+        )
+        return Response(revision_data(revision, request, staff=True), status=status.HTTP_201_CREATED)
+
+
+class RevisionDetailApi(APIView):
+    """GET a round: staff always; its customer once it is published."""
+
+    def get(self, request, revision_id: int):
+        revision = revision_for_request(request, revision_id)
+        return Response(revision_data(revision, request, staff=is_staff(request)))
+
+
+class PublishSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_COMMENT_CHARS)
+
+
+class RevisionPublishApi(APIView):
+    """Staff: publish a ready round to the customer."""
+
+    permission_classes = [IsAuthenticated, IsStaff]
+    parser_classes = [JSONParser, FormParser, MultiPartParser]
+
+    def post(self, request, revision_id: int):
+        body = PublishSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        revision = services.revision_publish(
+            revision_id=revision_id, user=request.user, note=body.validated_data.get("note")
+        )
+        return Response(revision_data(revision, request, staff=True))
+
+
+def _customer(request):
+    customer = customer_for_request(request)
+    return customer, order_scope_for_request(request)
+
+
+class RevisionRequestChangesApi(APIView):
+    """Customer: ask for changes on the round in review (``comment``, ``pins``)."""
+
+    parser_classes = [JSONParser]
+
+    def post(self, request, revision_id: int):
+        if not isinstance(request.data, dict):
+            raise ApplicationError("Send a JSON object with comment and pins.")
+        customer, scope = _customer(request)
+        feedback = services.revision_request_changes(
+            revision_id=revision_id,
+            customer=customer,
+            comment=request.data.get("comment", "") or "",
+            pins=request.data.get("pins"),
+            order_scope=scope,
+        )
+        revision = feedback.revision
+        revision.refresh_from_db()
+        return Response(revision_data(revision, request, staff=False), status=status.HTTP_201_CREATED)
+
+
+class RevisionApproveApi(APIView):
+    """Customer: approve the round in review (``{"confirm": true}``); the file is locked by its SHA-256."""
+
+    parser_classes = [JSONParser]
+
+    def post(self, request, revision_id: int):
+        if not isinstance(request.data, dict):
+            raise ApplicationError("Send a JSON object: {\"confirm\": true}.")
+        customer, scope = _customer(request)
+        approval = services.revision_approve(
+            revision_id=revision_id,
+            customer=customer,
+            confirm=request.data.get("confirm"),
+            ip_address=request.META.get("REMOTE_ADDR"),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            origin="portal" if request.session.get("portal_customer_id") else "api",
+            order_scope=scope,
+        )
+        revision = approval.revision
+        revision.refresh_from_db()
+        return Response(revision_data(revision, request, staff=False))
+
+
+# ------------------------------------------------------------------------------------------ files
+FILE_TYPES = {"glb": "model/gltf-binary", "png": "image/png"}
+
+
+def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResponse:
+    """A round's file, checked like the round itself: ``preview.glb``, ``heatmap.glb``, ``render-N.png``,
+    and (staff only) ``mesh``, the full-resolution upload. Streamed from storage."""
+    from rest_framework.request import Request
+
+    from orders.auth import PortalTokenAuthentication
+
+    # plain Django view: the session (portal or staff) or a portal token header
+    if not is_staff(request) and customer_for_request(request) is None:
+        auth = PortalTokenAuthentication().authenticate(Request(request))
+        if auth is not None:
+            request.user, request.auth = auth
+    try:
+        revision = revision_for_request(request, revision_id)
+    except NotFound:
+        raise Http404 from None
+    name, content_type, download = None, None, None
+    if kind == "preview.glb":
+        name, content_type = revision.web_glb.name, FILE_TYPES["glb"]
+    elif kind == "heatmap.glb":
+        name, content_type = revision.heatmap_glb.name, FILE_TYPES["glb"]
+    elif kind.startswith("render-") and kind.endswith(".png"):
+        try:
+            index = int(kind[len("render-") : -len(".png")])
+            name = (revision.renders or [])[index]
+        except (ValueError, IndexError):
+            name = None
+        content_type = FILE_TYPES["png"]
+    elif kind == "mesh" and is_staff(request):
+        name = revision.mesh.name
+        content_type = "application/octet-stream"
+        download = revision.original_filename or name.rsplit("/", 1)[-1]
+    if not name:
+        raise Http404
+    from django.core.files.storage import default_storage
+
+    try:
+        handle = default_storage.open(name, "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type=content_type, as_attachment=bool(download), filename=download or "")
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,109 @@
+"""The customer's preview page in the portal: the 3D viewer, renders, photos, pins, approve or ask for changes.
+
+The page is server-rendered; its buttons call the revisions API with the portal session (CSRF checked).
+Staff may open the page too (to see what the customer sees), without the buttons.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from orders.auth import customer_for_request
+from orders.models import Photo
+from revisions import selectors
+from revisions.apis import is_staff, revision_for_request
+from revisions.models import Revision, RevisionStatus
+from studio.errors import NotFound
+
+
+def _file(revision: Revision, kind: str) -> str:
+    return reverse("revision-file", args=[revision.pk, kind])
+
+
+def _pins(revision: Revision) -> list[dict]:
+    return [
+        {"id": p.pk, "position": p.position, "normal": p.normal, "text": p.text}
+        for p in selectors.pins_of_revision(revision)
+    ]
+
+
+@never_cache
+@require_GET
+def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
+    """One round as the customer sees it (404 for anyone else's, or a round not yet published)."""
+    customer = customer_for_request(request)
+    if customer is None and not is_staff(request):
+        return render(request, "portal/signed_out.html", status=401)
+    try:
+        revision = revision_for_request(request, revision_id)
+    except NotFound:
+        return render(request, "portal/revision_not_found.html", status=404)
+    item = revision.item
+    order = item.order
+    previous = selectors.previous_published_revision(revision)
+    rounds = list(selectors.customer_revisions(item))
+    can_act = customer is not None and not is_staff(request) and revision.status == RevisionStatus.PUBLISHED
+    config = {
+        "revision": {"id": revision.pk, "number": revision.number, "status": revision.status},
+        "canAct": can_act,
+        "glb": _file(revision, "preview.glb") if revision.web_glb else None,
+        "heatmap": _file(revision, "heatmap.glb") if revision.heatmap_glb else None,
+        "previous": (
+            {
+                "id": previous.pk,
+                "number": previous.number,
+                "glb": _file(previous, "preview.glb"),
+                "pins": _pins(previous),
+            }
+            if previous
+            else None
+        ),
+        "pins": _pins(revision),
+        "api": {
+            "requestChanges": reverse("revision-request-changes", args=[revision.pk]),
+            "approve": reverse("revision-approve", args=[revision.pk]),
+        },
+    }
+    context = {
+        "order": order,
+        "item": item,
+        "revision": revision,
+        "portal_customer": order.customer,
+        "rounds": rounds,
+        "previous": previous,
+        "renders": [_file(revision, f"render-{i}.png") for i in range(len(revision.renders or []))],
+        "poster": _file(revision, "render-0.png") if revision.renders else "",
+        "photos": [
+            {"url": reverse("portal-revision-photo", args=[revision.pk, p.pk]), "kind": p.get_kind_display()}
+            for p in item.photos.all()
+        ],
+        "diff": revision.diff_report or {},
+        "config": config,
+        "can_act": can_act,
+        "approval": getattr(revision, "approval", None) if revision.status == RevisionStatus.APPROVED else None,
+    }
+    return render(request, "portal/revision_preview.html", context)
+
+
+@require_GET
+def revision_photo(request: HttpRequest, revision_id: int, photo_id: int) -> FileResponse:
+    """A photo of the round's figurine, for the page beside the model (same access as the round)."""
+    try:
+        revision = revision_for_request(request, revision_id)
+    except NotFound:
+        raise Http404 from None
+    photo = Photo.objects.filter(pk=photo_id, item_id=revision.item_id).first()
+    if photo is None or not photo.image:
+        raise Http404
+    try:
+        handle = default_storage.open(photo.image.name, "rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(handle)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -1,0 +1,279 @@
+"""Revision background tasks (django-q2). Each is idempotent: the broker delivers at least once.
+
+* ``check_revision`` — the automatic checks of a round (CheckJob row: attempts, stages), its web GLB,
+  turntable renders and the difference from the previous round; then ``ready`` or ``rejected``.
+* ``send_revision_published_email`` — the customer's "your preview is ready" e-mail (once per round).
+* ``notify_sculptor_of_feedback`` — the assigned sculptor hears about a request for changes (once).
+* ``warn_due_previews`` — scheduled: warns the assigned sculptor before a preview is due (once per
+  item and due time).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from orders import events
+from orders.auth import portal_token_issue
+from orders.lock_objects import lock_item, lock_order
+from orders.models import Item, OrderEvent
+from printing.meshkit import MeshLoadError
+from revisions import selectors
+from revisions.meshwork import process_revision_mesh
+from revisions.models import CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to
+from revisions.services import revision_checks_finished
+from studio.jobs import JobStatus
+
+logger = logging.getLogger(__name__)
+
+
+# ================================================================================================ checks
+@contextmanager
+def _local_copy(name: str, scratch: Path):
+    """A local path for a stored file: the file itself on disk storage, else a streamed copy."""
+    try:
+        yield Path(default_storage.path(name))
+        return
+    except NotImplementedError:
+        pass
+    scratch.mkdir(parents=True, exist_ok=True)
+    target = scratch / Path(name).name
+    with default_storage.open(name, "rb") as src, open(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1 << 20)
+    yield target
+
+
+def _store(revision: Revision, local: Path, filename: str) -> str:
+    """Save a generated file under the round's folder, replacing an earlier run's copy."""
+    name = revision_upload_to(revision, filename)
+    if default_storage.exists(name):
+        default_storage.delete(name)
+    with open(local, "rb") as handle:
+        return default_storage.save(name, File(handle, name=filename))
+
+
+def _job_for(revision: Revision) -> CheckJob:
+    job = (
+        CheckJob.objects.filter(revision=revision, status__in=(JobStatus.PENDING, JobStatus.RUNNING))
+        .order_by("-created_at")
+        .first()
+    )
+    return job or CheckJob.objects.create(revision=revision)
+
+
+def check_revision(revision_id: int) -> str:
+    """Run the checks of a round in ``checking``; returns what happened ("ready", "rejected", "skipped")."""
+    revision = Revision.objects.select_related("item__order").filter(pk=revision_id).first()
+    if revision is None or revision.status != RevisionStatus.CHECKING:
+        return "skipped"
+    job = CheckJob.claim(_job_for(revision).pk)
+    if job is None:
+        return "skipped"
+    item = revision.item
+    previous = selectors.previous_comparable_revision(revision)
+    size = getattr(settings, "REVISION_RENDER_SIZE", 512)
+    try:
+        with tempfile.TemporaryDirectory(prefix=f"check-r{revision.pk}-") as tmp, ExitStack() as stack:
+            scratch = Path(tmp)
+            mesh_path = stack.enter_context(_local_copy(revision.mesh.name, scratch / "current"))
+            previous_path = (
+                stack.enter_context(_local_copy(previous.mesh.name, scratch / "previous"))
+                if previous
+                else None
+            )
+            work = process_revision_mesh(
+                mesh_path,
+                scratch / "out",
+                height_mm=float(item.height_mm),
+                previous_path=previous_path,
+                progress=job.set_progress,
+                max_bytes=max(settings.MAX_MESH_UPLOAD_BYTES, revision.size_bytes) + 1,
+                render_size=size,
+            )
+            if work.sha256 != revision.sha256:
+                raise MeshLoadError(
+                    "unreadable", "the stored file changed since it was uploaded (SHA-256 differs)"
+                )
+            fields = {
+                "triangles": work.triangles,
+                "vertices": work.vertices,
+                "check_report": {**work.check_report, "web_preview": work.web_report},
+                "web_glb": _store(revision, work.web_glb, "preview.glb"),
+                "renders": [_store(revision, path, f"renders/{path.name}") for path in work.renders],
+                "diff_report": (
+                    {
+                        **work.diff_report,
+                        "previous_revision_id": previous.pk,
+                        "previous_round": previous.number,
+                    }
+                    if previous
+                    else {}
+                ),
+                "heatmap_glb": _store(revision, work.heatmap_glb, "heatmap.glb") if work.heatmap_glb else "",
+            }
+    except MeshLoadError as exc:
+        issue = exc.as_issue()
+        revision_checks_finished(
+            revision_id=revision.pk,
+            ok=False,
+            fields={"check_report": {"printable": False, "issues": [issue]}},
+            blocking=[issue],
+        )
+        job.terminate(JobStatus.COMPLETED, verdict="rejected", issues=[issue])
+        return "rejected"
+    except Exception as exc:
+        job.error = f"{type(exc).__name__}: {exc}"[:2000]
+        job.save(update_fields=["error"])
+        logger.exception("checks of revision %s failed (attempt %s)", revision_id, job.attempts)
+        raise  # the broker retries; CheckJob.claim gives up after TASK_MAX_ATTEMPTS
+    blocking = work.blocking_issues
+    revision_checks_finished(revision_id=revision.pk, ok=not blocking, fields=fields, blocking=blocking)
+    verdict = "ready" if not blocking else "rejected"
+    job.terminate(
+        JobStatus.COMPLETED,
+        verdict=verdict,
+        printable=work.printable,
+        triangles=work.triangles,
+        seconds=work.web_report.get("seconds", {}),
+    )
+    return verdict
+
+
+# ================================================================================================ e-mails
+def _already_sent(order, template: str, **keys) -> bool:
+    lookup = {f"parameters__{k}": v for k, v in keys.items()}
+    return OrderEvent.objects.filter(
+        order=order, type="email_sent", parameters__template=template, **lookup
+    ).exists()
+
+
+def send_revision_published_email(revision_id: int) -> bool:
+    """Tell the customer a new preview round is ready, with a sign-in link (at most once per round)."""
+    with transaction.atomic():
+        revision = Revision.objects.select_related("item__order__customer").filter(pk=revision_id).first()
+        if revision is None or revision.published_at is None:
+            return False
+        order = lock_order(revision.item.order_id)
+        if _already_sent(order, "revision_published", revision_id=revision.pk):
+            return False
+        raw = portal_token_issue(customer=order.customer, order=order)
+        context = {
+            "order": order,
+            "customer": order.customer,
+            "revision": revision,
+            "item": revision.item,
+            "login_url": f"{settings.PUBLIC_BASE_URL}/portal/login/{raw}/",
+            "preview_url": f"{settings.PUBLIC_BASE_URL}/portal/revisions/{revision.pk}/",
+        }
+        send_mail(
+            f"Your 3D preview is ready — order {order.number}, round {revision.number}",
+            render_to_string("emails/revision_published.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [order.customer.email],
+        )
+        events.order_note_event(
+            order=order,
+            item=revision.item,
+            type="email_sent",
+            parameters={
+                "template": "revision_published",
+                "revision_id": revision.pk,
+                "to": order.customer.email,
+            },
+        )
+    return True
+
+
+def notify_sculptor_of_feedback(feedback_id: int) -> bool:
+    """E-mail the assigned sculptor the customer's requested changes (at most once per feedback)."""
+    with transaction.atomic():
+        feedback = Feedback.objects.select_related("revision__item").filter(pk=feedback_id).first()
+        if feedback is None:
+            return False
+        item = lock_item(feedback.revision.item_id)
+        sculptor = item.assigned_sculptor
+        if sculptor is None or not sculptor.email:
+            return False
+        if _already_sent(item.order, "feedback_to_sculptor", feedback_id=feedback.pk):
+            return False
+        context = {
+            "item": item,
+            "feedback": feedback,
+            "pins": list(feedback.pins.all()),
+            "due_at": selectors.preview_due_at(item),
+            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/sculptorqueue/item/{item.pk}/",
+        }
+        send_mail(
+            f"Changes requested on {item} (round {feedback.revision.number})",
+            render_to_string("emails/revision_feedback_to_sculptor.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [sculptor.email],
+        )
+        events.order_note_event(
+            order=item.order,
+            item=item,
+            type="email_sent",
+            parameters={"template": "feedback_to_sculptor", "feedback_id": feedback.pk, "to": sculptor.email},
+        )
+    return True
+
+
+# ================================================================================================ deadlines
+def warn_due_previews(*, within_business_hours: float | None = None, now=None) -> int:
+    """Warn each assigned sculptor once per item and due time when a preview is due soon (or late).
+
+    Scheduled every 15 minutes (migration 0002). Returns how many warnings were sent.
+    """
+    within = within_business_hours
+    if within is None:
+        within = float(getattr(settings, "PREVIEW_WARNING_BUSINESS_HOURS", 8))
+    now = now or timezone.now()
+    sent = 0
+    for entry in selectors.work_queue(now=now):
+        if entry.business_hours_left is None or entry.business_hours_left > within:
+            continue
+        if entry.item.assigned_sculptor is None or not entry.item.assigned_sculptor.email:
+            continue
+        if _warn_one(entry.item.pk, entry.due_at, entry.business_hours_left):
+            sent += 1
+    return sent
+
+
+def _warn_one(item_id: int, due_at, hours_left: float) -> bool:
+    due_key = due_at.isoformat()
+    with transaction.atomic():
+        item: Item = lock_item(item_id)
+        if OrderEvent.objects.filter(item=item, type="preview_due_warning", parameters__due=due_key).exists():
+            return False
+        sculptor = item.assigned_sculptor
+        context = {
+            "item": item,
+            "due_at": due_at,
+            "hours_left": hours_left,
+            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/sculptorqueue/item/{item.pk}/",
+        }
+        late = hours_left < 0
+        send_mail(
+            f"{'Overdue' if late else 'Due soon'}: preview of {item}",
+            render_to_string("emails/preview_due_warning.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [sculptor.email],
+        )
+        events.order_note_event(
+            order=item.order,
+            item=item,
+            type="preview_due_warning",
+            parameters={"due": due_key, "to": sculptor.email, "business_hours_left": hours_left},
+        )
+    return True
