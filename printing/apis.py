@@ -1,15 +1,27 @@
-"""Printing API: the public catalog (print queue endpoints join here)."""
+"""Printing API: the public catalog, and the print queue (jobs, trays, reprints) for staff."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from printing.selectors import active_shipping_rule, catalog_product_lines
+from orders.auth import customer_for_request
+from printing.models import Batch, PrintJob, PrintJobStatus
+from printing.selectors import active_shipping_rule, catalog_product_lines, is_late, print_job_list
+from printing.services import (
+    guarantee_claim_create,
+    print_job_create,
+    print_job_move,
+    reprint_create,
+    tray_create,
+    tray_move,
+)
+from studio.errors import ApplicationError, NotFound, PermissionDenied
 
 
 class CatalogApi(APIView):
@@ -58,3 +70,280 @@ class CatalogApi(APIView):
                 "shipping": shipping,
             }
         )
+
+
+# --------------------------------------------------------------------------------------------- print queue
+class IsStaff(BasePermission):
+    """Staff users only (operators); portal customers never pass."""
+
+    message = "Staff only."
+
+    def has_permission(self, request, view) -> bool:
+        user = request.user
+        return bool(user and getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
+
+
+class PrintJobOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    item_id = serializers.IntegerField()
+    order_number = serializers.CharField(source="item.order.number")
+    status = serializers.CharField()
+    is_reprint = serializers.BooleanField()
+    reprint_reason = serializers.CharField()
+    reprint_of_id = serializers.IntegerField(allow_null=True)
+    charge_cents = serializers.IntegerField()
+    revision_id = serializers.IntegerField()
+    approved_sha256 = serializers.CharField()
+    height_mm = serializers.IntegerField()
+    printer = serializers.CharField(source="printer.name", allow_null=True, default=None)
+    tray_id = serializers.IntegerField(source="batch_id", allow_null=True)
+    print_file_url = serializers.SerializerMethodField()
+    print_file_format = serializers.CharField()
+    print_file_sha256 = serializers.CharField()
+    print_file_status = serializers.SerializerMethodField()
+    resin_volume_mm3 = serializers.FloatField(allow_null=True)
+    material_cost_cents = serializers.IntegerField(allow_null=True)
+    footprint_mm = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    qc_note = serializers.CharField()
+    due_at = serializers.DateTimeField(allow_null=True)
+    late = serializers.SerializerMethodField()
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    delivered_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    allowed_moves = serializers.SerializerMethodField()
+
+    def get_print_file_url(self, job) -> str | None:
+        return job.print_file.url if job.print_file else None
+
+    def get_print_file_status(self, job) -> dict | None:
+        file_job = job.file_jobs.order_by("-created_at", "-pk").first()
+        if file_job is None:
+            return None
+        return {
+            "status": file_job.status,
+            "stage": file_job.stage,
+            "percent": file_job.percent,
+            "error": file_job.error,
+        }
+
+    def get_late(self, job) -> bool:
+        return is_late(job)
+
+    def get_allowed_moves(self, job) -> list[str]:
+        return sorted(job.allowed_targets(job.status))
+
+
+def _job_response(job, status_code: int = 200) -> Response:
+    return Response(PrintJobOutput(job).data, status=status_code)
+
+
+class PrintJobListApi(APIView):
+    """The print queue (staff): earliest due first; `?status=queued,batched&printer=J850-1&late=1&reprint=0`."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(
+        responses=PrintJobOutput(many=True),
+        parameters=[
+            OpenApiParameter("status", str, description="one or more states, comma-separated"),
+            OpenApiParameter("printer", str, description="printer id or name"),
+            OpenApiParameter("late", bool),
+            OpenApiParameter("reprint", bool),
+            OpenApiParameter("limit", int, description="at most this many jobs (default 200, max 1000)"),
+        ],
+        summary="The print queue",
+    )
+    def get(self, request):
+        params = request.query_params
+        unknown = [
+            s
+            for s in params.get("status", "").split(",")
+            if s.strip() and s.strip() not in PrintJobStatus.values
+        ]
+        if unknown:
+            raise ApplicationError(f"Unknown print job state(s): {', '.join(unknown)}.")
+        try:
+            limit = max(1, min(1000, int(params.get("limit", 200))))
+        except ValueError:
+            raise ApplicationError("limit must be a whole number.") from None
+        jobs = print_job_list(
+            status=params.get("status") or None,
+            printer=params.get("printer") or None,
+            late=_flag(params.get("late")),
+            is_reprint=_flag(params.get("reprint")),
+        ).prefetch_related("file_jobs")[:limit]
+        return Response(PrintJobOutput(jobs, many=True).data)
+
+
+def _flag(value: str | None) -> bool | None:
+    if value in (None, ""):
+        return None
+    if value.lower() in ("1", "true", "yes"):
+        return True
+    if value.lower() in ("0", "false", "no"):
+        return False
+    raise ApplicationError(f"'{value}' is not a yes/no value (use 1 or 0).")
+
+
+class PrintJobDetailApi(APIView):
+    """One print job (staff)."""
+
+    permission_classes = [IsStaff]
+
+    @extend_schema(responses=PrintJobOutput, summary="A print job")
+    def get(self, request, print_job_id: int):
+        job = PrintJob.objects.select_related("item__order", "printer").filter(pk=print_job_id).first()
+        if job is None:
+            raise NotFound(f"Print job {print_job_id} does not exist.")
+        return _job_response(job)
+
+
+class PrintJobCreateApi(APIView):
+    """Send an approved item to print (staff): 409 unless the item is approved."""
+
+    permission_classes = [IsStaff]
+
+    class Input(serializers.Serializer):
+        printer_id = serializers.IntegerField(required=False, allow_null=True)
+
+    @extend_schema(request=Input, responses={201: PrintJobOutput}, summary="Send an approved item to print")
+    def post(self, request, item_id: int):
+        data = _valid(self.Input, request.data)
+        job = print_job_create(item_id=item_id, user=request.user, printer_id=data.get("printer_id"))
+        return _job_response(job, status.HTTP_201_CREATED)
+
+
+class PrintJobTransitionApi(APIView):
+    """Move a print job (staff): `to` with `tracking_number` and `carrier` for shipped, `reason` for qc_failed.
+
+    `to: batched` places the job on an open tray of a fitting printer. Illegal moves answer 409.
+    """
+
+    permission_classes = [IsStaff]
+
+    class Input(serializers.Serializer):
+        to = serializers.CharField(max_length=20)
+        tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+        carrier = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+        reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=Input, responses=PrintJobOutput, summary="Move a print job")
+    def post(self, request, print_job_id: int):
+        data = _valid(self.Input, request.data)
+        job = print_job_move(print_job_id=print_job_id, user=request.user, **data)
+        return _job_response(job)
+
+
+class ReprintCreateApi(APIView):
+    """A free reprint of the approved file. Staff: `reason`. The customer (portal): a Design Guarantee
+    claim, multipart `reason` and 1–5 `photos` of what arrived."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class Input(serializers.Serializer):
+        reason = serializers.CharField(max_length=2000)
+        photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
+
+    @extend_schema(
+        request=Input,
+        responses={201: PrintJobOutput},
+        summary="Reprint an item (or claim the Design Guarantee)",
+    )
+    def post(self, request, item_id: int):
+        payload = request.data
+        if hasattr(payload, "getlist"):
+            payload = {"reason": payload.get("reason", ""), "photos": payload.getlist("photos")}
+        data = _valid(self.Input, payload)
+        if getattr(request.user, "is_staff", False):
+            job = reprint_create(item_id=item_id, reason=data["reason"], user=request.user)
+            return _job_response(job, status.HTTP_201_CREATED)
+        customer = customer_for_request(request)
+        if customer is None:
+            raise PermissionDenied("Only the studio or the figurine's customer can ask for a reprint.")
+        claim = guarantee_claim_create(
+            item_id=item_id, customer=customer, reason=data["reason"], photos=data["photos"]
+        )
+        job = claim.reprint
+        return Response(
+            {
+                "claim_id": claim.pk,
+                "print_job_id": job.pk,
+                "is_reprint": True,
+                "charge_cents": job.charge_cents,
+                "status": job.status,
+                "item_id": claim.item_id,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class TrayOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    printer = serializers.CharField(source="printer.name")
+    status = serializers.CharField()
+    utilisation = serializers.FloatField()
+    layout = serializers.JSONField()
+    layout_png_url = serializers.SerializerMethodField()
+    tray_file_url = serializers.SerializerMethodField()
+    jobs = serializers.SerializerMethodField()
+
+    def get_layout_png_url(self, tray) -> str | None:
+        return tray.layout_png.url if tray.layout_png else None
+
+    def get_tray_file_url(self, tray) -> str | None:
+        return tray.tray_file.url if tray.tray_file else None
+
+    def get_jobs(self, tray) -> list[int]:
+        return list(tray.jobs.order_by("pk").values_list("pk", flat=True))
+
+
+class TrayCreateApi(APIView):
+    """Fill a new tray on a printer with queued jobs (staff), earliest due first."""
+
+    permission_classes = [IsStaff]
+
+    class Input(serializers.Serializer):
+        printer_id = serializers.IntegerField()
+        job_ids = serializers.ListField(
+            child=serializers.IntegerField(), required=False, allow_null=True, default=None
+        )
+
+    @extend_schema(request=Input, responses={201: TrayOutput}, summary="Fill a new printer tray")
+    def post(self, request):
+        data = _valid(self.Input, request.data)
+        tray = tray_create(printer_id=data["printer_id"], user=request.user, job_ids=data["job_ids"])
+        return Response(TrayOutput(tray).data, status=status.HTTP_201_CREATED)
+
+
+class TrayDetailApi(APIView):
+    permission_classes = [IsStaff]
+
+    @extend_schema(responses=TrayOutput, summary="A printer tray")
+    def get(self, request, tray_id: int):
+        tray = Batch.objects.select_related("printer").filter(pk=tray_id).first()
+        if tray is None:
+            raise NotFound(f"Tray {tray_id} does not exist.")
+        return Response(TrayOutput(tray).data)
+
+
+class TrayTransitionApi(APIView):
+    """Move a whole tray (staff): printing, done or cancelled; its jobs follow."""
+
+    permission_classes = [IsStaff]
+
+    class Input(serializers.Serializer):
+        to = serializers.CharField(max_length=20)
+
+    @extend_schema(request=Input, responses=TrayOutput, summary="Move a printer tray")
+    def post(self, request, tray_id: int):
+        data = _valid(self.Input, request.data)
+        return Response(TrayOutput(tray_move(tray_id=tray_id, to=data["to"], user=request.user)).data)
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -99,7 +99,8 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
         .first()
     )
     if pending is None:
-        if job.print_file:
+        # a re-delivered task finds its run finished; a job that never had a run gets its first one
+        if job.print_file or job.file_jobs.exists():
             return None
         pending = PrintFileJob.objects.create(print_job=job)
     file_job = PrintFileJob.claim(pending.pk)

@@ -65,7 +65,9 @@ def reprint_create(
             raise Conflict(
                 f"Item {item.pk} has never been sent to print: send it to print rather than reprint it."
             )
-        running = jobs.filter(is_reprint=True, status__in=LIVE_STATUSES).exclude(pk=original.pk).first()
+        running = (
+            jobs.filter(is_reprint=True, status__in=LIVE_STATUSES).exclude(pk=reprint_of_id or 0).first()
+        )
         if running is not None:
             raise Conflict(
                 f"Item {item.pk} already has reprint job #{running.pk} on its way ('{running.status}').",
@@ -159,10 +161,11 @@ def guarantee_claim_create(*, item_id: int, customer: Any, reason: str, photos: 
         )
         claim = GuaranteeClaim.objects.create(item=item, reason=reason, print_job=last, reprint=reprint)
         for index, photo in enumerate(stored, start=1):
-            record = ClaimPhoto(claim=claim, sha256=photo.sha256)
+            record = ClaimPhoto(claim=claim, sha256=photo.sha256, width=photo.width, height=photo.height)
             record.image.save(
                 f"claim-{claim.pk}-{index}{photo.extension}", ContentFile(photo.data), save=False
             )
+            record.width, record.height = photo.width, photo.height
             record.save()
         events.order_note_event(
             order=item.order,
