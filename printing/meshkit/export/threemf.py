@@ -13,6 +13,8 @@ from pathlib import Path
 import numpy as np
 from lxml import etree
 
+from printing.meshkit.export.writers import format_rows
+
 CORE_NS = "http://schemas.microsoft.com/3dmanufacturing/core/2015/02"
 MATERIAL_NS = "http://schemas.microsoft.com/3dmanufacturing/material/2015/02"
 MODEL_PATH = "3D/3dmodel.model"
@@ -33,10 +35,6 @@ RELS = (
 )
 
 
-def _rows(fmt: str, rows: np.ndarray) -> str:
-    return (fmt * len(rows)) % tuple(rows.ravel().tolist()) if len(rows) else ""
-
-
 def write_3mf(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:
     """Write a 3MF package (a zip) with one mesh object, coloured per vertex when ``colors`` is given."""
     parts = [
@@ -49,20 +47,22 @@ def write_3mf(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
         unique, entry = np.unique(colors, axis=0, return_inverse=True)
         entry = entry.reshape(-1)
         parts.append('<m:colorgroup id="1">\n')
-        parts.append(_rows('<m:color color="#%02X%02X%02X%02X"/>\n', unique.astype(np.int64)))
+        parts.append(format_rows('<m:color color="#%02X%02X%02X%02X"/>\n', unique.astype(np.int64)))
         parts.append("</m:colorgroup>\n")
         object_id = 2
         parts.append(f'<object id="{object_id}" type="model" pid="1" pindex="{int(entry[faces[0, 0]])}">\n')
     else:
         parts.append(f'<object id="{object_id}" type="model">\n')
     parts.append("<mesh>\n<vertices>\n")
-    parts.append(_rows('<vertex x="%.5f" y="%.5f" z="%.5f"/>\n', vertices))
+    parts.append(format_rows('<vertex x="%.5f" y="%.5f" z="%.5f"/>\n', vertices))
     parts.append("</vertices>\n<triangles>\n")
     if colors is not None:
         rows = np.column_stack([faces, entry[faces]])
-        parts.append(_rows('<triangle v1="%d" v2="%d" v3="%d" pid="1" p1="%d" p2="%d" p3="%d"/>\n', rows))
+        parts.append(
+            format_rows('<triangle v1="%d" v2="%d" v3="%d" pid="1" p1="%d" p2="%d" p3="%d"/>\n', rows)
+        )
     else:
-        parts.append(_rows('<triangle v1="%d" v2="%d" v3="%d"/>\n', faces))
+        parts.append(format_rows('<triangle v1="%d" v2="%d" v3="%d"/>\n', faces))
     parts.append(
         f'</triangles>\n</mesh>\n</object>\n</resources>\n<build><item objectid="{object_id}"/></build>\n'
     )
@@ -70,7 +70,10 @@ def write_3mf(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", RELS)
-        archive.writestr(MODEL_PATH, "".join(parts))
+        with archive.open(MODEL_PATH, "w", force_zip64=True) as model:
+            for part in parts:
+                for text in [part] if isinstance(part, str) else part:
+                    model.write(text.encode("ascii"))
     return [path]
 
 

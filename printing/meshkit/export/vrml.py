@@ -11,9 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-
-def _rows(fmt: str, rows: np.ndarray) -> str:
-    return (fmt * len(rows)) % tuple(rows.ravel().tolist()) if len(rows) else ""
+from printing.meshkit.export.writers import format_rows
 
 
 def write_wrl(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:
@@ -24,16 +22,17 @@ def write_wrl(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
         "Shape {\n  appearance Appearance {\n    material Material { diffuseColor 0.8 0.8 0.8 }\n  }\n",
         "  geometry IndexedFaceSet {\n    solid TRUE\n    ccw TRUE\n    convex TRUE\n",
         "    coord Coordinate {\n      point [\n",
-        _rows("        %.5f %.5f %.5f,\n", vertices),
+        format_rows("        %.5f %.5f %.5f,\n", vertices),
         "      ]\n    }\n",
     ]
     if colors is not None:
         rgb = colors[:, :3].astype(np.float64) / 255.0
         parts += ["    colorPerVertex TRUE\n    color Color {\n      color [\n"]
-        parts += [_rows("        %.4f %.4f %.4f,\n", rgb), "      ]\n    }\n"]
-    parts += ["    coordIndex [\n", _rows("      %d, %d, %d, -1,\n", faces), "    ]\n  }\n}\n"]
+        parts += [format_rows("        %.4f %.4f %.4f,\n", rgb), "      ]\n    }\n"]
+    parts += ["    coordIndex [\n", format_rows("      %d, %d, %d, -1,\n", faces), "    ]\n  }\n}\n"]
     with open(path, "w", encoding="ascii") as handle:
-        handle.writelines(parts)
+        for part in parts:
+            handle.writelines([part] if isinstance(part, str) else part)
     return [path]
 
 

@@ -8,6 +8,7 @@ bilinear filtering never bleeds between colours.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +39,11 @@ def write_glb(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
     return [path]
 
 
-def _format_rows(fmt: str, rows: np.ndarray) -> str:
-    """``fmt`` applied to each row of ``rows`` (fast: one big % operation)."""
-    if len(rows) == 0:
-        return ""
-    return (fmt * len(rows)) % tuple(rows.ravel().tolist())
+def format_rows(fmt: str, rows: np.ndarray, chunk: int = 32_768) -> Iterator[str]:
+    """``fmt`` applied to each row of ``rows``, yielded in blocks (one % operation per block, bounded memory)."""
+    for start in range(0, len(rows), chunk):
+        block = rows[start : start + chunk]
+        yield (fmt * len(block)) % tuple(block.ravel().tolist())
 
 
 def palette_texture(face_colors: np.ndarray) -> tuple[Image.Image, np.ndarray, np.ndarray]:
@@ -75,8 +76,8 @@ def write_obj(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
     written = [path]
     f1 = faces + 1
     if colors is None:
-        lines.append(_format_rows("v %.5f %.5f %.5f\n", vertices))
-        lines.append(_format_rows("f %d %d %d\n", f1))
+        lines.append(format_rows("v %.5f %.5f %.5f\n", vertices))
+        lines.append(format_rows("f %d %d %d\n", f1))
     else:
         mtl_path, png_path = path.with_suffix(".mtl"), path.with_suffix(".png")
         image, uvs, face_entry = palette_texture(face_colors_from_vertices(faces, colors))
@@ -87,13 +88,14 @@ def write_obj(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
         )
         rgb = colors[:, :3].astype(np.float64) / 255.0
         lines.append(f"mtllib {mtl_path.name}\n")
-        lines.append(_format_rows("v %.5f %.5f %.5f %.4f %.4f %.4f\n", np.hstack([vertices, rgb])))
-        lines.append(_format_rows("vt %.7f %.7f\n", uvs))
+        lines.append(format_rows("v %.5f %.5f %.5f %.4f %.4f %.4f\n", np.hstack([vertices, rgb])))
+        lines.append(format_rows("vt %.7f %.7f\n", uvs))
         lines.append("usemtl figurine\n")
         t1 = face_entry + 1
         corners = np.column_stack([f1[:, 0], t1, f1[:, 1], t1, f1[:, 2], t1])
-        lines.append(_format_rows("f %d/%d %d/%d %d/%d\n", corners))
+        lines.append(format_rows("f %d/%d %d/%d %d/%d\n", corners))
         written += [mtl_path, png_path]
     with open(path, "w", encoding="ascii") as handle:
-        handle.writelines(lines)
+        for part in lines:
+            handle.writelines([part] if isinstance(part, str) else part)
     return written
