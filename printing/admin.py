@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.html import format_html
 
-from printing.models import Batch, Printer, PrintFileJob, PrintJob, PrintJobStatus, ProductLine, ShippingRule, Size
-from printing.services import print_job_transition
-from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge, transition_action
+from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
+from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, ProductLine, ShippingRule, Size
+from printing.services import tray_move
+from studio.admin_tools import pretty_json, transition_action
 
 
 class SizeInline(admin.TabularInline):
@@ -35,66 +37,72 @@ class ShippingRuleAdmin(admin.ModelAdmin):
 
 @admin.register(Printer)
 class PrinterAdmin(admin.ModelAdmin):
-    list_display = ("name", "model", "build_x_mm", "build_y_mm", "build_z_mm", "formats", "status")
+    list_display = (
+        "name",
+        "model",
+        "build_x_mm",
+        "build_y_mm",
+        "build_z_mm",
+        "formats",
+        "status",
+        "tray_margin_mm",
+    )
     list_filter = ("status",)
-
-
-class PrintJobInline(ReadOnlyInline):
-    model = PrintJob
-    fields = ("item", "status", "height_mm", "is_reprint", "due_at")
-    readonly_fields = fields
+    actions = [printer_fill_tray]
 
 
 @admin.register(Batch)
 class TrayAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "printer", "status", "utilisation", "created_at")
+    list_display = ("__str__", "printer", "status", "utilisation_display", "job_count", "created_at")
     list_filter = ("status", "printer")
-    readonly_fields = ("status", "layout", "utilisation", "layout_png", "tray_file", "created_at", "updated_at")
-    inlines = [PrintJobInline]
-
-
-class PrintFileJobInline(ReadOnlyInline):
-    model = PrintFileJob
-    fields = ("status", "stage", "percent", "attempts", "completed_at", "error")
-    readonly_fields = fields
-
-
-
-@admin.register(PrintJob)
-class PrintJobAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "order_number", "status_badge", "printer", "batch", "height_mm", "is_reprint", "due_at")
-    list_filter = ("status", "printer", "is_reprint")
-    search_fields = ("item__order__number", "item__order__customer__email", "tracking_number", "approved_sha256")
     readonly_fields = (
-        "item", "revision", "approved_sha256", "status", "is_reprint", "reprint_of", "charge_cents",
-        "print_file", "print_file_format", "print_file_sha256", "report_display", "resin_volume_mm3",
-        "material_cost_cents", "footprint_mm", "created_at", "updated_at", "shipped_at", "created_by",
+        "printer",
+        "status",
+        "layout_picture",
+        "utilisation_display",
+        "tray_file",
+        "layout_png",
+        "layout_display",
+        "created_at",
+        "updated_at",
     )
-    exclude = ("print_report",)
-    inlines = [PrintFileJobInline]
-    list_select_related = ("item__order", "printer", "batch")
+    exclude = ("layout", "utilisation")
+    inlines = [PrintJobInline]
     actions = [
-        transition_action(print_job_transition, "print_job_id", s, f"Mark selected as {label.lower()}")
-        for s, label in [
-            (PrintJobStatus.PRINTING, "Printing"),
-            (PrintJobStatus.PRINTED, "Printed"),
-            (PrintJobStatus.QC_PASSED, "QC passed"),
-            (PrintJobStatus.PACKED, "Packed"),
-            (PrintJobStatus.DELIVERED, "Delivered"),
-        ]
+        transition_action(
+            tray_move, "tray_id", "printing", "Start printing the selected trays (every job on them)"
+        ),
+        transition_action(
+            tray_move, "tray_id", "done", "Mark the selected trays done (printing jobs printed)"
+        ),
+        transition_action(
+            tray_move, "tray_id", "cancelled", "Cancel the selected open trays (jobs back to the queue)"
+        ),
     ]
 
-    @admin.display(description="order", ordering="item__order__number")
-    def order_number(self, obj: PrintJob) -> str:
-        return obj.item.order.number
+    def has_add_permission(self, request) -> bool:
+        return False  # trays are filled from the queue (printer action, job action or the API)
 
-    @admin.display(description="status", ordering="status")
-    def status_badge(self, obj: PrintJob) -> str:
-        return status_badge(obj.status, obj.get_status_display())
+    @admin.display(description="utilisation", ordering="utilisation")
+    def utilisation_display(self, obj: Batch) -> str:
+        return f"{100 * obj.utilisation:.1f} %"
 
-    @admin.display(description="print file report")
-    def report_display(self, obj: PrintJob) -> str:
-        return pretty_json(obj.print_report)
+    @admin.display(description="jobs")
+    def job_count(self, obj: Batch) -> int:
+        return obj.jobs.count()
+
+    @admin.display(description="layout")
+    def layout_picture(self, obj: Batch) -> str:
+        if not obj.layout_png:
+            return "—"
+        return format_html(
+            '<a href="{0}"><img src="{0}" style="max-width:900px;border:1px solid #ccc"></a>',
+            obj.layout_png.url,
+        )
+
+    @admin.display(description="layout data")
+    def layout_display(self, obj: Batch) -> str:
+        return pretty_json(obj.layout)
 
 
 @admin.register(PrintFileJob)
@@ -102,3 +110,13 @@ class PrintFileJobAdmin(admin.ModelAdmin):
     list_display = ("print_job", "status", "stage", "percent", "attempts", "created_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in PrintFileJob._meta.fields]
+
+
+@admin.register(GuaranteeClaim)
+class GuaranteeClaimAdmin(admin.ModelAdmin):
+    list_display = ("__str__", "item", "reprint", "created_at")
+    readonly_fields = ("item", "reason", "print_job", "reprint", "created_at")
+    inlines = [ClaimPhotoInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
