@@ -1,0 +1,96 @@
+"""Operator actions in the admin: mark paid offline, refund, re-issue and revoke portal links."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core import mail
+
+from orders.auth import hash_token, portal_token_resolve
+from orders.models import Order, Payment, PortalToken
+from tests.orders.helpers import place_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator_client(client):
+    user = get_user_model().objects.create_superuser("boss", "boss@example.com", "pw")
+    client.force_login(user)
+    return client
+
+
+def _action(client, model: str, action: str, pks: list[int]):
+    return client.post(f"/admin/orders/{model}/", {"action": action, "_selected_action": pks}, follow=True)
+
+
+def test_mark_paid_offline_then_refund_offline(operator_client, enqueued):
+    data = place_order(operator_client)
+    order = Order.objects.get(number=data["number"])
+    response = _action(operator_client, "order", "mark_paid_offline", [order.pk])
+    assert response.status_code == 200 and "1 order(s) marked paid" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "paid" and order.paid_at is not None
+    charge = Payment.objects.get(order=order, kind="charge")
+    assert (charge.provider, charge.status, charge.amount_cents) == (
+        "offline",
+        "succeeded",
+        order.total_cents,
+    )
+    assert charge.recorded_by.username == "boss"
+    # Marking it paid again is refused, per order, with a message.
+    again = _action(operator_client, "order", "mark_paid_offline", [order.pk])
+    assert "not awaiting payment" in again.content.decode()
+    assert Payment.objects.filter(order=order).count() == 1
+
+    _action(operator_client, "order", "refund_orders", [order.pk])
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    refund = Payment.objects.get(order=order, kind="refund")
+    assert (refund.provider, refund.amount_cents) == ("offline", order.total_cents)
+    assert set(order.items.values_list("status", flat=True)) == {"cancelled"}
+
+
+def test_refund_of_an_unpaid_order_is_refused(operator_client):
+    data = place_order(operator_client)
+    order = Order.objects.get(number=data["number"])
+    response = _action(operator_client, "order", "refund_orders", [order.pk])
+    assert "cannot be refunded" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+
+
+def test_reissue_revokes_old_links_and_emails_a_new_one(operator_client):
+    data = place_order(operator_client)
+    token = PortalToken.objects.get(token_hash=hash_token(data["portal_token"]))
+    mail.outbox.clear()
+    _action(operator_client, "portaltoken", "reissue_portal_links", [token.pk])
+    assert portal_token_resolve(data["portal_token"]) is None
+    assert len(mail.outbox) == 1
+    new_link = next(line for line in mail.outbox[0].body.splitlines() if "/portal/login/" in line).strip()
+    assert new_link.startswith("http://testserver/portal/login/")
+    anonymous = operator_client.__class__()
+    assert anonymous.get(new_link.removeprefix("http://testserver")).status_code == 302
+
+
+def test_revoke_action(operator_client):
+    data = place_order(operator_client)
+    token = PortalToken.objects.get(token_hash=hash_token(data["portal_token"]))
+    _action(operator_client, "portaltoken", "revoke_portal_links", [token.pk])
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    assert operator_client.__class__().get(f"/portal/login/{data['portal_token']}/").status_code == 403
+
+
+def test_admin_pages_render(operator_client):
+    data = place_order(operator_client)
+    order = Order.objects.get(number=data["number"])
+    for url in (
+        "/admin/orders/order/",
+        f"/admin/orders/order/{order.pk}/change/",
+        "/admin/orders/portaltoken/",
+        "/admin/orders/payment/",
+        "/admin/orders/stripeevent/",
+        "/admin/orders/customer/",
+    ):
+        assert operator_client.get(url).status_code == 200, url

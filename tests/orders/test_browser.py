@@ -1,0 +1,96 @@
+"""A real browser (Debian's chromium through Playwright): open the magic link, upload a photo, see its report."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+from tests.orders.helpers import clean_jpeg, place_order
+from tests.photokit.images import blurred, encode, figure_photo
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def browser_page():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.skip("Debian chromium is not installed (make browser)")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, device_scale_factor=1
+        )  # a phone
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_magic_link_upload_and_report(live_server, settings, browser_page, tmp_path):
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.STRIPE_SECRET_KEY = ""
+    data = place_order(Client(), email="browser@example.com")
+    page = browser_page
+
+    page.goto(data["portal_url"])
+    assert page.url == f"{live_server.url}/portal/orders/{data['number']}/"  # token gone from the address bar
+    assert page.get_by_text(f"Order {data['number']}").first.is_visible()
+    assert page.get_by_text("Awaiting offline payment").is_visible()
+
+    good = tmp_path / "front.jpg"
+    good.write_bytes(clean_jpeg(seed=21))
+    form = page.get_by_test_id("upload-form").first
+    form.locator("input[type=file]").set_input_files(str(good))
+    form.locator("select[name=kind]").select_option("front")
+    form.get_by_role("button", name="Upload and check").click()
+    page.wait_for_load_state("load")
+    photo = page.get_by_test_id("photo").first
+    assert photo.get_by_test_id("photo-verdict").inner_text() == "Looks great"
+    assert photo.locator("img").evaluate("img => img.complete && img.naturalWidth > 0") is True
+
+    bad = tmp_path / "blurry.jpg"
+    bad.write_bytes(encode(blurred(figure_photo(seed=22), 6.0), "JPEG"))
+    form = page.get_by_test_id("upload-form").first
+    form.locator("input[type=file]").set_input_files(str(bad))
+    form.locator("select[name=kind]").select_option("side")
+    form.get_by_role("button", name="Upload and check").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("cannot be used").first.is_visible()
+    verdicts = page.get_by_test_id("photo-verdict").all_inner_texts()
+    assert verdicts == ["Looks great", "Please retake"]
+    issues = page.get_by_test_id("photo-issues").first.inner_text()
+    assert issues.strip()  # the blur explained in plain words, with advice
+
+    # A file that is not a photo: refused with a clear message, nothing added.
+    fake = tmp_path / "drawing.jpg"
+    fake.write_bytes(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>")
+    form = page.get_by_test_id("upload-form").first
+    form.locator("input[type=file]").set_input_files(str(fake))
+    form.get_by_role("button", name="Upload and check").click()
+    page.wait_for_load_state("load")
+    assert page.get_by_text("not a photo we can read").first.is_visible()
+    assert page.get_by_test_id("photo").count() == 2
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "orders_portal_photo_report.png"), full_page=True)

@@ -1,0 +1,145 @@
+"""Who sees which order: portal tokens, the magic link and its session, staff; and what the order shows."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from orders.auth import SESSION_KEY, hash_token
+from orders.models import Order, OrderEvent, PortalToken
+from orders.services import order_mark_paid_offline, portal_token_reissue
+from tests.factories import PrintJobFactory, RevisionFactory, UserFactory
+from tests.orders.helpers import place_order, portal_header
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_customer_sees_only_their_own_order(client):
+    ada = place_order(client, email="ada@example.com")
+    bob = place_order(client, email="bob@example.com")
+    own = client.get(f"/api/v1/orders/{ada['number']}/", **portal_header(ada["portal_token"]))
+    assert own.status_code == 200 and own.json()["number"] == ada["number"]
+    other = client.get(f"/api/v1/orders/{bob['number']}/", **portal_header(ada["portal_token"]))
+    assert other.status_code == 404
+    assert "bob@example.com" not in other.content.decode()
+    assert client.get(f"/api/v1/orders/{ada['number']}/").status_code in (401, 403)
+
+
+def test_an_order_placed_with_someone_elses_email_does_not_open_their_orders(client):
+    first = place_order(client, email="ada@example.com")
+    second = place_order(client, email="ada@example.com")  # anyone can type this address
+    response = client.get(f"/api/v1/orders/{first['number']}/", **portal_header(second["portal_token"]))
+    assert response.status_code == 404
+    # An operator's re-issued link opens all of the customer's orders.
+    customer = Order.objects.get(number=first["number"]).customer
+    raw = portal_token_reissue(customer_id=customer.pk, send_email=False)
+    for number in (first["number"], second["number"]):
+        assert client.get(f"/api/v1/orders/{number}/", **portal_header(raw)).status_code == 200
+
+
+@pytest.mark.parametrize("state", ["expired", "revoked"])
+def test_expired_and_revoked_tokens_are_refused(client, state):
+    data = place_order(client)
+    token = PortalToken.objects.get(token_hash=hash_token(data["portal_token"]))
+    if state == "expired":
+        token.expires_at = timezone.now() - timedelta(minutes=1)
+    else:
+        token.revoked_at = timezone.now()
+    token.save()
+    api = client.get(f"/api/v1/orders/{data['number']}/", **portal_header(data["portal_token"]))
+    assert api.status_code == 401
+    assert "expired or was revoked" in api.json()["message"]
+    link = client.get(f"/portal/login/{data['portal_token']}/")
+    assert link.status_code == 403
+    assert SESSION_KEY not in client.session
+
+
+def test_magic_link_sets_a_session_and_redirects_to_a_clean_url(client):
+    data = place_order(client)
+    response = client.get(f"/portal/login/{data['portal_token']}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/portal/orders/{data['number']}/"
+    assert data["portal_token"] not in response["Location"]
+    assert response["Referrer-Policy"] == "no-referrer"
+    assert client.session[SESSION_KEY] == Order.objects.get(number=data["number"]).customer_id
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert data["number"] in html and data["portal_token"] not in html
+    assert "Awaiting offline payment" in html and 'name="image"' in html
+    # The session also authenticates the API.
+    assert client.get(f"/api/v1/orders/{data['number']}/").status_code == 200
+
+
+def test_unknown_link_is_404_and_pages_without_a_session_are_401(client):
+    assert client.get("/portal/login/not-a-real-token/").status_code == 404
+    data = place_order(client)
+    assert client.get(f"/portal/orders/{data['number']}/").status_code == 401
+
+
+def test_a_session_customer_gets_404_for_other_orders_in_the_portal(client):
+    mine = place_order(client, email="ada@example.com")
+    theirs = place_order(client, email="bob@example.com")
+    client.get(mine["portal_url"])
+    assert client.get(f"/portal/orders/{theirs['number']}/").status_code == 404
+
+
+def test_a_get_never_writes(client):
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    before = (
+        OrderEvent.objects.count(),
+        order.updated_at,
+        list(PortalToken.objects.values_list("last_used_at", flat=True)),
+    )
+    for _ in range(2):
+        assert (
+            client.get(f"/api/v1/orders/{data['number']}/", **portal_header(data["portal_token"])).status_code
+            == 200
+        )
+    order.refresh_from_db()
+    after = (
+        OrderEvent.objects.count(),
+        order.updated_at,
+        list(PortalToken.objects.values_list("last_used_at", flat=True)),
+    )
+    assert before == after
+
+
+def test_staff_see_any_order_with_the_full_timeline(client):
+    data = place_order(client)
+    staff = UserFactory(username="operator1")
+    client.force_login(staff)
+    response = client.get(f"/api/v1/orders/{data['number']}/")
+    assert response.status_code == 200
+    assert any(e["type"] == "order_placed" for e in response.json()["events"])
+
+
+def test_order_detail_lists_items_photos_published_revisions_payments_and_tracking(client, enqueued):
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    item = order.items.get()
+    order_mark_paid_offline(order_id=order.pk)
+    hidden = RevisionFactory(item=item, number=0)
+    shown = RevisionFactory(item=item, number=1, published_at=timezone.now())
+    job = PrintJobFactory(revision=shown, item=item)
+    job.carrier, job.tracking_number = "DHL", "JD0123456789"
+    job.save()
+    body = client.get(f"/api/v1/orders/{data['number']}/", **portal_header(data["portal_token"])).json()
+    assert body["status"] == "paid"
+    assert [(i["id"], i["status"]) for i in body["items"]] == [(item.pk, "awaiting_photos")]
+    revisions = body["items"][0]["revisions"]
+    assert [r["id"] for r in revisions] == [shown.pk] and hidden.pk not in [r["id"] for r in revisions]
+    assert {"id", "number", "status", "preview_url"} <= set(revisions[0])
+    assert [(p["kind"], p["provider"], p["status"]) for p in body["payments"]] == [
+        ("charge", "offline", "succeeded")
+    ]
+    assert body["tracking"] == [
+        {"carrier": "DHL", "tracking_number": "JD0123456789", "shipped_at": None, "is_reprint": False}
+    ]
+    types = [e["type"] for e in body["events"]]
+    assert "order_placed" in types and "payment_recorded" in types
+    assert all(e["actor"] in ("system", "customer", "staff", "operator", "stripe") for e in body["events"])
+    assert body["delivery_estimate"] is None and body["preview_due_at"] is None
