@@ -8,18 +8,27 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from rest_framework import serializers, status
+from rest_framework.authentication import TokenAuthentication
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.auth import customer_can_see_order, customer_for_request, order_scope_for_request
+from orders.auth import (
+    PortalTokenAuthentication,
+    customer_can_see_order,
+    customer_for_request,
+    order_scope_for_request,
+)
 from orders.models import Item
-from revisions import selectors, services
+from revisions import services
 from revisions.models import Revision
 from studio.errors import ApplicationError, NotFound
 
@@ -58,7 +67,9 @@ def revision_data(revision: Revision, request, *, staff: bool) -> dict[str, Any]
     files: dict[str, Any] = {
         "web_glb": file_url(request, revision, "preview.glb") if revision.web_glb else None,
         "heatmap_glb": file_url(request, revision, "heatmap.glb") if revision.heatmap_glb else None,
-        "renders": [file_url(request, revision, f"render-{i}.png") for i in range(len(revision.renders or []))],
+        "renders": [
+            file_url(request, revision, f"render-{i}.png") for i in range(len(revision.renders or []))
+        ],
     }
     if staff:
         files["mesh"] = file_url(request, revision, "mesh")
@@ -68,7 +79,10 @@ def revision_data(revision: Revision, request, *, staff: bool) -> dict[str, Any]
             "kind": fb.kind,
             "comment": fb.comment,
             "created_at": fb.created_at,
-            "pins": [{"id": p.pk, "position": p.position, "normal": p.normal, "text": p.text} for p in fb.pins.all()],
+            "pins": [
+                {"id": p.pk, "position": p.position, "normal": p.normal, "text": p.text}
+                for p in fb.pins.all()
+            ],
         }
         for fb in revision.feedback.prefetch_related("pins")
     ]
@@ -185,7 +199,7 @@ class RevisionApproveApi(APIView):
 
     def post(self, request, revision_id: int):
         if not isinstance(request.data, dict):
-            raise ApplicationError("Send a JSON object: {\"confirm\": true}.")
+            raise ApplicationError('Send a JSON object: {"confirm": true}.')
         customer, scope = _customer(request)
         approval = services.revision_approve(
             revision_id=revision_id,
@@ -202,21 +216,28 @@ class RevisionApproveApi(APIView):
 
 
 # ------------------------------------------------------------------------------------------ files
+def _authenticate_headers(request: HttpRequest) -> None:
+    """Let a plain Django view accept the API's header credentials (portal or staff token) too."""
+    if is_staff(request) or customer_for_request(request) is not None:
+        return
+    drf_request = Request(request)
+    for authenticator in (PortalTokenAuthentication(), TokenAuthentication()):
+        try:
+            found = authenticator.authenticate(drf_request)
+        except AuthenticationFailed:
+            return
+        if found is not None:
+            request.user, request.auth = found
+            return
+
+
 FILE_TYPES = {"glb": "model/gltf-binary", "png": "image/png"}
 
 
 def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResponse:
     """A round's file, checked like the round itself: ``preview.glb``, ``heatmap.glb``, ``render-N.png``,
     and (staff only) ``mesh``, the full-resolution upload. Streamed from storage."""
-    from rest_framework.request import Request
-
-    from orders.auth import PortalTokenAuthentication
-
-    # plain Django view: the session (portal or staff) or a portal token header
-    if not is_staff(request) and customer_for_request(request) is None:
-        auth = PortalTokenAuthentication().authenticate(Request(request))
-        if auth is not None:
-            request.user, request.auth = auth
+    _authenticate_headers(request)
     try:
         revision = revision_for_request(request, revision_id)
     except NotFound:
@@ -239,13 +260,13 @@ def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResp
         download = revision.original_filename or name.rsplit("/", 1)[-1]
     if not name:
         raise Http404
-    from django.core.files.storage import default_storage
-
     try:
         handle = default_storage.open(name, "rb")
     except (FileNotFoundError, OSError):
         raise Http404 from None
-    response = FileResponse(handle, content_type=content_type, as_attachment=bool(download), filename=download or "")
+    response = FileResponse(
+        handle, content_type=content_type, as_attachment=bool(download), filename=download or ""
+    )
     response["Cache-Control"] = "private, max-age=3600"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -85,7 +85,9 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
         "diff": revision.diff_report or {},
         "config": config,
         "can_act": can_act,
-        "approval": getattr(revision, "approval", None) if revision.status == RevisionStatus.APPROVED else None,
+        "approval": getattr(revision, "approval", None)
+        if revision.status == RevisionStatus.APPROVED
+        else None,
     }
     return render(request, "portal/revision_preview.html", context)
 

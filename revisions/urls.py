@@ -8,13 +8,21 @@ from revisions import apis, portal_views
 urlpatterns = [
     path("api/v1/items/<int:item_id>/revisions/", apis.ItemRevisionsApi.as_view(), name="item-revisions"),
     path("api/v1/revisions/<int:revision_id>/", apis.RevisionDetailApi.as_view(), name="revision-detail"),
-    path("api/v1/revisions/<int:revision_id>/publish/", apis.RevisionPublishApi.as_view(), name="revision-publish"),
+    path(
+        "api/v1/revisions/<int:revision_id>/publish/",
+        apis.RevisionPublishApi.as_view(),
+        name="revision-publish",
+    ),
     path(
         "api/v1/revisions/<int:revision_id>/request-changes/",
         apis.RevisionRequestChangesApi.as_view(),
         name="revision-request-changes",
     ),
-    path("api/v1/revisions/<int:revision_id>/approve/", apis.RevisionApproveApi.as_view(), name="revision-approve"),
+    path(
+        "api/v1/revisions/<int:revision_id>/approve/",
+        apis.RevisionApproveApi.as_view(),
+        name="revision-approve",
+    ),
     path("portal/revisions/<int:revision_id>/", portal_views.revision_preview, name="portal-revision"),
     path("portal/revisions/<int:revision_id>/files/<str:kind>", apis.revision_file, name="revision-file"),
     path(

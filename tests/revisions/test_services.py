@@ -28,7 +28,9 @@ pytestmark = pytest.mark.django_db
 def test_upload_stores_the_file_hashes_it_and_starts_the_checks(item, sculptor, enqueued, on_commit):
     data = mesh_bytes(figurine())
     with on_commit(execute=True):
-        revision = revision_upload(item_id=item.pk, file=upload_file(data, "Refined v2.stl"), user=sculptor, note="Hair")
+        revision = revision_upload(
+            item_id=item.pk, file=upload_file(data, "Refined v2.stl"), user=sculptor, note="Hair"
+        )
     assert revision.number == 1
     assert revision.status == RevisionStatus.CHECKING
     assert revision.sha256 == hashlib.sha256(data).hexdigest()
@@ -39,19 +41,25 @@ def test_upload_stores_the_file_hashes_it_and_starts_the_checks(item, sculptor, 
         assert handle.read() == data
     assert ("revisions.tasks.check_revision", (revision.pk,), None) in enqueued
     changes = list(
-        OrderEvent.objects.filter(subject="revision", subject_id=revision.pk).values_list("from_status", "to_status")
+        OrderEvent.objects.filter(subject="revision", subject_id=revision.pk).values_list(
+            "from_status", "to_status"
+        )
     )
     assert changes == [("uploaded", "checking")]
 
 
 def test_round_numbers_follow_the_ai_base_mesh(item, sculptor, enqueued):
-    Revision.objects.create(item=item, number=0, source="ai", sha256="0" * 64, mesh=ContentFile(b"x", name="r0.stl"))
+    Revision.objects.create(
+        item=item, number=0, source="ai", sha256="0" * 64, mesh=ContentFile(b"x", name="r0.stl")
+    )
     first = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine())), user=sculptor)
     second = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine(2))), user=sculptor)
     assert (first.number, second.number) == (1, 2)
 
 
-@pytest.mark.parametrize("status", [s for s in ItemStatus.values if s not in ("sculpting", "in_review", "changes_requested")])
+@pytest.mark.parametrize(
+    "status", [s for s in ItemStatus.values if s not in ("sculpting", "in_review", "changes_requested")]
+)
 def test_upload_is_refused_outside_design_and_stores_nothing(status, sculptor, enqueued, settings):
     item = ItemFactory(status=status)
     with pytest.raises(Conflict) as info:
@@ -101,7 +109,9 @@ def test_upload_over_the_limit_is_refused_while_streaming(item, sculptor, enqueu
 
 
 # ------------------------------------------------------------------------------------------ publish
-def test_publish_moves_item_to_review_and_emails_after_commit(ready_round, item, sculptor, enqueued, on_commit):
+def test_publish_moves_item_to_review_and_emails_after_commit(
+    ready_round, item, sculptor, enqueued, on_commit
+):
     with on_commit(execute=True):
         revision = revision_publish(revision_id=ready_round.pk, user=sculptor, note="First look")
     item.refresh_from_db()
@@ -125,9 +135,13 @@ def test_publish_supersedes_older_unapproved_rounds(item, sculptor, customer, en
     assert second.pk
 
 
-@pytest.mark.parametrize("status", ["uploaded", "checking", "published", "rejected", "superseded", "approved"])
+@pytest.mark.parametrize(
+    "status", ["uploaded", "checking", "published", "rejected", "superseded", "approved"]
+)
 def test_only_a_ready_round_can_be_published(item, sculptor, enqueued, status):
-    revision = Revision.objects.create(item=item, number=1, sha256="a" * 64, status=status, mesh=ContentFile(b"x", name="a.stl"))
+    revision = Revision.objects.create(
+        item=item, number=1, sha256="a" * 64, status=status, mesh=ContentFile(b"x", name="a.stl")
+    )
     with pytest.raises(TransitionNotAllowed):
         revision_publish(revision_id=revision.pk, user=sculptor)
     revision.refresh_from_db()
@@ -135,14 +149,18 @@ def test_only_a_ready_round_can_be_published(item, sculptor, enqueued, status):
 
 
 # ------------------------------------------------------------------------------------------ feedback
-def test_request_changes_stores_feedback_and_pins_round_trip(ready_round, item, sculptor, customer, enqueued, on_commit):
+def test_request_changes_stores_feedback_and_pins_round_trip(
+    ready_round, item, sculptor, customer, enqueued, on_commit
+):
     revision_publish(revision_id=ready_round.pk, user=sculptor)
     pins = [
         {"position": [1.5, -20.25, 31.0], "normal": [0, -1, 0], "text": "Make the nose smaller"},
         {"position": [0, 0, 40], "text": "  Hair a bit longer "},
     ]
     with on_commit(execute=True):
-        feedback = revision_request_changes(revision_id=ready_round.pk, customer=customer, comment="Nearly!", pins=pins)
+        feedback = revision_request_changes(
+            revision_id=ready_round.pk, customer=customer, comment="Nearly!", pins=pins
+        )
     feedback = Feedback.objects.get(pk=feedback.pk)
     stored = [(p.position, p.normal, p.text) for p in feedback.pins.all()]
     assert stored == [
@@ -205,7 +223,11 @@ def test_unpublished_round_is_invisible_to_its_customer(ready_round, customer):
 def test_approval_locks_the_exact_file(ready_round, item, sculptor, customer, enqueued):
     revision_publish(revision_id=ready_round.pk, user=sculptor)
     approval = revision_approve(
-        revision_id=ready_round.pk, customer=customer, confirm=True, ip_address="203.0.113.9", user_agent="UA/1"
+        revision_id=ready_round.pk,
+        customer=customer,
+        confirm=True,
+        ip_address="203.0.113.9",
+        user_agent="UA/1",
     )
     with default_storage.open(ready_round.mesh.name, "rb") as handle:
         on_disk = hashlib.sha256(handle.read()).hexdigest()
