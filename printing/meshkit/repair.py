@@ -22,6 +22,7 @@ import trimesh
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from printing.meshkit.checks.rays import RayCaster, self_intersecting_faces
 from printing.meshkit.checks.shells import classify_shells
 from printing.meshkit.checks.topology import edge_topology, vertex_components
 
@@ -363,8 +364,19 @@ def repair_mesh(
     _n, vlabel = vertex_components(topo.edges, len(vertices))
     edge_len = np.linalg.norm(vertices[topo.edges[:, 0]] - vertices[topo.edges[:, 1]], axis=1)
     touch = max(1.5 * float(np.median(edge_len)) if len(edge_len) else 0.0, 0.05)
+    caster, pairs = None, None
+    if len(np.unique(vlabel[faces[:, 0]])) > 1:  # cutting into / enclosed by the body counts as attached
+        caster = RayCaster(vertices, faces)
+        _mask, pairs = self_intersecting_faces(caster, vertices, faces, topo.edges, topo.edge_faces)
     shell_report = classify_shells(
-        vertices, faces, vlabel, area, _face_volume(vertices, faces), None, touch_mm=touch
+        vertices,
+        faces,
+        vlabel,
+        area,
+        _face_volume(vertices, faces),
+        caster,
+        cell_mm=touch,
+        intersecting_pairs=pairs,
     )
     flabel = shell_report.face_label
     tiny = (shell_report.faces < min_shell_faces) | (shell_report.area < min_shell_fraction * area.sum())

@@ -136,12 +136,15 @@ def check_mesh(
     caster = rays.RayCaster(vertices, faces)
     lap("bvh")
 
+    self_hit, hit_pairs = rays.self_intersecting_faces(caster, vertices, faces, topo.edges, topo.edge_faces)
+    lap("self_intersections")
+
     edge_len = np.linalg.norm(vertices[topo.edges[:, 0]] - vertices[topo.edges[:, 1]], axis=1)
     median_edge = float(np.median(edge_len)) if len(edge_len) else 1.0
     diag = float(np.linalg.norm(hi - lo))
-    touch_mm = max(1.5 * median_edge, 0.05, diag * 1e-5)
+    cell_mm = max(1.5 * median_edge, 0.2, diag * 1e-5)
     shell_report = shells.classify_shells(
-        vertices, faces, vlabel, face_area, face_volume, caster, touch_mm=touch_mm
+        vertices, faces, vlabel, face_area, face_volume, caster, cell_mm=cell_mm, intersecting_pairs=hit_pairs
     )
     lap("shells")
 
@@ -154,9 +157,6 @@ def check_mesh(
         caster, centroids, cast_normals, faces, n_vertices, thin_wall_mm, sample_target=ray_sample_target
     )
     lap("thickness")
-
-    self_hit = rays.self_intersecting_faces(caster, vertices, faces, topo.edges, topo.edge_faces)
-    lap("self_intersections")
 
     stab = stand.stability(vertices[used_v], face_volume, face_area, centroids)
     overhang, _ = stand.overhang_area(cast_normals, face_area, centroids, float(lo[2]))

@@ -172,13 +172,14 @@ def self_intersecting_faces(
     edges: np.ndarray,
     edge_faces: np.ndarray,
     chunk: int = 1 << 18,
-) -> np.ndarray:
-    """Mask of faces involved in a self-intersection.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Mask of faces involved in a self-intersection, and (edge's face, pierced face) index pairs.
 
     Each edge is cast as a segment through the BVH (first hit only); a hit on a face that shares no
     endpoint is re-verified exactly in float64 (strict interior, not parallel, so coplanar grazing and
     duplicate vertices do not count). The two faces of the edge and the pierced face are marked."""
     bad = np.zeros(len(faces), dtype=bool)
+    pairs: list[np.ndarray] = []
     trim = 0.01
     for s in range(0, len(edges), chunk):
         e = edges[s : s + chunk]
@@ -203,7 +204,8 @@ def self_intersecting_faces(
         bad[prim[hit]] = True
         own = edge_faces[s + hit].ravel()
         bad[own[own >= 0]] = True
-    return bad
+        pairs.append(np.stack([edge_faces[s + hit, 0], prim[hit]], axis=1))
+    return bad, (np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64))
 
 
 def inside_parity(

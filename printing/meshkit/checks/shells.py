@@ -2,8 +2,8 @@
 
 Semantics (what the report means):
 - the *main body* is the shell with the largest surface area;
-- a shell is *attached* when it touches or overlaps the main body, directly or through other attached
-  shells (vertices within a small grid distance), or lies enclosed inside another shell; attached extra
+- a shell is *attached* when it touches (within ``contact_mm``, 0.1 mm) or cuts into the main body,
+  directly or through other attached shells, or lies enclosed inside another shell; attached extra
   shells print fused with the body and only warn (``multiple_shells``);
 - a shell that is not attached but stands on the build plate (its lowest point within ``ground_tol_mm``
   of the lowest point of the mesh) prints as a separate loose piece: also ``multiple_shells`` (warning);
@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import trimesh
 from scipy import sparse
 from scipy.sparse import csgraph
 
@@ -23,6 +24,7 @@ from printing.meshkit.checks.rays import RayCaster, inside_parity
 
 MAX_QUERY_VERTICES_PER_SHELL = 256
 MAX_PARITY_SHELLS = 512
+MAX_CANDIDATE_PAIRS = 2_000_000
 
 
 @dataclass
@@ -49,10 +51,18 @@ def classify_shells(
     face_area: np.ndarray,
     face_volume: np.ndarray,
     caster: RayCaster | None,
-    touch_mm: float,
+    cell_mm: float,
+    intersecting_pairs: np.ndarray | None = None,
+    contact_mm: float = 0.1,
     ground_tol_mm: float = 0.5,
 ) -> ShellReport:
-    """Group faces into shells and decide which are attached, enclosed, on the plate or floating."""
+    """Group faces into shells and decide which are attached, enclosed, on the plate or floating.
+
+    Two shells touch when a vertex of one lies within ``contact_mm`` of a face of the other (candidates
+    from a grid of ``cell_mm`` cells; at most MAX_QUERY_VERTICES_PER_SHELL vertices per shell) or when
+    their faces intersect (``intersecting_pairs``: face index pairs from the self-intersection test)."""
+    if intersecting_pairs is None:
+        intersecting_pairs = np.zeros((0, 2), dtype=np.int64)
     raw_label = vertex_label[faces[:, 0]]
     used, face_label = np.unique(raw_label, return_inverse=True)
     count = len(used)
@@ -82,16 +92,19 @@ def classify_shells(
     np.minimum.at(zmin, labels, vertices[used_v, 2])
     grounded = zmin <= vertices[used_v, 2].min() + ground_tol_mm
 
-    # touching: shared or neighbouring grid cells of size touch_mm (27-neighbourhood)
-    cells = np.floor(vertices[used_v] / touch_mm).astype(np.int64)
+    # touching: candidates from neighbouring grid cells (size cell_mm, 27-neighbourhood), then the exact
+    # distance from the extra shell's vertex to the faces around the candidate vertex of another shell
+    cells = np.floor(vertices[used_v] / cell_mm).astype(np.int64)
     base = cells.min(axis=0) - 1
     keys = _grid_keys(np.vstack([cells, base[None, :]]))[:-1]
-    order = np.lexsort((labels, keys))
-    sk, sl = keys[order], labels[order]
-    keep = np.r_[True, (sk[1:] != sk[:-1]) | (sl[1:] != sl[:-1])]
-    sk, sl = sk[keep], sl[keep]
+    order = np.argsort(keys, kind="stable")
+    sk, sv = keys[order], used_v[order]
     rng = np.random.default_rng(0)
     query = np.flatnonzero(labels != 0)
+    src_parts, dst_parts = [], []
+    if len(intersecting_pairs):
+        src_parts.append(face_label[intersecting_pairs[:, 0]])
+        dst_parts.append(face_label[intersecting_pairs[:, 1]])
     if len(query):
         # at most MAX_QUERY_VERTICES_PER_SHELL vertices per extra shell
         perm = query[rng.permutation(len(query))]
@@ -101,14 +114,39 @@ def classify_shells(
         perm = perm[(np.arange(len(perm)) - first) < MAX_QUERY_VERTICES_PER_SHELL]
         offsets = np.array([[i, j, k] for i in (-1, 0, 1) for j in (-1, 0, 1) for k in (-1, 0, 1)])
         qcells = (cells[perm][:, None, :] + offsets[None, :, :]).reshape(-1, 3)
-        qlabels = np.repeat(labels[perm], 27)
+        qvert = np.repeat(used_v[perm], 27)
         qkeys = _grid_keys(np.vstack([qcells, base[None, :]]))[:-1]
         lo = np.searchsorted(sk, qkeys, side="left")
         hi = np.searchsorted(sk, qkeys, side="right")
         n_hits = hi - lo
-        src = np.repeat(qlabels, n_hits)
+        if n_hits.sum() > MAX_CANDIDATE_PAIRS:
+            keep = rng.random(len(n_hits)) < MAX_CANDIDATE_PAIRS / n_hits.sum()
+            qvert, lo, n_hits = qvert[keep], lo[keep], n_hits[keep]
+        q = np.repeat(qvert, n_hits)
         pos = np.repeat(lo - np.cumsum(np.r_[0, n_hits[:-1]]), n_hits) + np.arange(n_hits.sum())
-        dst = sl[pos]
+        w = sv[pos]
+        other = vlabel[q] != vlabel[w]
+        q, w = q[other], w[other]
+        if len(q):
+            # unique (query vertex, other shell) pairs with the candidate vertices; faces around them
+            incidence = sparse.csr_matrix(
+                (np.ones(faces.size, dtype=np.int8), (faces.ravel(), np.repeat(np.arange(len(faces)), 3))),
+                shape=(len(vertices), len(faces)),
+            )
+            counts = np.diff(incidence.indptr)[w]
+            if counts.sum() > MAX_CANDIDATE_PAIRS:
+                keep = rng.random(len(w)) < MAX_CANDIDATE_PAIRS / counts.sum()
+                q, w, counts = q[keep], w[keep], counts[keep]
+            starts = incidence.indptr[w]
+            fpos = np.repeat(starts - np.cumsum(np.r_[0, counts[:-1]]), counts) + np.arange(counts.sum())
+            cand_face = incidence.indices[fpos]
+            cand_q = np.repeat(q, counts)
+            closest = trimesh.triangles.closest_point(vertices[faces[cand_face]], vertices[cand_q])
+            near = np.linalg.norm(closest - vertices[cand_q], axis=1) <= contact_mm
+            src_parts.append(vlabel[cand_q[near]])
+            dst_parts.append(face_label[cand_face[near]])
+    if src_parts:
+        src, dst = np.concatenate(src_parts), np.concatenate(dst_parts)
         pair = src != dst
         src, dst = src[pair], dst[pair]
     else:
