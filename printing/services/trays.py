@@ -105,7 +105,9 @@ def tray_place_job(*, print_job_id: int, user: Any = None) -> Batch:
                 f"{width:.0f}×{depth:.0f} mm footprint, {job.print_file_format or 'any'} file."
             )
         chosen, layout = None, None
-        open_trays = Batch.objects.select_for_update().filter(status=TrayStatus.OPEN, printer__in=printers)
+        open_trays = Batch.objects.select_for_update(of=("self",)).filter(
+            status=TrayStatus.OPEN, printer__in=printers
+        )
         for tray in open_trays.select_related("printer").order_by("created_at", "pk"):
             candidate = pack_tray(tray.printer, [*_batched_jobs(tray), job])
             if not candidate.left_over:
@@ -132,7 +134,7 @@ def tray_create(*, printer_id: int, user: Any = None, job_ids: list[int] | None 
     `job_ids` limits the candidates (the admin's selection). 409 when no queued job fits.
     """
     with transaction.atomic():
-        printer = Printer.objects.select_for_update().filter(pk=printer_id).first()
+        printer = Printer.objects.filter(pk=printer_id).first()  # not locked: jobs are locked first, always
         if printer is None:
             raise NotFound(f"Printer {printer_id} does not exist.")
         if printer.status in OUT_OF_SERVICE:
@@ -146,6 +148,9 @@ def tray_create(*, printer_id: int, user: Any = None, job_ids: list[int] | None 
         if job_ids is not None:
             queued = queued.filter(pk__in=job_ids)
         candidates = [j for j in queued if (j.printer_id in (None, printer.pk)) and printer_fits(printer, j)]
+        # lock them (order, item, job; by id) and keep those still queued: a racing tray may have taken some
+        locked = {j.pk: lock_print_job(j.pk) for j in sorted(candidates, key=lambda j: j.pk)}
+        candidates = [j for j in candidates if locked[j.pk].status == PrintJobStatus.QUEUED]
         if not candidates:
             raise Conflict(f"No queued print job with a print file fits printer {printer.name}.")
         layout = pack_tray(printer, candidates)

@@ -54,8 +54,23 @@ def approved_item(
     return item
 
 
+SEED_PRINTERS = {
+    "J850-1": dict(
+        model="Stratasys J850 Prime",
+        build_x_mm=490,
+        build_y_mm=390,
+        build_z_mm=200,
+        formats=["3mf", "wrl", "obj"],
+    ),
+    "3DUJ-553-1": dict(
+        model="Mimaki 3DUJ-553", build_x_mm=508, build_y_mm=508, build_z_mm=305, formats=["wrl", "obj", "3mf"]
+    ),
+}
+
+
 def printer(name: str = "J850-1") -> Printer:
-    return Printer.objects.get(name=name)
+    """A seeded printer (re-created when a transactional test flushed the seed rows)."""
+    return Printer.objects.get_or_create(name=name, defaults=SEED_PRINTERS[name])[0]
 
 
 def job_in_state(
