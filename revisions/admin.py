@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.urls import path, reverse
+from django.utils.html import format_html, format_html_join
 
+from revisions.admin_views import SculptorWorkroom
 from revisions.models import Approval, CheckJob, Feedback, Pin, Revision
+from revisions.services import revision_publish
 from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge
+from studio.errors import ApplicationError
 
 
 class PinInline(ReadOnlyInline):
@@ -16,8 +21,23 @@ class PinInline(ReadOnlyInline):
 
 class FeedbackInline(ReadOnlyInline):
     model = Feedback
-    fields = ("kind", "comment", "created_at")
+    fields = ("kind", "comment", "pins_display", "created_at")
     readonly_fields = fields
+
+    @admin.display(description="pins (x, y, z mm)")
+    def pins_display(self, obj: Feedback) -> str:
+        return pins_html(obj.pins.all())
+
+
+def pins_html(pins) -> str:
+    """A numbered list of pins with their 3D positions (the mesh's own millimetres, Z up)."""
+    rows = [(p.x, p.y, p.z, p.text) for p in pins]
+    if not rows:
+        return "—"
+    return format_html(
+        "<ol>{}</ol>",
+        format_html_join("", "<li>({:.1f}, {:.1f}, {:.1f}) {}</li>", rows),
+    )
 
 
 class CheckJobInline(ReadOnlyInline):
@@ -37,6 +57,7 @@ class RevisionAdmin(admin.ModelAdmin):
         "triangles",
         "created_at",
         "published_at",
+        "item_page",
     )
     list_filter = ("status", "source")
     search_fields = ("item__order__number", "item__order__customer__email", "sha256")
@@ -59,6 +80,33 @@ class RevisionAdmin(admin.ModelAdmin):
     exclude = ("check_report", "diff_report", "renders")
     inlines = [FeedbackInline, CheckJobInline]
     list_select_related = ("item__order",)
+    actions = ["publish_selected"]
+    change_list_template = "admin/revisions/revision_change_list.html"
+
+    def get_urls(self):
+        room = SculptorWorkroom(self)
+        wrap = self.admin_site.admin_view
+        return [
+            path("queue/", wrap(room.queue), name="revisions_work_queue"),
+            path("item/<int:item_id>/", wrap(room.item), name="revisions_item_page"),
+            path("item/<int:item_id>/upload/", wrap(room.upload), name="revisions_item_upload"),
+            path("item/<int:item_id>/download/", wrap(room.download), name="revisions_item_download"),
+            path("<int:revision_id>/publish/", wrap(room.publish), name="revisions_revision_publish"),
+            *super().get_urls(),
+        ]
+
+    @admin.action(description="Publish the selected ready rounds to their customers")
+    def publish_selected(self, request, queryset) -> None:
+        for revision in queryset:
+            try:
+                revision_publish(revision_id=revision.pk, user=request.user)
+                self.message_user(request, f"{revision}: published.", messages.SUCCESS)
+            except ApplicationError as exc:
+                self.message_user(request, f"{revision}: {exc.message}", messages.ERROR)
+
+    @admin.display(description="sculptor's page")
+    def item_page(self, obj: Revision) -> str:
+        return format_html('<a href="{}">open</a>', reverse("admin:revisions_item_page", args=[obj.item_id]))
 
     @admin.display(description="order", ordering="item__order__number")
     def order_number(self, obj: Revision) -> str:

@@ -201,3 +201,11 @@ def previous_published_revision(revision: Revision) -> Revision | None:
         .order_by("-number")
         .first()
     )
+
+
+def latest_workable_revision(item: Item) -> Revision | None:
+    """The round a sculptor should start from: the newest that passed its checks, else the newest."""
+    return (
+        Revision.objects.filter(item=item, status__in=(*CHECKED_STATES,)).order_by("-number").first()
+        or Revision.objects.filter(item=item).order_by("-number").first()
+    )

@@ -212,7 +212,7 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
             "feedback": feedback,
             "pins": list(feedback.pins.all()),
             "due_at": selectors.preview_due_at(item),
-            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/sculptorqueue/item/{item.pk}/",
+            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
         }
         send_mail(
             f"Changes requested on {item} (round {feedback.revision.number})",
@@ -261,7 +261,7 @@ def _warn_one(item_id: int, due_at, hours_left: float) -> bool:
             "item": item,
             "due_at": due_at,
             "hours_left": hours_left,
-            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/sculptorqueue/item/{item.pk}/",
+            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
         }
         late = hours_left < 0
         send_mail(

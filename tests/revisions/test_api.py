@@ -203,7 +203,9 @@ def test_superseded_round_cannot_be_approved_over_the_api(customer_api, publishe
 
 
 def test_preview_page_renders_for_the_customer_only(portal_client, client, item, sculptor, enqueued):
-    published = revision_publish(revision_id=make_ready_round(item, sculptor, run_checks=True).pk, user=sculptor)
+    published = revision_publish(
+        revision_id=make_ready_round(item, sculptor, run_checks=True).pk, user=sculptor
+    )
     page = portal_client.get(f"/portal/revisions/{published.pk}/")
     assert page.status_code == 200
     html = page.content.decode()

@@ -1,0 +1,170 @@
+"""The sculptor's workroom in the admin: the work queue, an item's page, upload, download, publish.
+
+Mounted under the Revision admin (``/admin/revisions/revision/queue/`` ...) and gated by its view
+permission (Sculptors and Operators have it); uploading and publishing need the change permission.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin import ModelAdmin
+from django.core.exceptions import PermissionDenied
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.models import Item
+from revisions import selectors, services
+from revisions.models import Revision, RevisionStatus
+from studio.errors import ApplicationError
+
+
+class UploadRoundForm(forms.Form):
+    mesh = forms.FileField(
+        label="Refined mesh", help_text="GLB, OBJ, STL, PLY or 3MF; millimetres, Z up, facing -Y."
+    )
+    note = forms.CharField(
+        label="Note to the customer", required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})
+    )
+
+
+def _check_summary(revision: Revision) -> dict:
+    report = revision.check_report or {}
+    issues = report.get("issues", [])
+    return {
+        "printable": report.get("printable"),
+        "errors": [i for i in issues if i.get("severity") == "error"],
+        "warnings": [i for i in issues if i.get("severity") == "warning"],
+        "min_wall_mm": report.get("min_wall_mm"),
+        "bbox_mm": report.get("bbox_mm"),
+    }
+
+
+class SculptorWorkroom:
+    """The views; ``admin`` is the RevisionAdmin they hang under (for permissions and context)."""
+
+    def __init__(self, admin: ModelAdmin) -> None:
+        self.admin = admin
+
+    def _context(self, request: HttpRequest, title: str, **extra) -> dict:
+        return {
+            **self.admin.admin_site.each_context(request),
+            "title": title,
+            "opts": self.admin.model._meta,
+            **extra,
+        }
+
+    def _require(self, request: HttpRequest, change: bool = False) -> None:
+        allowed = (
+            self.admin.has_change_permission(request) if change else self.admin.has_view_permission(request)
+        )
+        if not allowed:
+            raise PermissionDenied
+
+    def queue(self, request: HttpRequest) -> HttpResponse:
+        """Items owed a preview, overdue first, with business hours left (``?mine=1``, ``?overdue=1``)."""
+        self._require(request)
+        mine = request.GET.get("mine") == "1"
+        overdue = request.GET.get("overdue") == "1"
+        entries = selectors.work_queue(sculptor=request.user if mine else None, overdue_only=overdue)
+        title = "Overdue previews" if overdue else ("My work queue" if mine else "Sculptor work queue")
+        return TemplateResponse(
+            request,
+            "admin/revisions/work_queue.html",
+            self._context(request, title, entries=entries, mine=mine, overdue=overdue, now=timezone.now()),
+        )
+
+    def item(self, request: HttpRequest, item_id: int) -> HttpResponse:
+        """Everything a sculptor needs for one figurine on one page."""
+        self._require(request)
+        item = get_object_or_404(
+            Item.objects.select_related("order__customer", "assigned_sculptor"), pk=item_id
+        )
+        revisions = list(item.revisions.order_by("-number").prefetch_related("feedback__pins", "check_jobs"))
+        rows = []
+        for rev in revisions:
+            rows.append(
+                {
+                    "revision": rev,
+                    "checks": _check_summary(rev),
+                    "renders": [
+                        reverse("revision-file", args=[rev.pk, f"render-{i}.png"])
+                        for i in range(len(rev.renders or []))
+                    ],
+                    "diff": rev.diff_report or {},
+                    "job": next(iter(rev.check_jobs.all()), None),
+                    "can_publish": rev.status == RevisionStatus.READY,
+                }
+            )
+        due = selectors.preview_due_at(item)
+        left = selectors._business(timezone.now(), due) if due else None
+        context = self._context(
+            request,
+            f"{item}",
+            item=item,
+            rows=rows,
+            photos=list(item.photos.all()),
+            feedback=selectors.latest_feedback(item),
+            due_at=due,
+            hours_left=round(left, 1) if left is not None else None,
+            metrics=selectors.item_round_metrics(item),
+            form=UploadRoundForm(),
+            can_upload=item.status in services.UPLOADABLE_ITEM_STATES
+            and self.admin.has_change_permission(request),
+            max_mb=settings.MAX_MESH_UPLOAD_BYTES // (1024 * 1024),
+        )
+        return TemplateResponse(request, "admin/revisions/item.html", context)
+
+    def upload(self, request: HttpRequest, item_id: int) -> HttpResponse:
+        """The upload form: the same streamed service as the API; the round then shows as checking."""
+        self._require(request, change=True)
+        back = reverse("admin:revisions_item_page", args=[item_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        form = UploadRoundForm(request.POST, request.FILES)
+        if not form.is_valid():
+            messages.error(request, "Choose a mesh file to upload.")
+            return HttpResponseRedirect(back)
+        try:
+            revision = services.revision_upload(
+                item_id=item_id,
+                file=form.cleaned_data["mesh"],
+                user=request.user,
+                note=form.cleaned_data["note"],
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return HttpResponseRedirect(back)
+        messages.success(request, f"Round {revision.number} uploaded; the automatic checks are running.")
+        return HttpResponseRedirect(back)
+
+    def download(self, request: HttpRequest, item_id: int) -> FileResponse:
+        """The latest mesh worth starting from (the newest round that passed its checks, else the newest)."""
+        self._require(request)
+        item = get_object_or_404(Item, pk=item_id)
+        revision = selectors.latest_workable_revision(item)
+        if revision is None or not revision.mesh:
+            raise Http404("No mesh yet.")
+        handle = default_storage.open(revision.mesh.name, "rb")
+        suffix = revision.mesh.name.rsplit(".", 1)[-1]
+        filename = f"{item.order.number}-{item.pk}-r{revision.number}.{suffix}"
+        return FileResponse(handle, as_attachment=True, filename=filename)
+
+    def publish(self, request: HttpRequest, revision_id: int) -> HttpResponse:
+        self._require(request, change=True)
+        revision = get_object_or_404(Revision, pk=revision_id)
+        back = reverse("admin:revisions_item_page", args=[revision.item_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        try:
+            services.revision_publish(revision_id=revision_id, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"Round {revision.number} published; the customer is being e-mailed.")
+        return HttpResponseRedirect(back)
