@@ -207,6 +207,13 @@ class PhotoUploadApi(APIView):
     @extend_schema(request={"multipart/form-data": PhotoUploadInSerializer}, responses={201: dict})
     def post(self, request, number: str, item_id: int):
         order = selectors.order_get_for_request(number=number, request=request)
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        if declared > settings.MAX_PHOTO_UPLOAD_BYTES + 1024 * 1024:  # refuse before reading the body
+            raise ApplicationError(
+                f"The upload is {declared / 1e6:.1f} MB; the largest photo we accept is "
+                f"{settings.MAX_PHOTO_UPLOAD_BYTES / 1e6:.0f} MB.",
+                extra={"code": "too_large"},
+            )
         if "image" not in request.FILES:
             raise ApplicationError(
                 "Attach the photo as the multipart field 'image'.", extra={"field": "image"}

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import NoReverseMatch, reverse
 
 from orders.auth import customer_can_see_order
 from orders.models import Item, ItemStatus, Order, OrderEvent, Photo
@@ -90,10 +91,19 @@ def _published_revisions(item: Item, request) -> list[dict[str, Any]]:
                 "status": rev.status,
                 "published_at": rev.published_at,
                 "preview_url": _url(request, rev.web_glb),
+                "portal_url": _revision_page(rev.pk),
                 "note": rev.note,
             }
         )
     return out
+
+
+def _revision_page(revision_id: int) -> str | None:
+    """The customer's 3D preview page for a round (the revisions app's portal page)."""
+    try:
+        return reverse("portal-revision", args=[revision_id])
+    except NoReverseMatch:
+        return None
 
 
 def _tracking(item: Item) -> list[dict[str, Any]]:

@@ -182,3 +182,15 @@ def test_another_orders_item_is_not_reachable(client, placed):
     response = upload(client, placed["number"], other["items"][0]["id"], clean_jpeg(), **placed["auth"])
     assert response.status_code == 404
     assert stored_files() == []
+
+
+def test_a_file_over_the_size_limit_is_refused_before_decoding(client, placed, settings):
+    settings.MAX_PHOTO_UPLOAD_BYTES = 20_000
+    data = clean_jpeg(seed=8)
+    assert len(data) > 20_000
+    response = upload(client, placed["number"], placed["item_id"], data, **placed["auth"])
+    assert response.status_code == 400 and "largest photo we accept" in response.json()["message"]
+    huge = data + b"\0" * 1_100_000  # declared body far over the limit: refused before parsing
+    response = upload(client, placed["number"], placed["item_id"], huge, **placed["auth"])
+    assert response.status_code == 400 and "largest photo we accept" in response.json()["message"]
+    assert Photo.objects.count() == 0 and stored_files() == []

@@ -133,6 +133,7 @@ def test_order_detail_lists_items_photos_published_revisions_payments_and_tracki
     revisions = body["items"][0]["revisions"]
     assert [r["id"] for r in revisions] == [shown.pk] and hidden.pk not in [r["id"] for r in revisions]
     assert {"id", "number", "status", "preview_url"} <= set(revisions[0])
+    assert revisions[0]["portal_url"] == f"/portal/revisions/{shown.pk}/"
     assert [(p["kind"], p["provider"], p["status"]) for p in body["payments"]] == [
         ("charge", "offline", "succeeded")
     ]
