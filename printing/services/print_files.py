@@ -122,6 +122,9 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
                     f"{job.approved_sha256}. It changed after approval; nothing will be printed from it.",
                     "sha256_mismatch",
                 )
+            reused = _reuse_original_file(job, file_job)
+            if reused is not None:
+                return reused
             file_job.set_progress("loading the mesh", 15)
             loaded = load_mesh(source)
     except FileNotFoundError:
@@ -163,12 +166,6 @@ def _store(job: PrintJob, report: dict) -> dict:
 def _record(
     job: PrintJob, file_job: PrintFileJob, report: dict, stored: dict, printer: Printer | None
 ) -> PrintFileJob:
-    volume = report.get("volume_mm3")
-    cost_rate = (
-        printer.resin_cost_cents_per_cm3
-        if printer
-        else Printer._meta.get_field("resin_cost_cents_per_cm3").default
-    )
     clean = {k: v for k, v in report.items() if k not in ("path", "files")}
     clean["files"] = [
         {"name": stored["name"], "sha256": report["sha256"], "bytes": report["files"][0]["bytes"]},
@@ -176,31 +173,42 @@ def _record(
     ]
     clean["printer"] = printer.name if printer else None
     clean["source_sha256"] = job.approved_sha256
+    return _finish(job, file_job, clean, printer)
+
+
+def _finish(job: PrintJob, file_job: PrintFileJob, report: dict, printer: Printer | None) -> PrintFileJob:
+    """Record the stored print file's facts on the job (format, SHA-256, volume, cost, footprint)."""
+    volume = report.get("volume_mm3")
+    cost_rate = (
+        printer.resin_cost_cents_per_cm3
+        if printer
+        else Printer._meta.get_field("resin_cost_cents_per_cm3").default
+    )
     job.print_file_format = report["format"]
     job.print_file_sha256 = report["sha256"]
-    job.print_report = clean
+    job.print_report = report
     job.resin_volume_mm3 = volume
     job.material_cost_cents = math.ceil(volume / 1000.0 * cost_rate) if volume is not None else None
     job.footprint_mm = [float(report["bbox_mm"][0]), float(report["bbox_mm"][1])]
+    fields = [
+        "print_file",
+        "print_file_format",
+        "print_file_sha256",
+        "print_report",
+        "resin_volume_mm3",
+        "material_cost_cents",
+        "footprint_mm",
+        "updated_at",
+    ]
     with transaction.atomic():
-        job.save(
-            update_fields=[
-                "print_file",
-                "print_file_format",
-                "print_file_sha256",
-                "print_report",
-                "resin_volume_mm3",
-                "material_cost_cents",
-                "footprint_mm",
-                "updated_at",
-            ]
-        )
+        job.save(update_fields=fields)
         file_job.terminate(
             JobStatus.COMPLETED,
             sha256=report["sha256"],
             format=report["format"],
             height_mm=report["height_mm"],
             volume_mm3=volume,
+            reused_from_job=report.get("reused_from_job"),
         )
         events.order_note_event(
             order=job.item.order,
@@ -212,9 +220,37 @@ def _record(
                 "sha256": report["sha256"],
                 "height_mm": report["height_mm"],
                 "volume_mm3": volume,
+                "reused_from_job": report.get("reused_from_job"),
             },
         )
     return file_job
+
+
+def _reuse_original_file(job: PrintJob, file_job: PrintFileJob) -> PrintFileJob | None:
+    """A reprint prints the very file of the job it replaces when that file is intact and still fits.
+
+    Same approved SHA-256 and height, one self-contained file (not OBJ with companions), bytes unchanged,
+    and a format the reprint's printer takes; otherwise None (the file is exported again).
+    """
+    original = job.reprint_of
+    if (
+        original is None
+        or not original.print_file
+        or original.approved_sha256 != job.approved_sha256
+        or original.height_mm != job.height_mm
+        or len(original.print_report.get("files", [])) > 1
+        or verify_print_file(original)
+    ):
+        return None
+    printer = choose_printer(job)
+    if printer is not None and original.print_file_format not in (printer.formats or []):
+        return None
+    file_job.set_progress("copying the print file of the job it replaces", 50)
+    with original.print_file.open("rb") as handle:
+        job.print_file.save(Path(original.print_file.name).name, File(handle), save=False)
+    report = {**original.print_report, "reused_from_job": original.pk}
+    report["files"] = [{**report["files"][0], "name": job.print_file.name}] if report.get("files") else []
+    return _finish(job, file_job, report, printer)
 
 
 def verify_print_file(job: PrintJob) -> str:

@@ -58,6 +58,32 @@ def test_reprint_prints_the_identical_print_file(staff_api, enqueued):
     assert (
         reprint.print_file_sha256 == job.print_file_sha256 and reprint.approved_sha256 == job.approved_sha256
     )
+    assert (
+        reprint.print_report["reused_from_job"] == job.pk and reprint.print_file.name != job.print_file.name
+    )
+
+
+def test_reprint_exports_again_when_the_first_print_file_was_altered(staff_api, enqueued):
+    item = approved_item(height_mm=100)
+    job = PrintJob.objects.get(
+        pk=staff_api.post(
+            f"/api/v1/items/{item.pk}/print-jobs/", {"printer_id": printer().pk}, format="json"
+        ).json()["id"]
+    )
+    make_print_file(job.pk)
+    for to in ("batched", "printing", "printed"):
+        move(staff_api, job, to)
+    move(staff_api, job, "qc_failed", reason="cracked base")
+    with open(PrintJob.objects.get(pk=job.pk).print_file.path, "ab") as handle:
+        handle.write(b"junk")
+    reprint = PrintJob.objects.get(reprint_of=job)
+    assert make_print_file(reprint.pk)["status"] == "completed"
+    reprint.refresh_from_db()
+    assert (
+        "reused_from_job" not in reprint.print_report
+        and reprint.print_report["source_sha256"] == job.approved_sha256
+    )
+    assert reprint.print_report["height_mm"] == pytest.approx(100, abs=0.5)
 
 
 def test_operator_reprint_of_a_delivered_item(staff_api, enqueued):
@@ -174,3 +200,34 @@ def test_claims_are_refused_when_they_should_be(anon_api, enqueued):
     in_production = job_in_state("printing")
     api = customer_api(anon_api, in_production.item.order.customer)
     assert claim(api, in_production.item).status_code == 409
+
+
+def portal_client(client, customer):
+    from orders.auth import SESSION_KEY
+
+    session = client.session
+    session[SESSION_KEY] = customer.pk
+    session.save()
+    return client
+
+
+def test_portal_claim_page(client, enqueued):
+    job = job_in_state("delivered")
+    url = f"/portal/items/{job.item_id}/guarantee/"
+    assert client.get(url).status_code == 401  # signed out
+    portal_client(client, job.item.order.customer)
+    page = client.get(url)
+    assert page.status_code == 200 and 'name="photos"' in page.content.decode()
+    refused = client.post(url, {"reason": "the dog has no tail"})
+    assert refused.status_code == 400 and "photo" in refused.content.decode()
+    photo = SimpleUploadedFile("arrived.jpg", photo_bytes(), content_type="image/jpeg")
+    done = client.post(url, {"reason": "the dog has no tail", "photos": [photo]})
+    assert done.status_code == 201 and "printing it again" in done.content.decode()
+    record = GuaranteeClaim.objects.get(item=job.item)
+    assert record.reprint.is_reprint and record.reprint.charge_cents == 0 and record.photos.count() == 1
+
+
+def test_portal_claim_page_hides_other_customers_items(client):
+    job = job_in_state("delivered")
+    portal_client(client, CustomerFactory())
+    assert client.get(f"/portal/items/{job.item_id}/guarantee/").status_code == 404
