@@ -10,8 +10,9 @@ Two packers share that contract:
 - :func:`pack_shelf` — the obvious baseline: rows (shelves) filled left to right, first fit, no rotation;
 - :func:`pack_maxrects` — MaxRects (Jylänki, "A Thousand Ways to Pack the Bin", 2010) with 90-degree
   rotations: it keeps every maximal free rectangle of the tray, places each part in the free rectangle
-  that fits it best (several scoring rules are tried and the best tray kept), then splits and prunes the
-  free rectangles. It fills the gaps shelves leave behind.
+  that fits it best, then splits and prunes the free rectangles. Several scoring rules, and a short
+  look-ahead (the best-fitting of the next three due parts goes first), are tried; the fullest tray is
+  kept. It fills the gaps shelves leave behind.
 
 Clearance: every part keeps at least ``margin`` millimetres from every other part and from the tray's
 edges. Packing inflates each footprint by ``margin`` and packs it into the tray shrunk by ``margin``,
@@ -141,6 +142,7 @@ def pack_shelf(
 
 # --------------------------------------------------------------------------------------------- MaxRects
 HEURISTICS = ("best_short_side", "best_area", "bottom_left", "contact_point")
+WINDOWS = (1, 3)  # look-ahead: 1 = strictly in due order; 3 = best of the next three due
 
 
 class MaxRects:
@@ -165,10 +167,15 @@ class MaxRects:
                 score += max(0.0, min(ux + uw, x + w) - max(ux, x))
         return score
 
-    def find(self, w: float, h: float, heuristic: str, rotate: bool) -> tuple[float, float, bool] | None:
-        """The best position for a ``w × h`` rectangle: (x, y, rotated), or None when it fits nowhere."""
+    def find(
+        self, w: float, h: float, heuristic: str, rotate: bool
+    ) -> tuple[tuple, float, float, bool] | None:
+        """The best position for a ``w × h`` rectangle: (score, x, y, rotated), None when it fits nowhere.
+
+        Lower scores are better; scores of one heuristic compare across rectangles.
+        """
         best: tuple[float, float] | None = None
-        spot: tuple[float, float, bool] | None = None
+        spot: tuple[tuple, float, float, bool] | None = None
         options = ((w, h, False), (h, w, True)) if rotate and abs(w - h) > EPS else ((w, h, False),)
         for fx, fy, fw, fh in self.free:
             for rw, rh, rotated in options:
@@ -185,7 +192,7 @@ class MaxRects:
                 else:  # contact point: most touching perimeter first
                     score = (-self._contact(fx, fy, rw, rh), fy)
                 if best is None or score < best:
-                    best, spot = score, (fx, fy, rotated)
+                    best, spot = score, (score, fx, fy, rotated)
         return spot
 
     def place(self, x: float, y: float, w: float, h: float) -> None:
@@ -232,23 +239,38 @@ def _prune(kept: list, new: list) -> list:
 
 
 def _pack_maxrects_once(
-    parts: list[Part], tray_width: float, tray_depth: float, margin: float, heuristic: str, rotate: bool
+    parts: list[Part],
+    tray_width: float,
+    tray_depth: float,
+    margin: float,
+    heuristic: str,
+    rotate: bool,
+    window: int = 1,
 ) -> TrayLayout:
-    layout = TrayLayout(tray_width, tray_depth, margin, f"maxrects:{heuristic}")
+    """One MaxRects packing. With ``window`` > 1, each step places whichever of the next ``window``
+    parts (in due order) fits best — Jylänki's "global" choice, kept local so due order still leads."""
+    name = f"maxrects:{heuristic}" + (f":window{window}" if window > 1 else "")
+    layout = TrayLayout(tray_width, tray_depth, margin, name)
     inner_w, inner_d = tray_width - margin, tray_depth - margin
     if inner_w <= 0 or inner_d <= 0:
         layout.left_over = [p.key for p in parts]
         return layout
     bin_ = MaxRects(inner_w, inner_d)
-    for part in parts:
-        w, d = part.width + margin, part.depth + margin
-        spot = bin_.find(w, d, heuristic, rotate)
-        if spot is None:
-            layout.left_over.append(part.key)
+    pending = list(parts)
+    while pending:
+        best = None
+        for index, part in enumerate(pending[:window]):
+            spot = bin_.find(part.width + margin, part.depth + margin, heuristic, rotate)
+            if spot is not None and (best is None or (spot[0][0], index) < (best[0][0][0], best[1])):
+                best = (spot, index)
+        if best is None:  # none of them fits any more (free space only shrinks): they wait for a next tray
+            layout.left_over.extend(p.key for p in pending[:window])
+            del pending[:window]
             continue
-        x, y, rotated = spot
-        pw, pd = (d, w) if rotated else (w, d)
-        bin_.place(x, y, pw, pd)
+        (_, x, y, rotated), index = best
+        part = pending.pop(index)
+        w, d = part.width + margin, part.depth + margin
+        bin_.place(x, y, *((d, w) if rotated else (w, d)))
         width, depth = (part.depth, part.width) if rotated else (part.width, part.depth)
         layout.placed.append(Placed(part.key, margin + x, margin + y, width, depth, rotated, part.label))
     return layout
@@ -262,8 +284,9 @@ def pack_maxrects(
     *,
     rotate: bool = True,
     heuristics: Sequence[str] = HEURISTICS,
+    windows: Sequence[int] = WINDOWS,
 ) -> TrayLayout:
-    """MaxRects with rotations: each heuristic packs the tray and the fullest tray wins.
+    """MaxRects with rotations: each heuristic (and look-ahead window) packs the tray; the fullest wins.
 
     "Fullest" is the most parts placed, then the earliest-due parts kept (the sum of the positions of
     the left-over parts in priority order is largest), then the largest utilisation.
@@ -275,10 +298,13 @@ def pack_maxrects(
     for heuristic in heuristics:
         if heuristic not in HEURISTICS:
             raise ValueError(f"unknown heuristic {heuristic!r}; one of {', '.join(HEURISTICS)}")
-        layout = _pack_maxrects_once(ordered, tray_width, tray_depth, margin, heuristic, rotate)
-        score = (len(layout.placed), sum(rank[k] for k in layout.left_over), layout.utilisation)
-        if best_score is None or score > best_score:
-            best, best_score = layout, score
+        for window in windows:
+            layout = _pack_maxrects_once(
+                ordered, tray_width, tray_depth, margin, heuristic, rotate, max(1, window)
+            )
+            score = (len(layout.placed), sum(rank[k] for k in layout.left_over), layout.utilisation)
+            if best_score is None or score > best_score:
+                best, best_score = layout, score
     assert best is not None
     return best
 
