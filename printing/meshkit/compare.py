@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from printing.meshkit.export.colors import colored_mesh
 
 MAX_VALENCE = 12
+CENTROID_K = 6
 UNCHANGED_GREY = np.array([170, 170, 170, 255], dtype=np.uint8)
 # blue -> cyan -> green -> yellow -> red
 RAMP = np.array([[0, 0, 255], [0, 200, 255], [0, 200, 0], [255, 220, 0], [255, 0, 0]], dtype=np.float64)
@@ -85,12 +86,12 @@ def _segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
 class SurfaceIndex:
     """Nearest-surface queries on a triangle mesh: KD-tree over vertices + their incident triangles."""
 
-    def __init__(self, vertices: np.ndarray, faces: np.ndarray) -> None:
+    def __init__(self, vertices: np.ndarray, faces: np.ndarray, *, centroids: bool = False) -> None:
         self.vertices = np.ascontiguousarray(vertices, dtype=np.float64)
         self.faces = np.ascontiguousarray(faces, dtype=np.int64)
         self.tree = cKDTree(self.vertices, balanced_tree=False, compact_nodes=False)
         flat = self.faces.ravel()
-        order = np.argsort(flat, kind="stable")
+        order = np.argsort(flat)
         counts = np.bincount(flat, minlength=len(self.vertices))
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         slot = np.arange(len(flat)) - np.repeat(starts, counts)
@@ -103,6 +104,43 @@ class SurfaceIndex:
         self.ab = corner[:, 1] - self.a
         self.ac = corner[:, 2] - self.a
         self.ab2, self.ac2, self.abac = _dot(self.ab, self.ab), _dot(self.ac, self.ac), _dot(self.ab, self.ac)
+        # a coarse mesh (large triangles) also needs the triangles whose centres are near, not only
+        # those around the nearest vertices
+        self.centroid_tree = None
+        self.radius: float | None = None
+        if centroids:
+            self.centroid_tree = cKDTree(
+                self.a + (self.ab + self.ac) / 3.0, balanced_tree=False, compact_nodes=False
+            )
+
+    def exact_distance(self, points: np.ndarray, upper: np.ndarray | None = None) -> np.ndarray:
+        """Exact distance to the surface: every triangle whose centre lies within the upper bound plus
+        the largest centre-to-corner radius is tested (meant for a few thousand points)."""
+        points = np.asarray(points, dtype=np.float64)
+        upper = self.distance(points) if upper is None else np.asarray(upper, dtype=np.float64)
+        if self.centroid_tree is None:
+            self.centroid_tree = cKDTree(
+                self.a + (self.ab + self.ac) / 3.0, balanced_tree=False, compact_nodes=False
+            )
+        if self.radius is None:
+            centre = (self.ab + self.ac) / 3.0  # relative to a
+            self.radius = float(
+                max(
+                    np.linalg.norm(centre, axis=1).max(),
+                    np.linalg.norm(self.ab - centre, axis=1).max(),
+                    np.linalg.norm(self.ac - centre, axis=1).max(),
+                )
+            )
+        neighbours = self.centroid_tree.query_ball_point(points, upper + self.radius * (1 + 1e-9), workers=-1)
+        exact = upper.copy()
+        for i, faces in enumerate(neighbours):
+            if len(faces):
+                f = np.asarray(faces, dtype=np.int64)
+                d = _distance_from_parts(
+                    points[i] - self.a[f], self.ab[f], self.ac[f], self.ab2[f], self.ac2[f], self.abac[f]
+                )
+                exact[i] = min(exact[i], float(d.min()))
+        return exact
 
     def distance(self, points: np.ndarray, k: int = 3, chunk: int = 50_000) -> np.ndarray:
         """Distance from each point to the surface (triangles around its ``k`` nearest vertices)."""
@@ -114,6 +152,11 @@ class SurfaceIndex:
             _, nearest = self.tree.query(block, k=k, workers=-1)
             nearest = nearest.reshape(len(block), k)
             candidates = self.incident[nearest].reshape(len(block), -1)
+            if self.centroid_tree is not None:
+                _, near_faces = self.centroid_tree.query(
+                    block, k=min(CENTROID_K, len(self.faces)), workers=-1
+                )
+                candidates = np.hstack([candidates, near_faces.reshape(len(block), -1)])
             rows, cols = np.nonzero(candidates >= 0)  # row-major: pairs grouped by point
             face = candidates[rows, cols]
             dist = _distance_from_parts(
@@ -137,21 +180,50 @@ class SurfaceIndex:
         return out
 
 
+def refine_max(
+    points: np.ndarray, estimate: np.ndarray, index: SurfaceIndex, *, batch: int = 256, limit: int = 50_000
+) -> tuple[float, bool]:
+    """The exact maximum over ``points`` of their distance to the surface of ``index``.
+
+    ``estimate`` holds upper bounds (distances to some triangle): points are checked exactly
+    (:meth:`SurfaceIndex.exact_distance`) from the largest estimate down until no estimate left can beat
+    the largest exact distance. Returns ``(max, exact)``; ``exact`` is False when ``limit`` points were
+    checked first (the value is then the remaining upper bound).
+    """
+    order = np.argsort(estimate)[::-1]
+    best, checked = 0.0, 0
+    while checked < len(order):
+        if estimate[order[checked]] <= best:
+            return best, True
+        if checked >= limit:
+            return float(max(best, estimate[order[checked]])), False
+        chosen = order[checked : checked + batch]
+        best = max(best, float(index.exact_distance(points[chosen], estimate[chosen]).max()))
+        checked += len(chosen)
+    return best, True
+
+
 def sample_surface(mesh: trimesh.Trimesh, count: int, seed: int = 0) -> np.ndarray:
     """``count`` points spread over the surface (area-weighted, reproducible)."""
     rng = np.random.default_rng(seed)
-    triangles = mesh.vertices[mesh.faces]
-    areas = np.linalg.norm(
-        np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1
+    vertices, faces = np.asarray(mesh.vertices), np.asarray(mesh.faces)
+    a = vertices[faces[:, 0]]
+    ab, ac = vertices[faces[:, 1]] - a, vertices[faces[:, 2]] - a
+    cross = np.column_stack(
+        [
+            ab[:, 1] * ac[:, 2] - ab[:, 2] * ac[:, 1],
+            ab[:, 2] * ac[:, 0] - ab[:, 0] * ac[:, 2],
+            ab[:, 0] * ac[:, 1] - ab[:, 1] * ac[:, 0],
+        ]
     )
-    if areas.sum() <= 0:
-        return mesh.vertices[rng.integers(0, len(mesh.vertices), count)]
-    chosen = rng.choice(len(areas), size=count, p=areas / areas.sum())
+    cumulative = np.cumsum(np.sqrt(_dot(cross, cross)))
+    if cumulative[-1] <= 0:
+        return vertices[rng.integers(0, len(vertices), count)]
+    chosen = np.minimum(np.searchsorted(cumulative, rng.random(count) * cumulative[-1]), len(faces) - 1)
     r1, r2 = rng.random(count), rng.random(count)
     flip = r1 + r2 > 1
     r1[flip], r2[flip] = 1 - r1[flip], 1 - r2[flip]
-    tri = triangles[chosen]
-    return tri[:, 0] + r1[:, None] * (tri[:, 1] - tri[:, 0]) + r2[:, None] * (tri[:, 2] - tri[:, 0])
+    return a[chosen] + r1[:, None] * ab[chosen] + r2[:, None] * ac[chosen]
 
 
 def heat_colors(distance: np.ndarray, threshold: float, vmax: float) -> np.ndarray:
