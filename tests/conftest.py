@@ -6,10 +6,24 @@ import pytest
 from django.db import connection
 
 
+TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
+
+
 def pytest_collection_modifyitems(config, items):
+    """PostgreSQL tests run outside a test transaction (real locks, real commits), and every test that
+    does so gets its data back afterwards: a transactional test ends with a flush, which would otherwise
+    wipe the catalog, printers and staff groups that the data migrations seeded for the tests after it."""
     for item in items:
-        if item.get_closest_marker("postgres"):
-            item.add_marker(pytest.mark.django_db(transaction=True))
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        transactional = (
+            item.get_closest_marker("postgres") is not None
+            or kwargs.get("transaction", False)
+            or bool(TRANSACTIONAL_FIXTURES & set(getattr(item, "fixturenames", ())))
+        )
+        if transactional:
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 @pytest.fixture(autouse=True)
