@@ -225,3 +225,98 @@ def parse_off(data: bytes, max_faces: int, max_vertices: int) -> RawMesh:
     if len(faces) > max_faces:
         raise FormatError(f"OFF holds {len(faces)} triangles, more than the limit of {max_faces}")
     return np.ascontiguousarray(vertices, dtype=np.float64), faces, colors
+
+
+_PLY_TYPES = {
+    "char": "i1",
+    "int8": "i1",
+    "uchar": "u1",
+    "uint8": "u1",
+    "short": "i2",
+    "int16": "i2",
+    "ushort": "u2",
+    "uint16": "u2",
+    "int": "i4",
+    "int32": "i4",
+    "uint": "u4",
+    "uint32": "u4",
+    "float": "f4",
+    "float32": "f4",
+    "double": "f8",
+    "float64": "f8",
+}
+
+
+def parse_binary_ply_fast(data: bytes, max_faces: int) -> RawMesh | None:
+    """Binary PLY with a vertex element and a triangle-only face list, read with one numpy view each.
+
+    Returns None when the file has another layout (ASCII, other elements first, polygons, lists in the
+    vertex element...): the caller then uses the general reader. Counts are checked against the size."""
+    end = data.find(b"end_header")
+    if end < 0:
+        return None
+    body_start = data.find(b"\n", end) + 1
+    header = data[:end].decode("ascii", errors="replace").splitlines()
+    fmt = next((ln.split()[1] for ln in header if ln.startswith("format ")), "")
+    if fmt not in ("binary_little_endian", "binary_big_endian"):
+        return None
+    order = "<" if fmt == "binary_little_endian" else ">"
+    elements: list[tuple[str, int, list[list[str]]]] = []
+    for ln in header:
+        parts = ln.split()
+        if not parts:
+            continue
+        if parts[0] == "element" and len(parts) == 3:
+            elements.append((parts[1], int(parts[2]), []))
+        elif parts[0] == "property" and elements:
+            elements[-1][2].append(parts[1:])
+    if len(elements) != 2 or elements[0][0] != "vertex" or elements[1][0] != "face":
+        return None
+    (_, n_v, v_props), (_, n_f, f_props) = elements
+    if n_f > max_faces:
+        raise FormatError(f"PLY declares {n_f} faces, more than the limit of {max_faces}")
+    v_fields = []
+    for prop in v_props:
+        if prop[0] == "list" or prop[0] not in _PLY_TYPES or len(prop) != 2:
+            return None
+        v_fields.append((prop[1], order + _PLY_TYPES[prop[0]]))
+    names = [f[0] for f in v_fields]
+    if not {"x", "y", "z"} <= set(names):
+        return None
+    f_fields = []
+    for prop in f_props:
+        if prop[0] == "list":
+            if len(prop) != 4 or prop[1] not in _PLY_TYPES or prop[2] not in _PLY_TYPES:
+                return None
+            f_fields.append(("count_" + prop[3], order + _PLY_TYPES[prop[1]]))
+            f_fields.append((prop[3], order + _PLY_TYPES[prop[2]], (3,)))
+        elif prop[0] in _PLY_TYPES and len(prop) == 2:
+            f_fields.append((prop[1], order + _PLY_TYPES[prop[0]]))
+        else:
+            return None
+    list_names = [p[3] for p in f_props if p[0] == "list"]
+    if len(list_names) != 1 or list_names[0] not in ("vertex_indices", "vertex_index"):
+        return None
+    v_dtype = np.dtype(v_fields)
+    f_dtype = np.dtype(f_fields)
+    need = body_start + n_v * v_dtype.itemsize + n_f * f_dtype.itemsize
+    if need > len(data):
+        # polygons (or a lie): the triangle layout does not fit; let the general reader decide
+        if body_start + n_v * v_dtype.itemsize > len(data):
+            raise FormatError(f"PLY declares {n_v} vertices, more than the file holds")
+        return None
+    verts = np.frombuffer(data, dtype=v_dtype, count=n_v, offset=body_start)
+    face_rec = np.frombuffer(data, dtype=f_dtype, count=n_f, offset=body_start + n_v * v_dtype.itemsize)
+    if n_f and not (face_rec["count_" + list_names[0]] == 3).all():
+        return None
+    vertices = np.stack([verts["x"], verts["y"], verts["z"]], axis=1).astype(np.float64)
+    faces = face_rec[list_names[0]].astype(np.int64)
+    colors = None
+    if {"red", "green", "blue"} <= set(names):
+        rgb = [verts[c] for c in ("red", "green", "blue")]
+        alpha = verts["alpha"] if "alpha" in names else np.full(n_v, 255)
+        stacked = np.stack([*rgb, alpha], axis=1)
+        if stacked.dtype.kind == "f":
+            stacked = stacked * 255.0 if stacked.max(initial=0) <= 1.0 else stacked
+        colors = np.clip(stacked, 0, 255).astype(np.uint8)
+    return vertices, faces, colors

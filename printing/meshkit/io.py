@@ -203,14 +203,24 @@ def _vertex_colors(mesh: trimesh.Trimesh) -> np.ndarray | None:
 
 
 def _merge_identical_vertices(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge bit-identical vertices (STL soup) with one hash sort; faces remapped."""
+    """Merge bit-identical vertex positions (STL soup, UV/normal seams) with one sort; faces remapped.
+    Unchanged arrays are returned when every position is already unique."""
     if not len(vertices):
         return vertices, faces
-    v32 = np.ascontiguousarray(vertices, dtype=np.float64)
-    v32 = v32 + 0.0  # -0.0 -> 0.0 so both spellings merge
-    keys = v32.view(np.dtype((np.void, v32.dtype.itemsize * 3))).ravel()
-    _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-    return vertices[first], inverse.reshape(-1)[faces]
+    v = np.ascontiguousarray(vertices, dtype=np.float64) + 0.0  # -0.0 -> 0.0 so both spellings merge
+    order = np.lexsort((v[:, 2], v[:, 1], v[:, 0]))
+    ordered = v[order]
+    new_group = np.empty(len(v), dtype=bool)
+    new_group[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=new_group[1:])
+    del ordered
+    if new_group.all():
+        return vertices, faces
+    group = np.cumsum(new_group) - 1
+    inverse = np.empty(len(v), dtype=np.int64)
+    inverse[order] = group
+    first = order[new_group]
+    return vertices[first], inverse[faces]
 
 
 # --------------------------------------------------------------------------------------------- glTF
@@ -510,6 +520,9 @@ def _parse(
         return formats.parse_off(data, max_faces, max_vertices)
     if fmt == "ply":
         _check_ply_header(data, max_faces, max_vertices)
+        fast = formats.parse_binary_ply_fast(data, max_faces)
+        if fast is not None:
+            return fast
         loaded = trimesh.load(io.BytesIO(data), file_type="ply", process=False, resolver=_DenyResolver())
         return _scene_to_raw(loaded)
     if fmt == "3mf":

@@ -246,3 +246,13 @@ def test_same_report_from_file_and_mesh(tmp_path: Path) -> None:
     from_mesh = check_mesh(figurine(), height_mm=120)
     for key in ("triangles", "volume_mm3", "area_mm2", "shells", "printable"):
         assert from_file[key] == from_mesh[key]
+
+
+def test_vertices_split_at_texture_seams_are_not_holes() -> None:
+    mesh = figurine()
+    faces = mesh.faces.copy()
+    vertices = np.vstack([mesh.vertices, mesh.vertices])  # second copy used by half the faces
+    faces[::2] += len(mesh.vertices)
+    report = check_mesh(trimesh.Trimesh(vertices, faces, process=False))
+    assert report["watertight"] and report["issues"] == []
+    assert report["welded_vertices"] == len(mesh.vertices)

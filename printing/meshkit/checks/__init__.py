@@ -28,7 +28,7 @@ import trimesh
 
 from printing.meshkit.checks import rays, shells, stand, topology
 from printing.meshkit.checks.issues import ALL_CODES, ERROR_CODES, make_issue, severity
-from printing.meshkit.io import LoadedMesh, load_mesh
+from printing.meshkit.io import LoadedMesh, _merge_identical_vertices, load_mesh
 
 
 def _return_freed_memory_to_os() -> None:
@@ -109,6 +109,13 @@ def check_mesh(
         n_faces, n_vertices = len(faces), len(vertices)
         if not n_faces:
             return _empty_report(issues)
+
+    # vertices split only for UVs, normals or flat shading (texture seams, soups) are one point for printing
+    before = n_vertices
+    vertices, faces = _merge_identical_vertices(vertices, faces)
+    n_vertices = len(vertices)
+    welded = before - n_vertices
+    lap("weld")
 
     used_v = np.zeros(n_vertices, dtype=bool)
     used_v[faces.ravel()] = True
@@ -266,6 +273,7 @@ def check_mesh(
         "format": fmt,
         "triangles": n_faces,
         "vertices": int(used_v.sum()),
+        "welded_vertices": int(welded),
         "watertight": watertight,
         "winding_consistent": flipped_edges == 0,
         "boundary_edges": boundary_edges,

@@ -24,7 +24,7 @@ from printing.meshkit.checks.rays import RayCaster, inside_parity
 
 MAX_QUERY_VERTICES_PER_SHELL = 256
 MAX_PARITY_SHELLS = 512
-MAX_CANDIDATE_PAIRS = 2_000_000
+MAX_CANDIDATE_PAIRS = 500_000
 
 
 @dataclass
