@@ -246,6 +246,7 @@ class PhotoDeleteApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
+    @extend_schema(request=None, responses={204: None})
     def delete(self, request, number: str, item_id: int, photo_id: int):
         order = selectors.order_get_for_request(number=number, request=request)
         if not order.items.filter(pk=item_id).exists():
