@@ -96,6 +96,9 @@ def checkout_session_params(order: Order) -> dict[str, Any]:
         "success_url": f"{base}/portal/orders/{order.number}/?checkout=success",
         "cancel_url": f"{base}/portal/orders/{order.number}/?checkout=cancelled",
     }
+    methods = getattr(settings, "STRIPE_PAYMENT_METHOD_TYPES", None)
+    if methods:  # e.g. ["card", "klarna"] to pin the list instead of the account's dynamic methods
+        params["payment_method_types"] = list(methods)
     if order.shipping_cents:
         params["shipping_options"] = [
             {
