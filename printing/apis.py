@@ -205,12 +205,14 @@ class PrintJobCreateApi(APIView):
 
     permission_classes = [IsStaff]
 
-    class Input(serializers.Serializer):
+    class PrintJobCreateInput(serializers.Serializer):
         printer_id = serializers.IntegerField(required=False, allow_null=True)
 
-    @extend_schema(request=Input, responses={201: PrintJobOutput}, summary="Send an approved item to print")
+    @extend_schema(
+        request=PrintJobCreateInput, responses={201: PrintJobOutput}, summary="Send an approved item to print"
+    )
     def post(self, request, item_id: int):
-        data = _valid(self.Input, request.data)
+        data = _valid(self.PrintJobCreateInput, request.data)
         job = print_job_create(item_id=item_id, user=request.user, printer_id=data.get("printer_id"))
         return _job_response(job, status.HTTP_201_CREATED)
 
@@ -223,15 +225,15 @@ class PrintJobTransitionApi(APIView):
 
     permission_classes = [IsStaff]
 
-    class Input(serializers.Serializer):
+    class PrintJobTransitionInput(serializers.Serializer):
         to = serializers.CharField(max_length=20)
         tracking_number = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
         carrier = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
         reason = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=Input, responses=PrintJobOutput, summary="Move a print job")
+    @extend_schema(request=PrintJobTransitionInput, responses=PrintJobOutput, summary="Move a print job")
     def post(self, request, print_job_id: int):
-        data = _valid(self.Input, request.data)
+        data = _valid(self.PrintJobTransitionInput, request.data)
         job = print_job_move(print_job_id=print_job_id, user=request.user, **data)
         return _job_response(job)
 
@@ -243,12 +245,12 @@ class ReprintCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    class Input(serializers.Serializer):
+    class ReprintCreateInput(serializers.Serializer):
         reason = serializers.CharField(max_length=2000)
         photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
     @extend_schema(
-        request=Input,
+        request=ReprintCreateInput,
         responses={201: PrintJobOutput},
         summary="Reprint an item (or claim the Design Guarantee)",
     )
@@ -256,7 +258,7 @@ class ReprintCreateApi(APIView):
         payload = request.data
         if hasattr(payload, "getlist"):
             payload = {"reason": payload.get("reason", ""), "photos": payload.getlist("photos")}
-        data = _valid(self.Input, payload)
+        data = _valid(self.ReprintCreateInput, payload)
         if getattr(request.user, "is_staff", False):
             job = reprint_create(item_id=item_id, reason=data["reason"], user=request.user)
             return _job_response(job, status.HTTP_201_CREATED)
@@ -305,15 +307,15 @@ class TrayCreateApi(APIView):
 
     permission_classes = [IsStaff]
 
-    class Input(serializers.Serializer):
+    class TrayCreateInput(serializers.Serializer):
         printer_id = serializers.IntegerField()
         job_ids = serializers.ListField(
             child=serializers.IntegerField(), required=False, allow_null=True, default=None
         )
 
-    @extend_schema(request=Input, responses={201: TrayOutput}, summary="Fill a new printer tray")
+    @extend_schema(request=TrayCreateInput, responses={201: TrayOutput}, summary="Fill a new printer tray")
     def post(self, request):
-        data = _valid(self.Input, request.data)
+        data = _valid(self.TrayCreateInput, request.data)
         tray = tray_create(printer_id=data["printer_id"], user=request.user, job_ids=data["job_ids"])
         return Response(TrayOutput(tray).data, status=status.HTTP_201_CREATED)
 
@@ -334,12 +336,12 @@ class TrayTransitionApi(APIView):
 
     permission_classes = [IsStaff]
 
-    class Input(serializers.Serializer):
+    class TrayTransitionInput(serializers.Serializer):
         to = serializers.CharField(max_length=20)
 
-    @extend_schema(request=Input, responses=TrayOutput, summary="Move a printer tray")
+    @extend_schema(request=TrayTransitionInput, responses=TrayOutput, summary="Move a printer tray")
     def post(self, request, tray_id: int):
-        data = _valid(self.Input, request.data)
+        data = _valid(self.TrayTransitionInput, request.data)
         return Response(TrayOutput(tray_move(tray_id=tray_id, to=data["to"], user=request.user)).data)
 
 
