@@ -83,6 +83,7 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
             for p in item.photos.all()
         ],
         "diff": revision.diff_report or {},
+        "diff_percent": 100 * float((revision.diff_report or {}).get("area_changed_fraction") or 0),
         "config": config,
         "can_act": can_act,
         "approval": getattr(revision, "approval", None)
