@@ -2,14 +2,19 @@
 
 - :func:`render_layout_png` draws a tray layout (the dict of :meth:`printing.packing.TrayLayout.as_dict`):
   the tray, its clearance band, every footprint outlined and labelled, and the utilisation.
-- :func:`build_tray_file` reads every part's print file and writes them all, translated (and turned a
-  quarter when the layout rotated them) to their places on the tray, into one file for the printer.
+- :func:`build_tray_file` writes one file for the printer with every part's print file placed where the
+  layout put it (turned a quarter when the layout rotated it): each part its own 3MF object or VRML
+  Transform when the print files allow, else all parts read and written as one mesh.
 """
 
 from __future__ import annotations
 
 import io
-import tempfile
+import math
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from printing.meshkit.export import WRITERS, read_3mf, read_fbx_mesh, read_wrl
 from printing.meshkit.export.colors import vertex_colors_of
+from printing.meshkit.export.threemf import CONTENT_TYPES, CORE_NS, MATERIAL_NS, MODEL_PATH, RELS
 from printing.meshkit.io import load_mesh
 
 PALETTE = [
@@ -81,65 +87,196 @@ def render_layout_png(
 
 
 def read_print_file(path: Path, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """Vertices, faces and per-vertex RGBA (or None) of a print file written by the mesh toolkit."""
+    """Vertices, faces and per-vertex RGBA uint8 (or None) of a print file written by the mesh toolkit."""
     fmt = fmt.lower()
     if fmt == "3mf":
-        return read_3mf(path)
-    if fmt == "wrl":
-        return read_wrl(path)
-    if fmt == "fbx":
-        return read_fbx_mesh(path)
-    mesh = load_mesh(path).mesh
-    return np.asarray(mesh.vertices), np.asarray(mesh.faces), vertex_colors_of(mesh)
+        vertices, faces, colors = read_3mf(path)
+    elif fmt == "wrl":
+        vertices, faces, colors = read_wrl(path)
+    elif fmt == "fbx":
+        vertices, faces, colors = read_fbx_mesh(path)
+    else:
+        mesh = load_mesh(path).mesh
+        vertices, faces, colors = np.asarray(mesh.vertices), np.asarray(mesh.faces), vertex_colors_of(mesh)
+    return (
+        np.asarray(vertices, dtype=np.float64),
+        np.asarray(faces, dtype=np.int64),
+        _vertex_rgba(colors, faces, len(vertices)),
+    )
+
+
+def _vertex_rgba(colors: np.ndarray | None, faces: np.ndarray, count: int) -> np.ndarray | None:
+    """Per-vertex RGBA uint8 from what the readers give: per vertex (uint8 or 0..1 floats) or per corner."""
+    if colors is None:
+        return None
+    colors = np.asarray(colors)
+    if colors.ndim == 3:  # per triangle corner (m, 3, 4): each vertex takes a colour of a corner it is
+        per_vertex = np.tile(GREY, (count, 1))
+        for corner in range(3):
+            per_vertex[np.asarray(faces)[:, corner]] = colors[:, corner, :4]
+        return per_vertex
+    if colors.dtype.kind == "f":
+        colors = np.clip(np.rint(colors * 255), 0, 255)
+    colors = colors.astype(np.uint8)
+    if colors.shape[1] == 3:
+        colors = np.column_stack([colors, np.full(len(colors), 255, dtype=np.uint8)])
+    return colors if len(colors) == count else None
+
+
+def part_transform(
+    part: dict, bbox_min: Sequence[float], bbox_max: Sequence[float]
+) -> tuple[bool, np.ndarray]:
+    """(quarter turn about Z?, translation after it) that puts a print file's footprint where the layout says.
+
+    The print file stands on z = 0 somewhere around the origin; its bounding box (from its report) is
+    turned a quarter counter-clockwise when the layout rotated the part, then its lower-left corner moved
+    to the part's (x, y) and its lowest point to z = 0.
+    """
+    lo, hi = np.asarray(bbox_min, dtype=np.float64), np.asarray(bbox_max, dtype=np.float64)
+    rotated = bool(part.get("rotated"))
+    corner = np.array([-hi[1], lo[0]]) if rotated else lo[:2]
+    return rotated, np.array([float(part["x"]) - corner[0], float(part["y"]) - corner[1], -lo[2]])
 
 
 def place_part(vertices: np.ndarray, part: dict) -> np.ndarray:
-    """Turn the part a quarter about Z when the layout rotated it, then put its footprint's corner at (x, y)."""
-    placed = np.asarray(vertices, dtype=np.float64).copy()
-    if part.get("rotated"):
-        placed[:, [0, 1]] = np.column_stack([-placed[:, 1], placed[:, 0]])
-    low = placed.min(axis=0)
-    placed[:, 0] += float(part["x"]) - low[0]
-    placed[:, 1] += float(part["y"]) - low[1]
-    placed[:, 2] -= low[2]
-    return placed
+    """The part's vertices moved to its place on the tray (see :func:`part_transform`)."""
+    vertices = np.asarray(vertices, dtype=np.float64)
+    rotated, shift = part_transform(part, vertices.min(axis=0), vertices.max(axis=0))
+    placed = vertices.copy()
+    if rotated:
+        placed[:, [0, 1]] = np.column_stack([-vertices[:, 1], vertices[:, 0]])
+    return placed + shift
 
 
-def build_tray_file(sources: list[tuple[Path, str, dict]], *, fmt: str = "3mf") -> tuple[bytes, dict]:
-    """One file with every part placed. `sources`: (print file path, its format, its layout part).
+@dataclass
+class TraySource:
+    """One part of the tray file: its print file, that file's format and bounding box, and its layout part."""
 
-    Returns the file's bytes and a small report (format, parts, triangles, bbox of the whole tray).
+    path: Path
+    fmt: str
+    part: dict
+    bbox_min: Sequence[float] | None = None
+    bbox_max: Sequence[float] | None = None
+
+
+def build_tray_file(sources: list[TraySource], out_path: Path, *, fmt: str = "3mf") -> dict:
+    """Write one file with every part placed; returns a small report (format, parts, triangles, how).
+
+    When every print file is a 3MF (or every one a VRML) with a known bounding box and the tray takes that
+    format, the parts are copied as they are, each in its own object placed by a transform (3MF build
+    items, VRML Transform nodes): no geometry is decoded and memory stays at one part. Otherwise every part
+    is read, moved, and all are written as one mesh in `fmt` (colours kept).
     """
-    fmt = fmt if fmt in TRAY_FILE_FORMATS else "3mf"
-    all_vertices, all_faces, all_colors, keys = [], [], [], []
-    offset = 0
-    for path, source_fmt, part in sources:
-        vertices, faces, colors = read_print_file(Path(path), source_fmt)
-        vertices = place_part(vertices, part)
-        all_vertices.append(vertices)
-        all_faces.append(np.asarray(faces, dtype=np.int64) + offset)
-        all_colors.append(
-            colors
-            if colors is not None and len(colors) == len(vertices)
-            else np.tile(GREY, (len(vertices), 1))
-        )
-        offset += len(vertices)
-        keys.append(part["key"])
-    if not all_vertices:
+    if not sources:
         raise ValueError("no print file to place on the tray")
-    vertices, faces = np.vstack(all_vertices), np.vstack(all_faces)
-    colors = np.vstack([np.asarray(c, dtype=np.uint8) for c in all_colors])
-    with tempfile.TemporaryDirectory(prefix="tray-") as folder:
-        out = Path(folder) / f"tray.{fmt}"
-        WRITERS[fmt](out, vertices, faces, colors)
-        data = out.read_bytes()
-    low, high = vertices.min(axis=0), vertices.max(axis=0)
-    report = {
-        "format": fmt,
-        "parts": keys,
-        "triangles": int(len(faces)),
-        "bbox_min_mm": [round(float(v), 3) for v in low],
-        "bbox_max_mm": [round(float(v), 3) for v in high],
-        "bytes": len(data),
+    formats = {s.fmt for s in sources}
+    boxed = all(s.bbox_min is not None and s.bbox_max is not None for s in sources)
+    if boxed and formats == {"3mf"} and fmt == "3mf":
+        return _merge_3mf(sources, out_path)
+    if boxed and formats == {"wrl"} and fmt == "wrl":
+        return _merge_wrl(sources, out_path)
+    return _concatenate(sources, out_path, fmt if fmt in TRAY_FILE_FORMATS else "3mf")
+
+
+_ID_ATTRIBUTE = re.compile(rb'(\b(?:id|pid|objectid)=")(\d+)"')
+_RESOURCE_ID = re.compile(
+    rb'<(?:m:colorgroup|m:texture2dgroup|m:basematerials|basematerials|object)\b[^>]*?\bid="(\d+)"'
+)
+
+
+def _merge_3mf(sources: list[TraySource], out_path: Path) -> dict:
+    next_id, items, triangles = 1, [], 0
+    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        archive.writestr("_rels/.rels", RELS)
+        with archive.open(MODEL_PATH, "w", force_zip64=True) as model:
+            model.write(
+                (
+                    '<?xml version="1.0" encoding="UTF-8"?>\n'
+                    f'<model unit="millimeter" xml:lang="en-US" xmlns="{CORE_NS}" xmlns:m="{MATERIAL_NS}">\n'
+                    '<metadata name="Application">Figurine Studio tray</metadata>\n<resources>\n'
+                ).encode()
+            )
+            for source in sources:
+                with zipfile.ZipFile(source.path) as package:
+                    data = package.read(MODEL_PATH)
+                start, end = data.index(b"<resources>") + len(b"<resources>"), data.rindex(b"</resources>")
+                body, build = data[start:end], data[end:]
+                mapping = {}
+                for old in dict.fromkeys(int(x) for x in _RESOURCE_ID.findall(body)):
+                    mapping[old] = next_id
+                    next_id += 1
+                body = _ID_ATTRIBUTE.sub(
+                    lambda m, mapping=mapping: (
+                        m.group(1) + str(mapping.get(int(m.group(2)), int(m.group(2)))).encode() + b'"'
+                    ),
+                    body,
+                )
+                model.write(body)
+                triangles += body.count(b"<triangle ")
+                rotated, shift = part_transform(source.part, source.bbox_min, source.bbox_max)
+                matrix = "0 1 0 -1 0 0 0 0 1" if rotated else "1 0 0 0 1 0 0 0 1"
+                for object_id in re.findall(rb'<item\b[^>]*?\bobjectid="(\d+)"', build):
+                    items.append(
+                        f'<item objectid="{mapping[int(object_id)]}" transform="{matrix} '
+                        f'{shift[0]:.5f} {shift[1]:.5f} {shift[2]:.5f}" partnumber="{source.part["key"]}"/>\n'
+                    )
+                del data, body
+            model.write(("</resources>\n<build>\n" + "".join(items) + "</build>\n</model>\n").encode())
+    return {
+        "format": "3mf",
+        "method": "objects",
+        "parts": [s.part["key"] for s in sources],
+        "triangles": triangles,
+        "bytes": out_path.stat().st_size,
     }
-    return data, report
+
+
+def _merge_wrl(sources: list[TraySource], out_path: Path) -> dict:
+    triangles = 0
+    with open(out_path, "w", encoding="utf-8") as out:
+        out.write("#VRML V2.0 utf8\n")
+        out.write(
+            'WorldInfo {\n  title "Figurine Studio tray"\n  info [ "units: millimetres", "up: +Z" ]\n}\n'
+        )
+        for source in sources:
+            text = Path(source.path).read_text(encoding="utf-8")
+            start = text.find("Shape {")
+            if start < 0:
+                raise ValueError(f"{source.path.name} holds no Shape node")
+            body = text[start:]
+            triangles += body.count("-1")
+            rotated, shift = part_transform(source.part, source.bbox_min, source.bbox_max)
+            out.write(
+                f"# part {source.part['key']}\nTransform {{\n  translation {shift[0]:.5f} {shift[1]:.5f} {shift[2]:.5f}\n"
+            )
+            out.write(f"  rotation 0 0 1 {math.pi / 2 if rotated else 0.0:.8f}\n  children [\n")
+            out.write(body)
+            out.write("  ]\n}\n")
+    return {
+        "format": "wrl",
+        "method": "transforms",
+        "parts": [s.part["key"] for s in sources],
+        "triangles": triangles,
+        "bytes": out_path.stat().st_size,
+    }
+
+
+def _concatenate(sources: list[TraySource], out_path: Path, fmt: str) -> dict:
+    all_vertices, all_faces, all_colors = [], [], []
+    offset = 0
+    for source in sources:
+        vertices, faces, colors = read_print_file(Path(source.path), source.fmt)
+        all_vertices.append(place_part(vertices, source.part))
+        all_faces.append(faces + offset)
+        all_colors.append(colors if colors is not None else np.tile(GREY, (len(vertices), 1)))
+        offset += len(vertices)
+    vertices, faces, colors = np.vstack(all_vertices), np.vstack(all_faces), np.vstack(all_colors)
+    WRITERS[fmt](out_path, vertices, faces, colors)
+    return {
+        "format": fmt,
+        "method": "one mesh",
+        "parts": [s.part["key"] for s in sources],
+        "triangles": int(len(faces)),
+        "bytes": out_path.stat().st_size,
+    }

@@ -9,8 +9,12 @@ one, and is done when every job on it has left the printer.
 from __future__ import annotations
 
 import logging
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 
@@ -271,56 +275,54 @@ def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
     return tray
 
 
+def tray_format(printer: Printer, job_formats: set[str]) -> str:
+    """The tray file's format: the print files' own when they share one the printer takes, else its preferred."""
+    if len(job_formats) == 1 and next(iter(job_formats)) in (printer.formats or []):
+        return next(iter(job_formats))
+    return printer.preferred_format
+
+
 def tray_artifacts_build(tray_id: int) -> Batch | None:
     """Write the tray file: every part's print file placed at its position on the tray (task body)."""
     from printing.services.print_files import local_copy
-    from printing.tray_render import build_tray_file
+    from printing.tray_render import TraySource, build_tray_file
 
     tray = Batch.objects.select_related("printer").filter(pk=tray_id).first()
     if tray is None or not tray.layout.get("parts"):
         return tray
     layout = tray.layout
     jobs = {j.pk: j for j in PrintJob.objects.filter(pk__in=[p["print_job_id"] for p in layout["parts"]])}
-    sources = []
-    with _files_open(local_copy, [jobs.get(p["print_job_id"]) for p in layout["parts"]]) as paths:
-        for part, path in zip(layout["parts"], paths, strict=True):
-            if path is None:
-                logger.warning(
-                    "tray %s: job %s has no print file; left out of the tray file", tray_id, part["key"]
+    parts = [p for p in layout["parts"] if jobs.get(p["print_job_id"]) and jobs[p["print_job_id"]].print_file]
+    if len(parts) < len(layout["parts"]):
+        logger.warning(
+            "tray %s: %d job(s) without a print file left out of the tray file",
+            tray_id,
+            len(layout["parts"]) - len(parts),
+        )
+    if not parts:
+        return tray
+    fmt = tray_format(tray.printer, {jobs[p["print_job_id"]].print_file_format for p in parts})
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="tray-") as folder:
+        sources = []
+        for part in parts:
+            job = jobs[part["print_job_id"]]
+            path = stack.enter_context(local_copy(job.print_file))
+            report = job.print_report or {}
+            sources.append(
+                TraySource(
+                    path, job.print_file_format, part, report.get("bbox_min_mm"), report.get("bbox_max_mm")
                 )
-                continue
-            sources.append((path, jobs[part["print_job_id"]].print_file_format, part))
-        fmt = tray.printer.preferred_format
-        data, report = build_tray_file(sources, fmt=fmt)
-    with transaction.atomic():
-        current = Batch.objects.select_for_update().get(pk=tray_id)
-        if current.layout != layout:  # the layout changed meanwhile: its own task rebuilds it
-            return current
-        if current.tray_file:
-            current.tray_file.delete(save=False)
-        current.tray_file.save(f"tray-{tray_id}.{fmt}", ContentFile(data), save=False)
-        current.layout = {**layout, "tray_file": report}
-        current.save(update_fields=["tray_file", "layout", "updated_at"])
+            )
+        out = Path(folder) / f"tray-{tray_id}.{fmt}"
+        report = build_tray_file(sources, out, fmt=fmt)
+        with transaction.atomic():
+            current = Batch.objects.select_for_update().get(pk=tray_id)
+            if current.layout != layout:  # the layout changed meanwhile: its own task rebuilds it
+                return current
+            if current.tray_file:
+                current.tray_file.delete(save=False)
+            with open(out, "rb") as handle:
+                current.tray_file.save(out.name, File(handle), save=False)
+            current.layout = {**layout, "tray_file": report}
+            current.save(update_fields=["tray_file", "layout", "updated_at"])
     return current
-
-
-class _files_open:
-    """Open local copies of several jobs' print files at once (None for a job without one)."""
-
-    def __init__(self, local_copy, jobs: list[PrintJob | None]) -> None:
-        self.local_copy, self.jobs, self.managers = local_copy, jobs, []
-
-    def __enter__(self) -> list:
-        paths = []
-        for job in self.jobs:
-            if job is None or not job.print_file:
-                paths.append(None)
-                continue
-            manager = self.local_copy(job.print_file)
-            paths.append(manager.__enter__())
-            self.managers.append(manager)
-        return paths
-
-    def __exit__(self, *exc) -> None:
-        for manager in reversed(self.managers):
-            manager.__exit__(*exc)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import trimesh
 from PIL import Image
 
-from printing.meshkit.export import read_3mf
 from printing.models import Batch, PrintJob
 from printing.packing import Placed, TrayLayout, validate_layout
 from printing.tasks import build_tray_file, make_print_file
@@ -148,12 +148,18 @@ def test_tray_file_holds_every_part_in_place(staff_api, enqueued):
     result = build_tray_file(tray_id)
     tray = Batch.objects.get(pk=tray_id)
     assert result["tray_file"] and tray.tray_file.name.endswith(".3mf")
-    vertices, faces, _ = read_3mf(tray.tray_file.path)
-    assert len(faces) == sum(j.print_report["triangles"] for j in jobs)
+    scene = trimesh.load(tray.tray_file.path, force="scene")
+    placed = [
+        scene.geometry[g].copy().apply_transform(t)
+        for t, g in (scene.graph[n] for n in scene.graph.nodes_geometry)
+    ]
+    assert sum(len(m.faces) for m in placed) == sum(j.print_report["triangles"] for j in jobs)
+    vertices = np.vstack([m.vertices for m in placed])
     margin = tray.printer.tray_margin_mm
     assert vertices[:, 0].min() >= margin - 0.01 and vertices[:, 1].min() >= margin - 0.01
     assert vertices[:, 0].max() <= 490 - margin + 0.01 and vertices[:, 1].max() <= 390 - margin + 0.01
     assert np.ptp(vertices[:, 2]) == pytest.approx(max(heights), abs=0.5)
+    assert tray.layout["tray_file"]["method"] == "objects"
     assert tray.layout["tray_file"]["parts"] == [p["key"] for p in tray.layout["parts"]]
     for part in tray.layout["parts"]:  # each part's own footprint lies where the layout says
         inside = (
