@@ -40,7 +40,7 @@ logger = logging.getLogger(__name__)
 
 # ================================================================================================ checks
 @contextmanager
-def _local_copy(name: str, scratch: Path):
+def local_copy(name: str, scratch: Path):
     """A local path for a stored file: the file itself on disk storage, else a streamed copy."""
     try:
         yield Path(default_storage.path(name))
@@ -86,9 +86,9 @@ def check_revision(revision_id: int) -> str:
     try:
         with tempfile.TemporaryDirectory(prefix=f"check-r{revision.pk}-") as tmp, ExitStack() as stack:
             scratch = Path(tmp)
-            mesh_path = stack.enter_context(_local_copy(revision.mesh.name, scratch / "current"))
+            mesh_path = stack.enter_context(local_copy(revision.mesh.name, scratch / "current"))
             previous_path = (
-                stack.enter_context(_local_copy(previous.mesh.name, scratch / "previous"))
+                stack.enter_context(local_copy(previous.mesh.name, scratch / "previous"))
                 if previous
                 else None
             )
