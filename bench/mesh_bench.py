@@ -78,6 +78,7 @@ def run_ours(path: str) -> dict:
         "triangles": report["triangles"],
         "watertight": report["watertight"],
         "self_intersecting_faces": report["self_intersecting_faces"],
+        "shells": report["shells"],
         "issues": sorted({i["code"] for i in report["issues"]}),
         "stages": report["seconds"],
     }
@@ -189,7 +190,7 @@ def main() -> None:
         print(
             f"{name:<22} {row['seconds']:>8.2f} {row['peak_rss_mb']:>12.0f} "
             f"{'found' if row['found_wire'] else 'MISSED':>12} {row['min_wall_mm']:>12.3f} "
-            f"{row['self_intersecting_faces']:>9}"
+            f"{row['self_intersecting_faces']:>9} {row['shells']:>7}"
         )
     ours = [r for n, r in rows if n.startswith("check_mesh")]
     obvious = [r for n, r in rows if n.startswith("obvious")]
