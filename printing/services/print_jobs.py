@@ -4,7 +4,8 @@
 applies the rules of each state on top of `print_job_transition`:
 
 - batched: the job is laid out on an open tray of a fitting printer (see `printing.services.trays`);
-- printing: only with a print file whose bytes still hash to the recorded SHA-256;
+- printing: only with a print file whose bytes still hash to the recorded SHA-256; an open tray starts as
+  one (every job on it prints);
 - qc_failed: a reason is required, and a free reprint of the same approved file is created;
 - shipped: carrier and tracking number are required; the item ships and the customer is e-mailed;
 - delivered: the item is delivered; cancelled: the item goes back to approved when nothing else prints it.
@@ -185,6 +186,8 @@ def print_job_move(
         trays.tray_place_job(print_job_id=job.pk, user=user)
     elif to == PrintJobStatus.QUEUED:
         trays.tray_remove_job(print_job_id=job.pk, user=user, reason=reason)
+    elif to == PrintJobStatus.PRINTING and job.batch_id and trays.tray_is_open(job.batch_id):
+        trays.tray_move(tray_id=job.batch_id, to="printing", user=user)  # a tray prints as one
     elif to == PrintJobStatus.PRINTING:
         with transaction.atomic():
             print_job_transition(

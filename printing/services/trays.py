@@ -209,6 +209,10 @@ def tray_remove_job(*, print_job_id: int, user: Any = None, reason: str = "") ->
     return result.obj
 
 
+def tray_is_open(tray_id: int) -> bool:
+    return Batch.objects.filter(pk=tray_id, status=TrayStatus.OPEN).exists()
+
+
 def tray_follow_jobs(tray_id: int | None, *, user: Any = None) -> None:
     """The tray follows its jobs: printing once one prints, done once none is on the printer any more."""
     if not tray_id:

@@ -169,3 +169,23 @@ def test_tray_file_holds_every_part_in_place(staff_api, enqueued):
             & (vertices[:, 1] <= part["y"] + part["depth"] + 0.01)
         )
         assert inside.any()
+
+
+def test_starting_one_job_starts_its_whole_tray(staff_api, enqueued):
+    first, second = job_in_state("queued"), job_in_state("queued")
+    move(staff_api, first, "batched")
+    move(staff_api, second, "batched")
+    assert move(staff_api, second, "printing").status_code == 200
+    assert {PrintJob.objects.get(pk=j.pk).status for j in (first, second)} == {"printing"}
+    assert PrintJob.objects.get(pk=first.pk).batch.status == "printing"
+
+
+def test_a_tray_with_a_tampered_print_file_does_not_start(staff_api, enqueued):
+    first, second = job_in_state("queued"), job_in_state("queued")
+    move(staff_api, first, "batched")
+    move(staff_api, second, "batched")
+    with open(PrintJob.objects.get(pk=first.pk).print_file.path, "ab") as handle:
+        handle.write(b"!")
+    response = move(staff_api, second, "printing")
+    assert response.status_code == 409 and f"Print job {first.pk}" in response.json()["message"]
+    assert {PrintJob.objects.get(pk=j.pk).status for j in (first, second)} == {"batched"}
