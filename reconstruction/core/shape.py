@@ -40,9 +40,9 @@ class DepthPrior:
 
 
 DEPTH_PRIORS: dict[str, DepthPrior] = {
-    "solo": DepthPrior(scale=0.62, gamma=0.75),
-    "couple": DepthPrior(scale=0.62, gamma=0.75),
-    "family": DepthPrior(scale=0.62, gamma=0.75),
+    "solo": DepthPrior(scale=0.38, gamma=0.75),
+    "couple": DepthPrior(scale=0.38, gamma=0.75),
+    "family": DepthPrior(scale=0.38, gamma=0.75),
     "bust": DepthPrior(scale=0.80, gamma=0.85),
     "pet": DepthPrior(scale=1.60, gamma=0.85, centre_shift=0.5),
 }

@@ -1,0 +1,122 @@
+"""``python manage.py reconstruct PHOTO... --out MESH``: photos to a coloured, watertight base mesh."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from reconstruction.core.types import PHOTO_KINDS, PRODUCT_LINES, STYLES
+
+MESH_SUFFIXES = (".ply", ".glb", ".obj", ".stl", ".off")
+
+
+def _load_photo(path: str):
+    """EXIF-oriented pixels of a photo through the studio's safe loader (exit 2 when unreadable)."""
+    from orders.photokit.intake import PhotoRejected, open_photo
+
+    if not Path(path).is_file():
+        raise CommandError(f"{path}: no such file", returncode=2)
+    try:
+        return open_photo(path).array
+    except PhotoRejected as exc:
+        raise CommandError(f"{path}: {exc}", returncode=2) from exc
+    except OSError as exc:
+        raise CommandError(f"{path}: cannot be read ({exc})", returncode=2) from exc
+
+
+class Command(BaseCommand):
+    help = "Reconstruct a coloured, watertight base mesh (mm, Z up, facing -Y) from customer photos."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("photos", nargs="+", metavar="PHOTO")
+        parser.add_argument(
+            "--out", required=True, help="output mesh (.ply keeps vertex colours; .glb, .obj)"
+        )
+        parser.add_argument(
+            "--kinds", help="comma-separated kinds in photo order (default: front, then side...)"
+        )
+        parser.add_argument("--style", default="realistic", help="realistic | chibi")
+        parser.add_argument("--product-line", default="solo", help=" | ".join(PRODUCT_LINES))
+        parser.add_argument("--height-mm", type=float, default=150.0)
+        parser.add_argument("--backend", default=None, help="builtin | checkpoint (default: settings)")
+        parser.add_argument("--device", default=None, help="auto | cpu | cuda (default: settings)")
+        parser.add_argument(
+            "--checkpoint", default=None, help="TorchScript checkpoint for the checkpoint backend"
+        )
+        parser.add_argument("--triangles", type=int, default=None, help="triangle budget")
+        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+
+    def handle(self, *args, **opts) -> None:
+        from reconstruction.core.pipeline import reconstruct
+        from reconstruction.core.types import PhotoInput, ReconstructionError
+
+        paths: list[str] = opts["photos"]
+        out = Path(opts["out"])
+        if out.suffix.lower() not in MESH_SUFFIXES:
+            raise CommandError(f"--out must end in one of {', '.join(MESH_SUFFIXES)}", returncode=2)
+        if opts["kinds"]:
+            kinds = [k.strip() for k in opts["kinds"].split(",") if k.strip()]
+            if len(kinds) != len(paths):
+                raise CommandError(f"--kinds names {len(kinds)} kinds for {len(paths)} photos", returncode=2)
+        else:
+            kinds = ["front"] + ["side"] * (len(paths) - 1)
+        bad = [k for k in kinds if k not in PHOTO_KINDS]
+        if bad:
+            raise CommandError(
+                f"unknown photo kind {bad[0]!r}; expected {', '.join(PHOTO_KINDS)}", returncode=2
+            )
+        if opts["style"] not in STYLES:
+            raise CommandError(f"unknown style {opts['style']!r}; expected {', '.join(STYLES)}", returncode=2)
+        if opts["product_line"] not in PRODUCT_LINES:
+            raise CommandError(
+                f"unknown product line {opts['product_line']!r}; expected {', '.join(PRODUCT_LINES)}",
+                returncode=2,
+            )
+        photos = [PhotoInput(_load_photo(p), k) for p, k in zip(paths, kinds, strict=True)]
+        budget = opts["triangles"] or getattr(settings, "RECONSTRUCTION_TRIANGLE_BUDGET", 200_000)
+        try:
+            result = reconstruct(
+                photos,
+                product_line=opts["product_line"],
+                height_mm=opts["height_mm"],
+                style=opts["style"],
+                backend=opts["backend"] or getattr(settings, "RECONSTRUCTION_BACKEND", "builtin"),
+                device=opts["device"] or getattr(settings, "RECONSTRUCTION_DEVICE", "auto"),
+                checkpoint_path=opts["checkpoint"]
+                or getattr(settings, "RECONSTRUCTION_CHECKPOINT", None)
+                or None,
+                triangle_budget=int(budget),
+            )
+        except ReconstructionError as exc:
+            report = {"ok": False, "error": str(exc), "photos": paths}
+            self._print(report, opts["json"], error=str(exc))
+            sys.exit(1)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        result.mesh.export(out)
+        report = {"ok": True, "out": str(out), **result.report}
+        self._print(report, opts["json"])
+        if not result.report.get("watertight", False):
+            sys.exit(1)
+
+    def _print(self, report: dict, as_json: bool, error: str | None = None) -> None:
+        if as_json:
+            self.stdout.write(json.dumps(report, indent=2, default=str))
+            return
+        if error:
+            self.stderr.write(f"reconstruction failed: {error}")
+            return
+        r = report
+        views = ", ".join(v["kind"] for v in r["views"])
+        self.stdout.write(
+            f"{r['out']}: {r['triangles']} triangles, {'watertight' if r['watertight'] else 'NOT watertight'}, "
+            f"bbox {' x '.join(f'{v:.1f}' for v in r['bbox_mm'])} mm, {r['method']} from {views} "
+            f"({r['backend']} on {r['device']}, {r['style']}) in {r['seconds']:.1f} s"
+        )
+        if r.get("backend_fallback_reason"):
+            self.stdout.write(f"fell back to builtin: {r['backend_fallback_reason']}")
+        for note in r.get("notes", []):
+            self.stdout.write(f"note: {note}")
