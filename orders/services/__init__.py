@@ -3,17 +3,13 @@
 * ``transitions`` — order and item state changes (guarded, audited, follow-ups after commit);
 * ``ordering`` — pricing and creating an order;
 * ``photos`` — photo intake and ``item_mark_ready_if_possible``;
-* ``payments`` — Stripe Checkout, webhook events, offline payments and refunds;
+* ``payments`` — Stripe Checkout, offline payments and refunds;
+* ``stripe_events`` — the Stripe webhook events, each applied once;
 * ``portal`` — portal tokens (re-issue, revoke), magic links and customer e-mails.
 """
 
 from orders.services.ordering import ItemRequest, OrderQuote, order_create, order_number_generate, order_quote
-from orders.services.payments import (
-    checkout_session_create,
-    order_mark_paid_offline,
-    order_refund,
-    stripe_event_process,
-)
+from orders.services.payments import checkout_session_create, order_mark_paid_offline, order_refund
 from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
 from orders.services.portal import (
     magic_link_url,
@@ -21,6 +17,7 @@ from orders.services.portal import (
     portal_token_revoke,
     send_order_confirmation,
 )
+from orders.services.stripe_events import stripe_event_process
 from orders.services.transitions import (
     ITEM_FOLLOW_UPS,
     ORDER_FOLLOW_UPS,

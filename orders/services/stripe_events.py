@@ -1,0 +1,255 @@
+"""Stripe webhook events: each recorded once by its id and applied with the order row locked.
+
+``StripeEvent.event_id`` is unique, so duplicate and concurrent deliveries of one event take effect
+once; handlers look at the state they find (under the lock), so out-of-order deliveries end in the
+same state as one clean sequence.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from orders import events
+from orders.lock_objects import lock_order
+from orders.models import Order, Payment, PaymentKind, PaymentStatus, StripeEvent
+from orders.services.payments import (
+    order_close_refunded,
+    order_fulfil,
+    order_paid_cents,
+    order_refunded_cents,
+    refund_status,
+)
+from studio.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["EVENT_HANDLERS", "stripe_event_process"]
+
+
+def _order_for(obj: dict[str, Any]) -> Order | None:
+    """The order a Stripe object belongs to: metadata, client reference, or a payment we recorded."""
+    metadata = obj.get("metadata") or {}
+    number = metadata.get("order_number") or obj.get("client_reference_id")
+    if number:
+        order = Order.objects.filter(number=number).first()
+        if order is not None:
+            return order
+    session_id = obj.get("id") if obj.get("object") == "checkout.session" else None
+    if session_id:
+        order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
+        if order is not None:
+            return order
+    intent = obj.get("payment_intent")
+    if isinstance(intent, dict):
+        intent = intent.get("id")
+    if intent:
+        payment = Payment.objects.filter(stripe_payment_intent_id=intent).select_related("order").first()
+        if payment is not None:
+            return payment.order
+    return None
+
+
+def _session_charge(order: Order, session: dict[str, Any]) -> Payment:
+    payment_intent = session.get("payment_intent")
+    if isinstance(payment_intent, dict):
+        payment_intent = payment_intent.get("id")
+    methods = session.get("payment_method_types") or []
+    payment, _ = Payment.objects.get_or_create(
+        kind=PaymentKind.CHARGE,
+        stripe_checkout_session_id=session["id"],
+        defaults={
+            "order": order,
+            "provider": "stripe",
+            "method": methods[0] if len(methods) == 1 else "",
+            "status": PaymentStatus.PENDING,
+            "amount_cents": int(session.get("amount_total") or 0),
+            "currency": (session.get("currency") or order.currency).lower(),
+            "stripe_payment_intent_id": payment_intent or "",
+        },
+    )
+    if payment_intent and not payment.stripe_payment_intent_id:
+        payment.stripe_payment_intent_id = payment_intent
+        payment.save(update_fields=["stripe_payment_intent_id", "updated_at"])
+    return payment
+
+
+def _session_paid(order: Order, session: dict[str, Any], event_type: str) -> str:
+    payment = _session_charge(order, session)
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "already paid"
+    amount = int(session.get("amount_total") or 0)
+    if amount < order.total_cents or (session.get("currency") or order.currency).lower() != order.currency:
+        events.order_note_event(
+            order=order,
+            type="payment_mismatch",
+            actor="stripe",
+            parameters={
+                "session_id": session["id"],
+                "amount_cents": amount,
+                "expected_cents": order.total_cents,
+            },
+        )
+        return "amount does not match the order; left for an operator"
+    payment.status = PaymentStatus.SUCCEEDED
+    payment.amount_cents = amount
+    payment.save(update_fields=["status", "amount_cents", "updated_at"])
+    events.order_note_event(
+        order=order,
+        type="payment_recorded",
+        actor="stripe",
+        parameters={
+            "payment_id": payment.pk,
+            "provider": "stripe",
+            "amount_cents": amount,
+            "event": event_type,
+        },
+    )
+    if order_fulfil(order, actor="stripe"):
+        return "paid"
+    events.order_note_event(
+        order=order,
+        type="payment_after_close",
+        actor="stripe",
+        parameters={"payment_id": payment.pk, "status": order.status},
+    )
+    return f"payment recorded; order was already {order.status}"
+
+
+def _on_session_completed(order: Order, session: dict[str, Any], event_type: str) -> str:
+    status = session.get("payment_status")
+    if status == "paid":
+        return _session_paid(order, session, event_type)
+    if status == "unpaid":  # an asynchronous method (bank debit…): wait for async_payment_succeeded
+        payment = _session_charge(order, session)
+        return f"payment {payment.status}; awaiting the asynchronous result"
+    return f"payment_status {status!r}: nothing to do"
+
+
+def _on_async_succeeded(order: Order, session: dict[str, Any], event_type: str) -> str:
+    return _session_paid(order, {**session, "payment_status": "paid"}, event_type)
+
+
+def _on_async_failed(order: Order, session: dict[str, Any], event_type: str) -> str:
+    payment = _session_charge(order, session)
+    if payment.status == PaymentStatus.SUCCEEDED:
+        return "ignored: the payment had already succeeded"
+    payment.status = PaymentStatus.FAILED
+    payment.save(update_fields=["status", "updated_at"])
+    if order.stripe_checkout_session_id == session["id"]:
+        order.stripe_checkout_url = ""
+        order.save(update_fields=["stripe_checkout_url"])
+    events.order_note_event(
+        order=order, type="payment_failed", actor="stripe", parameters={"session_id": session["id"]}
+    )
+    return "payment failed"
+
+
+def _on_session_expired(order: Order, session: dict[str, Any], event_type: str) -> str:
+    if order.stripe_checkout_session_id == session["id"] and order.stripe_checkout_url:
+        order.stripe_checkout_url = ""
+        order.save(update_fields=["stripe_checkout_url"])
+        return "checkout expired; a new one is made on the next pay"
+    return "stale session"
+
+
+def _after_refund(order: Order) -> str:
+    paid = order_paid_cents(order)
+    refunded = order_refunded_cents(order)
+    if paid and refunded >= paid and order_close_refunded(order, actor="stripe", reason="refunded in Stripe"):
+        return "refunded"
+    return f"refunded {refunded} of {paid} cents"
+
+
+def _on_refund(order: Order, refund: dict[str, Any], event_type: str) -> str:
+    intent = refund.get("payment_intent") or ""
+    status = refund_status(refund.get("status") or "pending")
+    payment = Payment.objects.filter(stripe_refund_id=refund["id"]).first()
+    if payment is None:
+        # charge.refunded may have recorded this refund before its id was known.
+        payment = order.payments.filter(
+            kind=PaymentKind.REFUND,
+            provider="stripe",
+            stripe_refund_id="",
+            amount_cents=int(refund["amount"]),
+        ).first()
+    if payment is None:
+        payment = Payment(order=order, kind=PaymentKind.REFUND, provider="stripe", currency=order.currency)
+    payment.stripe_refund_id = refund["id"]
+    payment.stripe_payment_intent_id = payment.stripe_payment_intent_id or intent
+    payment.amount_cents = int(refund["amount"])
+    if payment.status != PaymentStatus.SUCCEEDED or status == PaymentStatus.FAILED:
+        payment.status = status
+    payment.save()
+    return _after_refund(order)
+
+
+def _on_charge_refunded(order: Order, charge: dict[str, Any], event_type: str) -> str:
+    refunds = (charge.get("refunds") or {}).get("data") or []
+    for refund in refunds:
+        _on_refund(
+            order,
+            {**refund, "payment_intent": refund.get("payment_intent") or charge.get("payment_intent")},
+            event_type,
+        )
+    missing = int(charge.get("amount_refunded") or 0) - order_refunded_cents(order)
+    if missing > 0:  # refunds not listed on the charge (newer API versions): record the amount
+        Payment.objects.create(
+            order=order,
+            kind=PaymentKind.REFUND,
+            provider="stripe",
+            status=PaymentStatus.SUCCEEDED,
+            amount_cents=missing,
+            currency=order.currency,
+            stripe_payment_intent_id=charge.get("payment_intent") or "",
+        )
+    return _after_refund(order)
+
+
+EVENT_HANDLERS: dict[str, Callable[[Order, dict[str, Any], str], str]] = {
+    "checkout.session.completed": _on_session_completed,
+    "checkout.session.async_payment_succeeded": _on_async_succeeded,
+    "checkout.session.async_payment_failed": _on_async_failed,
+    "checkout.session.expired": _on_session_expired,
+    "charge.refunded": _on_charge_refunded,
+    "refund.created": _on_refund,
+    "refund.updated": _on_refund,
+    "charge.refund.updated": _on_refund,
+}
+
+
+def stripe_event_process(event: dict[str, Any]) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened (for the log and the answer)."""
+    event_id = event.get("id")
+    event_type = event.get("type") or ""
+    if not event_id or not isinstance(event.get("data"), dict):
+        raise ApplicationError("The event has no id or data.")
+    obj = event["data"].get("object") or {}
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                record = StripeEvent.objects.create(event_id=event_id, type=event_type, payload=event)
+        except IntegrityError:
+            return "duplicate: already processed"
+        handler = EVENT_HANDLERS.get(event_type)
+        if handler is None:
+            outcome = "ignored: event type not handled"
+            order = None
+        else:
+            found = _order_for(obj)
+            if found is None:
+                outcome = "ignored: no matching order"
+                order = None
+            else:
+                order = lock_order(found.pk)
+                outcome = handler(order, obj, event_type)
+        record.order = order
+        record.outcome = outcome[:255]
+        record.processed_at = timezone.now()
+        record.save(update_fields=["order", "outcome", "processed_at"])
+    logger.info("stripe event %s (%s): %s", event_id, event_type, outcome)
+    return outcome
