@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 
