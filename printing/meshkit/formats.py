@@ -320,3 +320,104 @@ def parse_binary_ply_fast(data: bytes, max_faces: int) -> RawMesh | None:
             stacked = stacked * 255.0 if stacked.max(initial=0) <= 1.0 else stacked
         colors = np.clip(stacked, 0, 255).astype(np.uint8)
     return vertices, faces, colors
+
+
+_3MF_UNITS_MM = {
+    "micron": 0.001,
+    "millimeter": 1.0,
+    "centimeter": 10.0,
+    "inch": 25.4,
+    "foot": 304.8,
+    "meter": 1000.0,
+}
+
+
+def _hex_rgba(text: str | None) -> tuple[int, int, int, int]:
+    text = (text or "#C8C8C8").lstrip("#")
+    try:
+        rgba = [int(text[i : i + 2], 16) for i in range(0, min(len(text), 8), 2)]
+    except ValueError:
+        rgba = [200, 200, 200]
+    return tuple((rgba + [255] * 4)[:4])  # type: ignore[return-value]
+
+
+def parse_3mf_model(model: bytes, max_faces: int) -> RawMesh | None:
+    """One-mesh 3MF model XML (core + colour groups / base materials), in millimetres, colours per vertex.
+
+    Returns None for models with components or several meshes (the general reader handles those).
+    Entities are never resolved and nothing is fetched."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True, load_dtd=False)
+    try:
+        root = etree.fromstring(model, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise FormatError(f"3MF model is not valid XML ({exc})") from None
+    meshes = [el for el in root.iter() if isinstance(el.tag, str) and el.tag.endswith("}mesh")]
+    if len(meshes) != 1 or any(
+        isinstance(el.tag, str) and el.tag.endswith("}components") for el in root.iter()
+    ):
+        return None
+    mesh = meshes[0]
+    obj = mesh.getparent()
+
+    def local(el: etree._Element) -> str:
+        return el.tag.rsplit("}", 1)[-1] if isinstance(el.tag, str) else ""
+
+    vertex_rows = [el for el in mesh.iter() if local(el) == "vertex"]
+    triangles = [el for el in mesh.iter() if local(el) == "triangle"]
+    if len(triangles) > max_faces:
+        raise FormatError(f"3MF holds {len(triangles)} triangles, more than the limit of {max_faces}")
+    try:
+        vertices = np.array(
+            [[float(v.get(k)) for k in ("x", "y", "z")] for v in vertex_rows], dtype=np.float64
+        )
+        faces = np.array([[int(t.get(k)) for k in ("v1", "v2", "v3")] for t in triangles], dtype=np.int64)
+    except (TypeError, ValueError):
+        raise FormatError("3MF vertex or triangle with a missing or malformed attribute") from None
+    vertices = vertices.reshape(-1, 3)
+    faces = faces.reshape(-1, 3)
+    vertices *= _3MF_UNITS_MM.get(root.get("unit", "millimeter"), 1.0)
+    for item in (el for el in root.iter() if local(el) == "item" and el.get("transform")):
+        values = [float(x) for x in item.get("transform", "").split()]
+        if len(values) == 12:
+            matrix = np.array(values).reshape(4, 3)
+            vertices = vertices @ matrix[:3] + matrix[3]
+        break
+    groups: dict[str, list[tuple[int, int, int, int]]] = {}
+    for el in root.iter():
+        name = local(el)
+        if name == "colorgroup":
+            groups[el.get("id", "")] = [_hex_rgba(c.get("color")) for c in el if local(c) == "color"]
+        elif name == "basematerials":
+            groups[el.get("id", "")] = [_hex_rgba(b.get("displaycolor")) for b in el if local(b) == "base"]
+    if not groups or not len(faces):
+        return vertices, faces, None
+    default_pid = obj.get("pid") if obj is not None else None
+    default_index = obj.get("pindex", "0") if obj is not None else "0"
+    total = np.zeros((len(vertices), 4))
+    count = np.zeros(len(vertices))
+    corner_colors = np.zeros((len(faces), 3, 4))
+    colored = np.zeros(len(faces), dtype=bool)
+    for i, tri in enumerate(triangles):
+        pid = tri.get("pid", default_pid)
+        table = groups.get(pid or "")
+        if not table:
+            continue
+        p1 = tri.get("p1") or (default_index if tri.get("pid") is None else "0")
+        picks = [p1, tri.get("p2", p1), tri.get("p3", p1)]
+        try:
+            corner_colors[i] = [table[int(k)] for k in picks]
+        except (ValueError, IndexError):
+            continue
+        colored[i] = True
+    if not colored.any():
+        return vertices, faces, None
+    valid = colored & ((faces >= 0) & (faces < len(vertices))).all(axis=1)
+    np.add.at(total, faces[valid].ravel(), corner_colors[valid].reshape(-1, 4))
+    np.add.at(count, faces[valid].ravel(), 1)
+    colors = np.full((len(vertices), 4), 200.0)
+    colors[:, 3] = 255
+    has = count > 0
+    colors[has] = total[has] / count[has, None]
+    return vertices, faces, colors.round().astype(np.uint8)

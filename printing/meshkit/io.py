@@ -320,8 +320,9 @@ class _DenyResolver(trimesh.resolvers.Resolver):
 
 
 # --------------------------------------------------------------------------------------------- 3MF, PLY
-def _check_zip(data: bytes, max_unpacked: int) -> None:
-    """Bound a 3MF archive before trimesh inflates it: declared sizes, ratios, then a capped real inflate."""
+def _check_zip(data: bytes, max_unpacked: int) -> bytes | None:
+    """Bound a 3MF archive before anything inflates it: declared sizes, ratios, then a capped real
+    inflate. Returns the bytes of the main model part (3D/3dmodel.model) when there is one."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         infos = archive.infolist()
@@ -341,17 +342,25 @@ def _check_zip(data: bytes, max_unpacked: int) -> None:
                 "(a zip bomb?)"
             )
     total = 0  # the declared sizes may lie: inflate for real with a hard cap
+    model: bytes | None = None
     try:
         for info in infos:
+            is_model = info.filename.lower().endswith("3d/3dmodel.model")
+            chunks: list[bytes] = []
             with archive.open(info) as member:
                 while chunk := member.read(1 << 20):
+                    if is_model:
+                        chunks.append(chunk)
                     total += len(chunk)
                     if total > max_unpacked:
                         raise _unreadable("3MF archive inflates beyond the unpacked size limit")
                     if info.filename.lower().endswith(".model") and b"<!ENTITY" in chunk:
                         raise _unreadable("3MF model declares XML entities; refused")
+            if is_model and model is None:
+                model = b"".join(chunks)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise _unreadable(f"3MF archive member cannot be inflated ({exc})") from None
+    return model
 
 
 def _check_ply_header(data: bytes, max_faces: int, max_vertices: int) -> None:
@@ -526,7 +535,11 @@ def _parse(
         loaded = trimesh.load(io.BytesIO(data), file_type="ply", process=False, resolver=_DenyResolver())
         return _scene_to_raw(loaded)
     if fmt == "3mf":
-        _check_zip(data, max_unpacked)
+        model = _check_zip(data, max_unpacked)
+        if model is not None:
+            simple = formats.parse_3mf_model(model, max_faces)
+            if simple is not None:
+                return simple
         loaded = trimesh.load(io.BytesIO(data), file_type="3mf", process=False, resolver=_DenyResolver())
         return _scene_to_raw(loaded)
     if fmt == "glb":

@@ -261,3 +261,73 @@ def test_size_and_face_caps(tmp_path: Path) -> None:
 
 def test_missing_file(tmp_path: Path) -> None:
     _refused(tmp_path / "nope.stl")
+
+
+def _write_3mf(
+    path: Path, mesh: trimesh.Trimesh, colors: np.ndarray | None, unit: str = "millimeter"
+) -> None:
+    rows = ["<?xml version='1.0' encoding='UTF-8'?>"]
+    rows.append(
+        f'<model unit="{unit}" xmlns="http://schemas.microsoft.com/3dmanufacturing/core/2015/02" '
+        'xmlns:m="http://schemas.microsoft.com/3dmanufacturing/material/2015/02"><resources>'
+    )
+    if colors is not None:
+        rows.append('<m:colorgroup id="1">')
+        rows += [f'<m:color color="#{r:02X}{g:02X}{b:02X}FF"/>' for r, g, b in colors]
+        rows.append("</m:colorgroup>")
+    rows.append('<object id="2" type="model"><mesh><vertices>')
+    rows += [f'<vertex x="{x}" y="{y}" z="{z}"/>' for x, y, z in mesh.vertices]
+    rows.append("</vertices><triangles>")
+    for a, b, c in mesh.faces:
+        extra = f' pid="1" p1="{a}" p2="{b}" p3="{c}"' if colors is not None else ""
+        rows.append(f'<triangle v1="{a}" v2="{b}" v3="{c}"{extra}/>')
+    rows.append('</triangles></mesh></object></resources><build><item objectid="2"/></build></model>')
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("3D/3dmodel.model", "".join(rows))
+
+
+def test_3mf_colour_groups_become_vertex_colours(tmp_path: Path) -> None:
+    mesh = box()
+    colors = np.array([[255, 0, 0], [0, 255, 0]] * 4, dtype=np.uint8)
+    path = tmp_path / "colour.3mf"
+    _write_3mf(path, mesh, colors)
+    loaded = load_mesh(path)
+    assert loaded.has_color and loaded.mesh.is_watertight
+    np.testing.assert_array_equal(np.asarray(loaded.mesh.visual.vertex_colors)[:, :3], colors)
+
+
+def test_3mf_units_are_converted_to_mm(tmp_path: Path) -> None:
+    mesh = box(extents=(0.01, 0.02, 0.03), center=(0, 0, 0.015))
+    path = tmp_path / "metres.3mf"
+    _write_3mf(path, mesh, None, unit="meter")
+    np.testing.assert_allclose(np.ptp(load_mesh(path).mesh.vertices, axis=0), [10, 20, 30], atol=1e-9)
+
+
+def test_3mf_entities_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "laughs.3mf"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(
+            "3D/3dmodel.model",
+            '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><model>&b;</model>',
+        )
+    _refused(path)
+
+
+def test_polygons_are_triangulated(tmp_path: Path) -> None:
+    obj = tmp_path / "quads.obj"
+    obj.write_text(
+        "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nv 0 0 1\nv 1 0 1\nv 1 1 1\nv 0 1 1\n"
+        "f 1 4 3 2\nf 5 6 7 8\nf 1 2 6 5\nf 2 3 7 6\nf 3 4 8 7\nf -5 -8 -4 -1\n"
+    )
+    loaded = load_mesh(obj)
+    assert len(loaded.mesh.faces) == 12 and loaded.mesh.is_watertight and loaded.mesh.is_winding_consistent
+    off = tmp_path / "quads.off"
+    off.write_text(
+        "OFF\n8 6 0\n0 0 0\n1 0 0\n1 1 0\n0 1 0\n0 0 1\n1 0 1\n1 1 1\n0 1 1\n"
+        "4 0 3 2 1\n4 4 5 6 7\n4 0 1 5 4\n4 1 2 6 5\n4 2 3 7 6\n4 3 0 4 7\n"
+    )
+    loaded = load_mesh(off)
+    assert len(loaded.mesh.faces) == 12 and loaded.mesh.is_watertight
+    ply = tmp_path / "quads.ply"
+    trimesh.Trimesh(loaded.mesh.vertices, loaded.mesh.faces).export(ply)
+    assert load_mesh(ply).mesh.is_watertight

@@ -37,7 +37,7 @@ def _return_freed_memory_to_os() -> None:
         import ctypes
 
         libc = ctypes.CDLL("libc.so.6")
-        libc.mallopt(-3, 1 << 20)  # M_MMAP_THRESHOLD: 1 MiB, no dynamic raising
+        libc.mallopt(-3, 32 << 20)  # M_MMAP_THRESHOLD: 32 MiB, no dynamic raising
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
 
