@@ -306,17 +306,19 @@ def repair_mesh(
     else:
         merged, new_faces, first, moved = merge_vertices(vertices, faces, merge_mm)
         removed = len(vertices) - len(merged)
-        if removed and moved <= tolerance_mm:
+        applied = bool(removed) and moved <= tolerance_mm
+        if applied:
             vertices, faces = merged, new_faces
             colors = colors[first] if colors is not None else None
-        steps.append(
-            {
-                "step": "merge_vertices",
-                "merged": int(removed),
-                "displacement_mm": round(moved if removed else 0.0, 6),
-                "changed": bool(removed),
-            }
-        )
+        record: dict[str, Any] = {
+            "step": "merge_vertices",
+            "merged": int(removed) if applied else 0,
+            "displacement_mm": round(moved, 6) if applied else 0.0,
+            "changed": applied,
+        }
+        if removed and not applied:
+            record["refused"] = f"merging would move vertices {moved:.4f} mm, above the tolerance"
+        steps.append(record)
 
     # 2. degenerate faces: repeated vertex or no area
     area = _areas(vertices, faces)

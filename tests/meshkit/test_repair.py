@@ -106,3 +106,18 @@ def test_report_is_json_ready() -> None:
 
     report = repair_mesh(figurine()).report()
     assert json.loads(json.dumps(report))["tolerance_mm"] == 0.1
+
+
+def test_merge_beyond_tolerance_is_refused() -> None:
+    mesh = trimesh.creation.icosphere(2, radius=10.0)
+    soup = trimesh.Trimesh(
+        mesh.vertices[mesh.faces].reshape(-1, 3), np.arange(len(mesh.faces) * 3).reshape(-1, 3), process=False
+    )
+    soup.vertices += np.random.default_rng(0).normal(scale=0.02, size=soup.vertices.shape)
+    result = repair_mesh(soup, merge_mm=0.2, tolerance_mm=0.1)
+    merge = step(result, "merge_vertices")
+    assert merge["changed"] is False and "refused" in merge
+    assert len(result.mesh.vertices) == len(soup.vertices)
+    accepted = repair_mesh(soup, merge_mm=0.2, tolerance_mm=0.5)
+    assert step(accepted, "merge_vertices")["merged"] > 0
+    assert accepted.max_displacement_mm <= 0.5

@@ -52,6 +52,8 @@ def format_report(report: dict[str, Any], name: str) -> str:
         + f"  thin area {report['thin_area_mm2']:.1f} mm2",
         f"  stable {report['stable']}" + ("  (needs a base)" if report.get("needs_base") else ""),
     ]
+    for note in report.get("notes", []):
+        lines.append(f"  note: {note}")
     if report["issues"]:
         lines.append("issues:")
     for issue in report["issues"]:

@@ -58,16 +58,18 @@ __all__ = [
 ]
 
 
-def _arrays(source: LoadedMesh | trimesh.Trimesh | str | Path) -> tuple[np.ndarray, np.ndarray, list, str]:
+def _arrays(
+    source: LoadedMesh | trimesh.Trimesh | str | Path,
+) -> tuple[np.ndarray, np.ndarray, list, str, list[str]]:
     if isinstance(source, str | Path):
         source = load_mesh(source)
     if isinstance(source, LoadedMesh):
-        mesh, issues, fmt = source.mesh, list(source.issues), source.format
+        mesh, issues, fmt, notes = source.mesh, list(source.issues), source.format, list(source.notes)
     else:
-        mesh, issues, fmt = source, [], "mesh"
+        mesh, issues, fmt, notes = source, [], "mesh", []
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
     faces = np.asarray(mesh.faces, dtype=np.int64).reshape(-1, 3)
-    return vertices, faces, issues, fmt
+    return vertices, faces, issues, fmt, notes
 
 
 def check_mesh(
@@ -95,7 +97,7 @@ def check_mesh(
         seconds[stage] = round(now - clock, 3)
         clock = now
 
-    vertices, faces, issues, fmt = _arrays(loaded_or_mesh)
+    vertices, faces, issues, fmt, notes = _arrays(loaded_or_mesh)
     lap("load")
     if build_volumes_mm is None:
         build_volumes_mm = DEFAULT_BUILD_VOLUMES_MM
@@ -122,6 +124,9 @@ def check_mesh(
     lo = vertices[used_v].min(axis=0)
     hi = vertices[used_v].max(axis=0)
     scale = 1.0
+    largest = float((hi - lo).max())
+    if height_mm is None and 0 < largest < 5:
+        notes.append(f"the mesh is only {largest:g} units across: was it saved in metres? give --height-mm")
     if height_mm is not None and hi[2] - lo[2] > 0:
         scale = float(height_mm) / float(hi[2] - lo[2])
         vertices = vertices * scale
@@ -295,6 +300,7 @@ def check_mesh(
         "height_mm": round(float(extent[2]), 3),
         "printable": not any(i["severity"] == "error" for i in issues),
         "issues": issues,
+        "notes": notes,
         "seconds": seconds,
     }
     return report
