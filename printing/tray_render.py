@@ -51,7 +51,10 @@ def render_layout_png(
     width, height = int(tray_w * scale) + 2 * pad, int(tray_d * scale) + 2 * pad + header
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default()
+    try:
+        font = ImageFont.load_default(size=13)  # the bundled scalable font (Pillow >= 10.1 with FreeType)
+    except TypeError:  # pragma: no cover - older Pillow
+        font = ImageFont.load_default()
 
     def to_px(x: float, y: float) -> tuple[float, float]:
         # y grows towards the back of the tray: draw it upwards
@@ -72,18 +75,21 @@ def render_layout_png(
         box = [to_px(x, y + d), to_px(x + w, y)]
         draw.rectangle(box, fill=tuple(int(c * 0.25 + 255 * 0.75) for c in colour), outline=colour, width=2)
         label = part.get("label") or part["key"]
-        text = f"{label}\n{w:.0f}×{d:.0f}" + (" ↻" if part.get("rotated") else "")
-        draw.multiline_text(
-            (box[0][0] + 4, box[0][1] + 3), text.replace("↻", "(rot)"), fill=(33, 33, 33), font=font
-        )
+        text = f"{label}\n{w:.0f} x {d:.0f} mm" + ("\nturned" if part.get("rotated") else "")
+        draw.multiline_text((box[0][0] + 4, box[0][1] + 3), _ascii(text), fill=(33, 33, 33), font=font)
     summary = (
-        f"{title}  {layout['tray_mm'][0]:.0f}×{layout['tray_mm'][1]:.0f} mm, margin {margin:g} mm, "
+        f"{title}  {layout['tray_mm'][0]:.0f} x {layout['tray_mm'][1]:.0f} mm, margin {margin:g} mm, "
         f"{len(layout.get('parts', []))} parts, utilisation {100 * float(layout.get('utilisation', 0)):.1f} %"
     )
-    draw.text((pad, 14), summary.strip(), fill=(0, 0, 0), font=font)
+    draw.text((pad, 14), _ascii(summary.strip()), fill=(0, 0, 0), font=font)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()
+
+
+def _ascii(text: str) -> str:
+    """Labels drawn with any font: typographic signs spelled plainly."""
+    return text.replace("×", "x").replace("—", "-").replace("–", "-").encode("ascii", "replace").decode()
 
 
 def read_print_file(path: Path, fmt: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:

@@ -247,7 +247,8 @@ def _reuse_original_file(job: PrintJob, file_job: PrintFileJob) -> PrintFileJob 
         return None
     file_job.set_progress("copying the print file of the job it replaces", 50)
     with original.print_file.open("rb") as handle:
-        job.print_file.save(Path(original.print_file.name).name, File(handle), save=False)
+        name = f"{job.item.order.number}-{job.item_id}-job{job.pk}.{original.print_file_format}"
+        job.print_file.save(name, File(handle), save=False)
     report = {**original.print_report, "reused_from_job": original.pk}
     report["files"] = [{**report["files"][0], "name": job.print_file.name}] if report.get("files") else []
     return _finish(job, file_job, report, printer)
