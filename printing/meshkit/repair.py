@@ -283,7 +283,7 @@ def repair_mesh(
     mesh: trimesh.Trimesh,
     *,
     tolerance_mm: float = DEFAULT_TOLERANCE_MM,
-    merge_mm: float = 1e-4,
+    merge_mm: float | None = None,
     max_hole_edges: int = 64,
     min_shell_fraction: float = 0.001,
     min_shell_faces: int = 64,
@@ -298,7 +298,11 @@ def repair_mesh(
     colors = _colors(mesh)
     steps: list[dict[str, Any]] = []
 
-    # 1. merge duplicate vertices
+    # 1. merge duplicate vertices; by default within 1e-4 mm, capped at a millionth of the mesh's size so
+    # a mesh in other units (metres) is not collapsed
+    if merge_mm is None:
+        size = float(np.ptp(vertices, axis=0).max()) if len(vertices) else 0.0
+        merge_mm = min(1e-4, 1e-6 * size)
     if merge_mm > tolerance_mm:
         steps.append(
             {"step": "merge_vertices", "changed": False, "refused": "merge distance above tolerance"}
@@ -323,7 +327,8 @@ def repair_mesh(
     # 2. degenerate faces: repeated vertex or no area
     area = _areas(vertices, faces)
     repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
-    degenerate = repeated | (area <= 1e-12)
+    extent = float(np.ptp(vertices, axis=0).max()) if len(vertices) else 0.0
+    degenerate = repeated | (area <= 1e-14 * extent**2)
     faces = faces[~degenerate]
     steps.append(
         {
@@ -359,6 +364,14 @@ def repair_mesh(
         vertices, faces, colors, max_hole_edges, tolerance_mm
     )
     steps.append({"step": "fill_holes", **hole_report})
+
+    if not len(faces):
+        steps.append({"step": "drop_tiny_shells", "removed_shells": 0, "changed": False})
+        return RepairResult(
+            mesh=trimesh.Trimesh(np.zeros((0, 3)), np.zeros((0, 3), dtype=np.int64), process=False),
+            steps=steps,
+            tolerance_mm=tolerance_mm,
+        )
 
     # 6. tiny floating shells (not touching the main body: see checks.shells)
     area = _areas(vertices, faces)

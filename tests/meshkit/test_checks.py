@@ -256,3 +256,23 @@ def test_vertices_split_at_texture_seams_are_not_holes() -> None:
     report = check_mesh(trimesh.Trimesh(vertices, faces, process=False))
     assert report["watertight"] and report["issues"] == []
     assert report["welded_vertices"] == len(mesh.vertices)
+
+
+@pytest.mark.parametrize(
+    "vertices,faces",
+    [
+        ([[0, 0, 0], [1, 0, 0], [2, 0, 0]], [[0, 1, 2], [0, 1, 2]]),
+        ([[0, 0, 0], [1, 0, 0], [2, 0, 0]], [[0, 0, 1], [1, 1, 1]]),
+    ],
+)
+def test_only_collapsed_triangles_is_empty(vertices: list, faces: list) -> None:
+    report = check_mesh(trimesh.Trimesh(vertices, faces, process=False), height_mm=100)
+    assert "empty" in codes(report) and not report["printable"]
+
+
+@pytest.mark.parametrize("factor", [1e-9, 1e9])
+def test_extreme_units_are_measured_after_scaling(factor: float) -> None:
+    mesh = box()
+    scaled = trimesh.Trimesh(mesh.vertices * factor, mesh.faces, process=False)
+    report = check_mesh(scaled, height_mm=100)
+    assert report["printable"] and report["volume_mm3"] == pytest.approx(100**3, rel=1e-6)

@@ -121,3 +121,15 @@ def test_merge_beyond_tolerance_is_refused() -> None:
     accepted = repair_mesh(soup, merge_mm=0.2, tolerance_mm=0.5)
     assert step(accepted, "merge_vertices")["merged"] > 0
     assert accepted.max_displacement_mm <= 0.5
+
+
+def test_repair_of_nothing_but_collapsed_faces_does_not_crash() -> None:
+    mesh = trimesh.Trimesh([[0, 0, 0], [1, 0, 0], [2, 0, 0]], [[0, 1, 2], [0, 0, 1]], process=False)
+    result = repair_mesh(mesh)
+    assert len(result.mesh.faces) == 0 and step(result, "drop_degenerate_faces")["removed"] == 2
+
+
+def test_repair_keeps_tiny_units() -> None:
+    mesh = trimesh.creation.box()
+    tiny = trimesh.Trimesh(mesh.vertices * 1e-9, mesh.faces, process=False)
+    assert len(repair_mesh(tiny).mesh.faces) == 12

@@ -96,6 +96,11 @@ class Command(BaseCommand):
             fragile_wall_mm=float(getattr(settings, "MESH_FRAGILE_WALL_MM", 0.6)),
         )
         report["sha256"] = loaded.sha256
+        hopeless = next((i for i in report["issues"] if i["code"] in ("empty", "unreadable")), None)
+        if hopeless is not None:
+            if options.get("json"):
+                self.stdout.write(json.dumps(report))
+            raise CommandError(f"{hopeless['code']}: {hopeless['message']}", returncode=2)
         if options.get("json"):
             self.stdout.write(json.dumps(report))
         else:

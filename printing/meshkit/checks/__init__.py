@@ -136,6 +136,8 @@ def check_mesh(
     centroids, normals, face_area, face_volume = _face_geometry(vertices, faces)
     repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
     degenerate = repeated | (face_area < DEGENERATE_AREA_MM2)
+    if degenerate.all():
+        return _empty_report(issues)
     lap("geometry")
 
     topo = topology.edge_topology(faces, n_vertices)
@@ -334,7 +336,10 @@ def _face_geometry(
 
 
 def _empty_report(issues: list[dict[str, Any]]) -> dict[str, Any]:
-    issues = [*issues, {"code": "empty", "severity": "error", "message": "the mesh holds no triangles"}]
+    issues = [
+        *issues,
+        {"code": "empty", "severity": "error", "message": "the mesh holds no triangle with any area"},
+    ]
     return {
         "triangles": 0,
         "vertices": 0,
