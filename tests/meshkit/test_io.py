@@ -331,3 +331,49 @@ def test_polygons_are_triangulated(tmp_path: Path) -> None:
     ply = tmp_path / "quads.ply"
     trimesh.Trimesh(loaded.mesh.vertices, loaded.mesh.faces).export(ply)
     assert load_mesh(ply).mesh.is_watertight
+
+
+def test_ply_texture_comment_is_never_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mesh = box()
+    lines = [
+        "ply",
+        "format ascii 1.0",
+        "comment TextureFile /etc/passwd",
+        f"element vertex {len(mesh.vertices)}",
+        "property float x",
+        "property float y",
+        "property float z",
+        f"element face {len(mesh.faces)}",
+        "property list uchar int vertex_indices",
+        "end_header",
+    ]
+    lines += [f"{x} {y} {z}" for x, y, z in mesh.vertices]
+    lines += [f"3 {a} {b} {c}" for a, b, c in mesh.faces]
+    path = tmp_path / "texture.ply"
+    path.write_text("\n".join(lines) + "\n")
+    spy = _OpenSpy()
+    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(io, "open", spy)
+    loaded = load_mesh(path)
+    assert len(loaded.mesh.faces) == 12
+    assert all("passwd" not in p for p in spy.paths)
+
+
+def test_gltf_external_image_is_ignored_not_followed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    mesh = box()
+    uv = np.tile([[0.5, 0.5]], (len(mesh.vertices), 1))
+    mesh.visual = trimesh.visual.TextureVisuals(uv=uv, image=Image.new("RGB", (4, 4), (9, 9, 9)))
+    files = trimesh.exchange.gltf.export_gltf(trimesh.Scene(mesh), embed_buffers=True)
+    header = json.loads(files["model.gltf"])
+    for image in header.get("images", []):
+        image.pop("bufferView", None)
+        image["uri"] = "/etc/passwd"
+    path = tmp_path / "image.gltf"
+    path.write_text(json.dumps(header))
+    spy = _OpenSpy()
+    monkeypatch.setattr(builtins, "open", spy)
+    monkeypatch.setattr(io, "open", spy)
+    loaded = load_mesh(path)
+    assert len(loaded.mesh.faces) == 12
+    assert any("texture" in note for note in loaded.notes)
+    assert all("passwd" not in p for p in spy.paths)
