@@ -13,8 +13,18 @@ Thresholds and semantics:
   ``min_wall_mm < thin_wall_mm`` otherwise.
 - ``tips_over`` (warning, ``needs_base``) when the centre of mass does not stand over the footprint
   (see :mod:`.stand`); shells: see :mod:`.shells`.
-- ``degenerate_faces``: faces with a repeated vertex or an area under 1e-8 mm2.
-- overhang: faces facing down more than 45 degrees from vertical, the bottom on the plate excluded.
+- vertices at bit-identical positions are welded first (texture seams, triangle soups), as any slicer does.
+- ``self_intersections``: every edge is cast as a segment through the BVH; a face it pierces (not sharing
+  an endpoint, re-verified exactly in float64) and the edge's faces are counted.
+- ``floating_parts`` (error): a shell neither touching/cutting into the body (directly or through other
+  shells), nor enclosed in it, nor standing on the plate; ``multiple_shells`` (warning): extra shells that
+  touch, overlap or sit inside the body, or separate pieces standing on the plate (see :mod:`.shells`).
+- ``degenerate_faces``: faces with a repeated vertex or an area under 1e-8 mm2; a mesh of nothing else is
+  ``empty``.
+- ``overhang_area_mm2``: faces whose normal points within 45 degrees of straight down (surfaces flatter
+  than 45 degrees to the ground, facing it), the bottom resting on the plate excluded.
+- ``exceeds_build_volume``: the bounding box (standing, turning 90 degrees about Z allowed) fits none of
+  ``build_volumes_mm``; ``too_many_triangles`` (warning) above ``max_triangles``.
 """
 
 from __future__ import annotations
