@@ -142,36 +142,3 @@ def customer_can_see_order(request, order) -> bool:
         return False
     scope = order_scope_for_request(request)
     return scope is None or scope == order.pk
-
-
-# --- OpenAPI: describe the portal schemes (drf-spectacular registers these on import) --------------
-try:
-    from drf_spectacular.extensions import OpenApiAuthenticationExtension
-except ImportError:  # pragma: no cover - drf-spectacular is a declared dependency
-    OpenApiAuthenticationExtension = None
-
-if OpenApiAuthenticationExtension is not None:
-
-    class PortalTokenScheme(OpenApiAuthenticationExtension):
-        target_class = "orders.auth.PortalTokenAuthentication"
-        name = "portalToken"
-
-        def get_security_definition(self, auto_schema):
-            return {
-                "type": "apiKey",
-                "in": "header",
-                "name": "Authorization",
-                "description": "`Portal <portal_token>` — the token returned by `POST /api/v1/orders/`.",
-            }
-
-    class PortalSessionScheme(OpenApiAuthenticationExtension):
-        target_class = "orders.auth.PortalSessionAuthentication"
-        name = "portalSession"
-
-        def get_security_definition(self, auto_schema):
-            return {
-                "type": "apiKey",
-                "in": "cookie",
-                "name": "sessionid",
-                "description": "The session the magic link `/portal/login/<token>/` sets.",
-            }
