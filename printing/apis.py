@@ -118,7 +118,7 @@ class PrintJobOutput(serializers.Serializer):
         return job.print_file.url if job.print_file else None
 
     def get_print_file_status(self, job) -> dict | None:
-        file_job = job.file_jobs.order_by("-created_at", "-pk").first()
+        file_job = next(iter(job.file_jobs.all()), None)  # newest first (Meta.ordering); prefetched in lists
         if file_job is None:
             return None
         return {

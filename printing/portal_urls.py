@@ -5,5 +5,7 @@ from django.urls import path
 from printing import portal_views
 
 urlpatterns = [
-    path("portal/items/<int:item_id>/guarantee/", portal_views.guarantee_claim, name="portal-guarantee-claim"),
+    path(
+        "portal/items/<int:item_id>/guarantee/", portal_views.guarantee_claim, name="portal-guarantee-claim"
+    ),
 ]

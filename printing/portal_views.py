@@ -39,7 +39,10 @@ def guarantee_claim(request: HttpRequest, item_id: int) -> HttpResponse:
         context["reason"] = request.POST.get("reason", "")[:2000]
         try:
             claim = guarantee_claim_create(
-                item_id=item.pk, customer=customer, reason=context["reason"], photos=request.FILES.getlist("photos")
+                item_id=item.pk,
+                customer=customer,
+                reason=context["reason"],
+                photos=request.FILES.getlist("photos"),
             )
         except NotFound:
             return render(request, "portal/not_found.html", status=404)

@@ -106,6 +106,9 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
     file_job = PrintFileJob.claim(pending.pk)
     if file_job is None:
         return None
+    if job.status == "cancelled":
+        file_job.terminate(JobStatus.FAILED, error="The print job was cancelled.", code="cancelled")
+        return file_job
 
     file_job.set_progress("verifying the approved file", 5)
     revision = job.revision

@@ -23,3 +23,10 @@ def staff_api(operator):
 @pytest.fixture
 def anon_api():
     return APIClient()
+
+
+@pytest.fixture
+def admin_client(client, db):
+    """A superuser's admin session without password hashing (pytest-django's hashes a password: slow)."""
+    client.force_login(UserFactory(username="admin-operator", is_staff=True, is_superuser=True))
+    return client
