@@ -86,10 +86,14 @@ def _segment_distance(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.nd
 class SurfaceIndex:
     """Nearest-surface queries on a triangle mesh: KD-tree over vertices + their incident triangles."""
 
-    def __init__(self, vertices: np.ndarray, faces: np.ndarray, *, centroids: bool = False) -> None:
+    def __init__(
+        self, vertices: np.ndarray, faces: np.ndarray, *, centroids: bool = False, tree: cKDTree | None = None
+    ) -> None:
         self.vertices = np.ascontiguousarray(vertices, dtype=np.float64)
         self.faces = np.ascontiguousarray(faces, dtype=np.int64)
-        self.tree = cKDTree(self.vertices, balanced_tree=False, compact_nodes=False)
+        self.tree = (
+            tree if tree is not None else cKDTree(self.vertices, balanced_tree=False, compact_nodes=False)
+        )
         flat = self.faces.ravel()
         order = np.argsort(flat)
         counts = np.bincount(flat, minlength=len(self.vertices))

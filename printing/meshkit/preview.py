@@ -13,6 +13,7 @@ from pathlib import Path
 import fast_simplification
 import numpy as np
 import trimesh
+from scipy.spatial import cKDTree
 
 from printing.meshkit.compare import SurfaceIndex, refine_max, sample_surface
 from printing.meshkit.export import file_sha256
@@ -92,7 +93,8 @@ def make_web_glb(
     """Write the browser preview of ``mesh`` (studio coordinates: mm, Z up) as a GLB.
 
     Decimates to at most ``max_triangles``; keeps vertex colours; measures the Hausdorff distance to the
-    original in mm (at ``height_mm`` when given, else in the mesh's own millimetres). Normals are left to
+    original in mm (at ``height_mm`` when given, else in the mesh's own millimetres; ``hausdorff_samples``
+    0 skips it and reports None). Normals are left to
     the viewer by default (smaller file). Returns ``path, sha256, bytes, triangles_in, triangles,
     vertices, decimated, colors, hausdorff_mm, median_deviation_mm, hausdorff_exact, seconds {decimate, colors, write,
     hausdorff, total}``.
@@ -112,13 +114,12 @@ def make_web_glb(
     seconds["decimate"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
-    original_index = None
+    tree = None
     small_colors = colors
-    if decimated:
-        original_index = SurfaceIndex(vertices, faces)
-        if colors is not None:
-            _, nearest = original_index.tree.query(small_vertices, k=1, workers=-1)
-            small_colors = colors[nearest]
+    if decimated and colors is not None:
+        tree = cKDTree(vertices, balanced_tree=False, compact_nodes=False)
+        _, nearest = tree.query(small_vertices, k=1, workers=-1)
+        small_colors = colors[nearest]
     seconds["colors"] = time.perf_counter() - tick
 
     tick = time.perf_counter()
@@ -131,12 +132,15 @@ def make_web_glb(
     scale = 1.0
     if height_mm is not None and np.ptp(vertices[:, 2]) > 0:
         scale = height_mm / float(np.ptp(vertices[:, 2]))
-    if decimated:
+    if decimated and hausdorff_samples > 0:
+        original_index = SurfaceIndex(vertices, faces, tree=tree)
         measured = hausdorff(
             vertices, faces, small_vertices, small_faces, samples=hausdorff_samples, a_index=original_index
         )
         hausdorff_mm, mean_mm = measured["hausdorff"] * scale, measured["median"] * scale
         exact = measured["exact"]
+    elif decimated:  # not measured
+        hausdorff_mm, mean_mm, exact = None, None, False
     else:
         hausdorff_mm = mean_mm = 0.0
         exact = True
@@ -151,8 +155,8 @@ def make_web_glb(
         "vertices": int(len(small_vertices)),
         "decimated": decimated,
         "colors": small_colors is not None,
-        "hausdorff_mm": round(float(hausdorff_mm), 4),
-        "median_deviation_mm": round(float(mean_mm), 5),
+        "hausdorff_mm": None if hausdorff_mm is None else round(float(hausdorff_mm), 4),
+        "median_deviation_mm": None if mean_mm is None else round(float(mean_mm), 5),
         "hausdorff_exact": exact,
         "seconds": {key: round(value, 3) for key, value in seconds.items()},
     }

@@ -58,3 +58,10 @@ def test_surface_index_matches_exact_distances():
     measured = SurfaceIndex(sphere.vertices, sphere.faces).distance(points)
     exact = np.abs(trimesh.proximity.signed_distance(sphere, points))
     np.testing.assert_allclose(measured, exact, atol=1e-9)
+
+
+def test_hausdorff_can_be_skipped(tmp_path):
+    report = make_web_glb(
+        coloured_sphere(subdivisions=4), tmp_path / "web.glb", max_triangles=1000, hausdorff_samples=0
+    )
+    assert report["decimated"] and report["hausdorff_mm"] is None and report["hausdorff_exact"] is False
