@@ -26,11 +26,11 @@ def make_print_file(print_job_id: int) -> dict | None:
     return {"file_job": file_job.pk, "status": file_job.status, "error": file_job.error}
 
 
-def build_tray_file(tray_id: int) -> dict | None:
-    """Write the tray file with every part placed (rebuilt whenever the layout changes)."""
+def build_tray_file(tray_id: int, revision: int | None = None) -> dict | None:
+    """Write the tray file with every part placed (for layout `revision`; stale layouts are skipped)."""
     from printing.services.trays import tray_artifacts_build
 
-    tray = tray_artifacts_build(tray_id)
+    tray = tray_artifacts_build(tray_id, revision)
     return {"tray": tray.pk, "tray_file": tray.tray_file.name} if tray is not None else None
 
 

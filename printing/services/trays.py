@@ -76,6 +76,9 @@ def _save_layout(tray: Batch, layout: TrayLayout) -> None:
     for part in data["parts"]:
         part["print_job_id"] = int(part["key"])
     data["printer"] = tray.printer.name
+    data["revision"] = (
+        int((tray.layout or {}).get("revision", 0)) + 1
+    )  # the tray file task builds this one only
     tray.layout = data
     tray.utilisation = round(layout.utilisation, 4)
     png = render_layout_png(data, title=f"Tray #{tray.pk} — {tray.printer.name}")
@@ -83,7 +86,7 @@ def _save_layout(tray: Batch, layout: TrayLayout) -> None:
         tray.layout_png.delete(save=False)
     tray.layout_png.save(f"tray-{tray.pk}-layout.png", ContentFile(png), save=False)
     tray.save(update_fields=["layout", "utilisation", "layout_png", "updated_at"])
-    enqueue_on_commit("printing.tasks.build_tray_file", tray.pk)
+    enqueue_on_commit("printing.tasks.build_tray_file", tray.pk, data["revision"])
 
 
 def _batched_jobs(tray: Batch) -> list[PrintJob]:
@@ -286,13 +289,18 @@ def tray_format(printer: Printer, job_formats: set[str]) -> str:
     return printer.preferred_format
 
 
-def tray_artifacts_build(tray_id: int) -> Batch | None:
-    """Write the tray file: every part's print file placed at its position on the tray (task body)."""
+def tray_artifacts_build(tray_id: int, revision: int | None = None) -> Batch | None:
+    """Write the tray file: every part's print file placed at its position on the tray (task body).
+
+    With `revision`, a task for a layout that changed since (a newer task is queued) does nothing.
+    """
     from printing.services.print_files import local_copy
     from printing.tray_render import TraySource, build_tray_file
 
     tray = Batch.objects.select_related("printer").filter(pk=tray_id).first()
     if tray is None or not tray.layout.get("parts"):
+        return tray
+    if revision is not None and tray.layout.get("revision") != revision:
         return tray
     layout = tray.layout
     jobs = {j.pk: j for j in PrintJob.objects.filter(pk__in=[p["print_job_id"] for p in layout["parts"]])}

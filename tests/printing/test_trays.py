@@ -42,7 +42,9 @@ def test_batched_jobs_share_an_open_tray_with_a_picture(
     assert tray.utilisation == pytest.approx((60 * 45 + 80 * 50) / (490 * 390), abs=1e-3)
     with Image.open(tray.layout_png.path) as picture:
         assert picture.format == "PNG" and picture.width > 400
-    assert ("printing.tasks.build_tray_file", (tray.pk,), None) in enqueued  # the tray file, after commit
+    assert ("printing.tasks.build_tray_file", (tray.pk, 1), None) in enqueued  # the tray file, after commit
+    assert tray.layout["revision"] == 2  # the second job laid the tray out again
+    assert build_tray_file(tray.pk, 1)["tray_file"] == ""  # a stale layout's task does nothing
 
 
 def test_a_full_tray_opens_a_new_one(staff_api, enqueued):
