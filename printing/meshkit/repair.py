@@ -22,6 +22,7 @@ import trimesh
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from printing.meshkit.checks import _face_geometry
 from printing.meshkit.checks.rays import RayCaster, self_intersecting_faces
 from printing.meshkit.checks.shells import classify_shells
 from printing.meshkit.checks.topology import edge_topology, vertex_components
@@ -66,6 +67,22 @@ def _colors(mesh: trimesh.Trimesh) -> np.ndarray | None:
     return None
 
 
+def _unique_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(index of the first occurrence of each distinct row, group of every row), by one lexsort
+    (much faster than ``np.unique(axis=0)`` on millions of rows)."""
+    if not len(rows):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.lexsort(rows.T[::-1])
+    ordered = rows[order]
+    new_group = np.empty(len(rows), dtype=bool)
+    new_group[0] = True
+    np.any(ordered[1:] != ordered[:-1], axis=1, out=new_group[1:])
+    group = np.cumsum(new_group) - 1
+    inverse = np.empty(len(rows), dtype=np.int64)
+    inverse[order] = group
+    return order[new_group], inverse
+
+
 def merge_vertices(
     vertices: np.ndarray, faces: np.ndarray, merge_mm: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
@@ -75,8 +92,7 @@ def merge_vertices(
         keys = vertices
     else:
         keys = np.floor(vertices / merge_mm + 0.5).astype(np.int64)
-    _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
-    inverse = inverse.reshape(-1)
+    first, inverse = _unique_rows(keys)
     merged = vertices[first]
     moved = float(np.linalg.norm(vertices - merged[inverse], axis=1).max()) if len(vertices) else 0.0
     return merged, inverse[faces], first, moved
@@ -97,6 +113,8 @@ def orient_consistently(
         sparse.coo_matrix((np.ones(len(f0)), (f0, f1)), shape=(n_faces, n_faces)),
         directed=False,
     )
+    if not parity.any():  # already consistent: only the outward test below
+        return _flip_inverted(faces.copy(), comp, n_comp, face_volume, 0)
     first_face = np.full(n_comp, -1, dtype=np.int64)
     first_face[comp[::-1]] = np.arange(n_faces)[::-1]
     rows = np.r_[f0, f1, np.full(n_comp, n_faces)]
@@ -127,12 +145,15 @@ def orient_consistently(
     flip = flip[:n_faces].astype(bool)
     faces = faces.copy()
     faces[flip] = faces[flip][:, ::-1]
-    flips = int(flip.sum())
-    # outward: per closed component, negative signed volume means inside out
-    signed = np.where(flip, -face_volume, face_volume)
-    comp_volume = np.bincount(comp, signed, n_comp)
-    # open components too: with small holes the sign of the enclosed volume still tells inside from out
-    inverted = comp_volume < 0
+    return _flip_inverted(faces, comp, n_comp, np.where(flip, -face_volume, face_volume), int(flip.sum()))
+
+
+def _flip_inverted(
+    faces: np.ndarray, comp: np.ndarray, n_comp: int, signed_volume: np.ndarray, flips: int
+) -> tuple[np.ndarray, int]:
+    """Flip every component whose signed volume is negative (inside out). Open components too: with
+    small holes the sign of the enclosed volume still tells inside from outside."""
+    inverted = np.bincount(comp, signed_volume, n_comp) < 0
     flip_out = inverted[comp]
     faces[flip_out] = faces[flip_out][:, ::-1]
     return faces, flips + int(flip_out.sum())
@@ -270,13 +291,11 @@ def fill_small_holes(
 
 
 def _face_volume(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    v0, v1, v2 = vertices[faces[:, 0]], vertices[faces[:, 1]], vertices[faces[:, 2]]
-    return np.einsum("ij,ij->i", v0, np.cross(v1, v2)) / 6.0
+    return _face_geometry(vertices, faces)[3]
 
 
 def _areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    v0 = vertices[faces[:, 0]]
-    return 0.5 * np.linalg.norm(np.cross(vertices[faces[:, 1]] - v0, vertices[faces[:, 2]] - v0), axis=1)
+    return _face_geometry(vertices, faces)[2]
 
 
 def repair_mesh(
@@ -340,8 +359,7 @@ def repair_mesh(
     )
 
     # 3. duplicate faces (same three vertices, either orientation)
-    canonical = np.sort(faces, axis=1)
-    _, keep = np.unique(canonical, axis=0, return_index=True)
+    keep, _inverse = _unique_rows(np.sort(faces, axis=1))
     keep.sort()
     removed = len(faces) - len(keep)
     faces = faces[keep]
@@ -374,7 +392,7 @@ def repair_mesh(
         )
 
     # 6. tiny floating shells (not touching the main body: see checks.shells)
-    area = _areas(vertices, faces)
+    _c, _n, area, volume = _face_geometry(vertices, faces)
     topo = edge_topology(faces, len(vertices))
     _n, vlabel = vertex_components(topo.edges, len(vertices))
     edge_len = np.linalg.norm(vertices[topo.edges[:, 0]] - vertices[topo.edges[:, 1]], axis=1)
@@ -388,7 +406,7 @@ def repair_mesh(
         faces,
         vlabel,
         area,
-        _face_volume(vertices, faces),
+        volume,
         caster,
         cell_mm=touch,
         intersecting_pairs=pairs,
