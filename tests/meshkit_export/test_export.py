@@ -202,3 +202,15 @@ def test_flat_and_empty_meshes_are_refused(tmp_path):
         export_print(flat, height_mm=HEIGHT, fmt="stl", out_path=tmp_path / "a.stl")
     with pytest.raises(ExportError, match="no triangles"):
         export_print(trimesh.Trimesh(), height_mm=HEIGHT, fmt="stl", out_path=tmp_path / "a.stl")
+
+
+def test_textured_input_exports_its_colours(tmp_path):
+    """A mesh that arrives with a texture (here our own OBJ + palette PNG) keeps its colours in a PLY."""
+    export_print(two_colour_block(), height_mm=HEIGHT, fmt="obj", base="never", out_path=tmp_path / "a.obj")
+    textured = trimesh.load(tmp_path / "a.obj", force="mesh")
+    assert textured.visual.kind == "texture"
+    export_print(textured, height_mm=HEIGHT, fmt="ply", base="never", out_path=tmp_path / "b.ply")
+    loaded = trimesh.load(tmp_path / "b.ply", force="mesh")
+    width = float(np.ptp(loaded.vertices[:, 0]))
+    right = loaded.visual.vertex_colors[loaded.vertices[:, 0] > width / 4][:, :3]
+    assert np.unique(right, axis=0).tolist() == [RED[:3].tolist()]

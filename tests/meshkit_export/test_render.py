@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import torch
 import trimesh
 from PIL import Image
 
@@ -75,3 +76,11 @@ def test_open_mesh_with_mixed_winding_renders_without_holes():
     broken = trimesh.Trimesh(block.vertices, faces, process=False)
     image = Rasteriser(broken, device="cpu").render(-90.0, 0.0, size=100, half_extent=15.0)
     assert _mask(image)[20:80, 20:80].all()
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
+def test_cuda_render_matches_cpu():
+    block = _red_right_side_block()
+    cpu = Rasteriser(block, device="cpu").render(0.0, 10.0, size=96, half_extent=25.0)
+    gpu = Rasteriser(block, device="cuda").render(0.0, 10.0, size=96, half_extent=25.0)
+    assert np.abs(cpu.astype(int) - gpu.astype(int)).mean() < 1.0
