@@ -14,6 +14,7 @@ from PIL import Image, ImageOps
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus
 from orders.services import item_transition
+from printing.meshkit.axes import glb_bytes
 from reconstruction.models import ReconstructionJob
 from revisions.models import Revision, RevisionSource, RevisionStatus
 from revisions.services import revision_transition
@@ -57,10 +58,6 @@ def reconstruction_photo_inputs(item: Item) -> list[Any]:
     return inputs
 
 
-def _glb_bytes(mesh) -> bytes:
-    return mesh.export(file_type="glb")
-
-
 def reconstruction_store_revision(
     *, job_id: int, mesh, source: str, report: dict[str, Any], flag_reason: str = ""
 ) -> Revision:
@@ -68,7 +65,7 @@ def reconstruction_store_revision(
 
     Idempotent: a second delivery finds revision 0 already there and changes nothing.
     """
-    data = _glb_bytes(mesh)
+    data = glb_bytes(mesh)
     digest = hashlib.sha256(data).hexdigest()
     with transaction.atomic():
         job = ReconstructionJob.objects.select_related("item").get(pk=job_id)
