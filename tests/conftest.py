@@ -8,6 +8,7 @@ from django.db import connection
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """PostgreSQL tests run outside a test transaction (real locks, real commits), and every test that
     does so gets its data back afterwards: a transactional test ends with a flush, which would otherwise
