@@ -12,6 +12,7 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -118,17 +119,68 @@ def revision_data(revision: Revision, request, *, staff: bool) -> dict[str, Any]
     return data
 
 
+# ------------------------------------------------------------------------------------------ schema
+class PinSchema(serializers.Serializer):
+    position = serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3)
+    normal = serializers.ListField(child=serializers.FloatField(), min_length=3, max_length=3, required=False)
+    text = serializers.CharField(max_length=services.MAX_PIN_TEXT_CHARS)
+
+
+class RevisionSchema(serializers.Serializer):
+    """What every revision endpoint answers (documentation of ``revision_data``)."""
+
+    id = serializers.IntegerField()
+    item_id = serializers.IntegerField()
+    order_number = serializers.CharField()
+    number = serializers.IntegerField(help_text="Round number; 0 is the AI base mesh.")
+    status = serializers.CharField()
+    source = serializers.CharField()
+    sha256 = serializers.CharField(help_text="SHA-256 of the full-resolution file (locked by approval).")
+    size_bytes = serializers.IntegerField()
+    triangles = serializers.IntegerField()
+    vertices = serializers.IntegerField()
+    note = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    published_at = serializers.DateTimeField(allow_null=True)
+    check_report = serializers.JSONField(help_text="Printability report (DESIGN.md section 5 keys).")
+    diff = serializers.JSONField(
+        help_text="Change since the previous round in mm (max_mm, mean_mm, p95_mm, ...)."
+    )
+    files = serializers.JSONField(help_text="URLs: web_glb, heatmap_glb, renders[], and mesh for staff.")
+    feedback = serializers.JSONField(
+        help_text="The customer's feedback with pins (positions in mesh mm, Z up)."
+    )
+    approval = serializers.JSONField(allow_null=True)
+    preview_page = serializers.URLField()
+
+
+class UploadSchema(serializers.Serializer):
+    mesh = serializers.FileField(help_text="GLB, OBJ, STL, PLY or 3MF, up to MAX_MESH_UPLOAD_BYTES.")
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class RequestChangesSchema(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=services.MAX_COMMENT_CHARS)
+    pins = PinSchema(many=True, required=False)
+
+
+class ApproveSchema(serializers.Serializer):
+    confirm = serializers.BooleanField(help_text="Must be true: the explicit confirmation.")
+
+
 class ItemRevisionsApi(APIView):
     """Staff: GET the rounds of an item; POST a refined mesh (multipart ``mesh``, optional ``note``)."""
 
     permission_classes = [IsAuthenticated, IsStaff]
     parser_classes = [MultiPartParser, FormParser]
 
+    @extend_schema(responses={200: RevisionSchema(many=True)})
     def get(self, request, item_id: int):
         item = get_object_or_404(Item, pk=item_id)
         rounds = [revision_data(r, request, staff=True) for r in item.revisions.select_related("item__order")]
         return Response({"item_id": item.pk, "status": item.status, "revisions": rounds})
 
+    @extend_schema(request=UploadSchema, responses={201: RevisionSchema})
     def post(self, request, item_id: int):
         upload = request.FILES.get("mesh")
         if upload is None:
@@ -142,6 +194,7 @@ class ItemRevisionsApi(APIView):
 class RevisionDetailApi(APIView):
     """GET a round: staff always; its customer once it is published."""
 
+    @extend_schema(responses={200: RevisionSchema})
     def get(self, request, revision_id: int):
         revision = revision_for_request(request, revision_id)
         return Response(revision_data(revision, request, staff=is_staff(request)))
@@ -157,6 +210,7 @@ class RevisionPublishApi(APIView):
     permission_classes = [IsAuthenticated, IsStaff]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
+    @extend_schema(request=PublishSerializer, responses={200: RevisionSchema})
     def post(self, request, revision_id: int):
         body = PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
@@ -176,6 +230,7 @@ class RevisionRequestChangesApi(APIView):
 
     parser_classes = [JSONParser]
 
+    @extend_schema(request=RequestChangesSchema, responses={201: RevisionSchema})
     def post(self, request, revision_id: int):
         if not isinstance(request.data, dict):
             raise ApplicationError("Send a JSON object with comment and pins.")
@@ -197,6 +252,7 @@ class RevisionApproveApi(APIView):
 
     parser_classes = [JSONParser]
 
+    @extend_schema(request=ApproveSchema, responses={200: RevisionSchema})
     def post(self, request, revision_id: int):
         if not isinstance(request.data, dict):
             raise ApplicationError('Send a JSON object: {"confirm": true}.')
