@@ -194,3 +194,16 @@ def test_a_file_over_the_size_limit_is_refused_before_decoding(client, placed, s
     response = upload(client, placed["number"], placed["item_id"], huge, **placed["auth"])
     assert response.status_code == 400 and "largest photo we accept" in response.json()["message"]
     assert Photo.objects.count() == 0 and stored_files() == []
+
+
+@pytest.mark.parametrize(
+    ("fmt", "name"), [("HEIF", "IMG_0001.HEIC"), ("PNG", "scan.png"), ("WEBP", "shot.webp")]
+)
+def test_iphone_heic_png_and_webp_are_taken_by_content(client, placed, fmt, name):
+    pytest.importorskip("pillow_heif")
+    data = encode(figure_photo(seed=30), fmt, **({"quality": 90} if fmt in ("HEIF", "WEBP") else {}))
+    response = upload(client, placed["number"], placed["item_id"], data, name=name, **placed["auth"])
+    assert response.status_code == 201, response.content
+    assert response.json()["report"]["format"] == fmt
+    with Image.open(Photo.objects.get().image.path) as stored:
+        assert stored.format == "JPEG" and stored.size == (600, 800)
