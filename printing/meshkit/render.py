@@ -149,28 +149,35 @@ class Rasteriser:
         area = (x[:, 1] - x[:, 0]) * (y[:, 2] - y[:, 0]) - (x[:, 2] - x[:, 0]) * (y[:, 1] - y[:, 0])
         dmin, dmax = float(depth.min()), float(depth.max())
         dscale = ((1 << 23) - 1) / max(dmax - dmin, 1e-12)  # depth quantised to 23 bits (float32-exact)
+        visible = area.abs() > 1e-12
+        if self.cull_sign:  # screen y points down: a front face of an outward mesh has negative area
+            visible &= area * self.cull_sign < 0
+        kept = torch.nonzero(visible).squeeze(1)
+        x, y, area = x[kept], y[kept], area[kept]
         x0 = torch.ceil(x.min(1).values - 0.5).clamp(0, res - 1).long()
         x1 = torch.floor(x.max(1).values - 0.5).clamp(-1, res - 1).long()
         y0 = torch.ceil(y.min(1).values - 0.5).clamp(0, res - 1).long()
         y1 = torch.floor(y.max(1).values - 0.5).clamp(-1, res - 1).long()
-        # planes relative to each face's bounding-box corner: float32 is then exact enough per pair
-        planes64 = _planes(x - x0.unsqueeze(1), y - y0.unsqueeze(1), area, (depth[f] - dmin) * dscale)
-        planes = planes64.float().reshape(-1, 12)
         width = (x1 - x0 + 1).clamp_min(0)
-        visible = area.abs() > 1e-12
-        if self.cull_sign:  # screen y points down: a front face of an outward mesh has negative area
-            visible &= area * self.cull_sign < 0
-        counts = torch.where(visible, width * (y1 - y0 + 1).clamp_min(0), torch.zeros_like(width))
+        counts = width * (y1 - y0 + 1).clamp_min(0)
+        # from here on only the faces that may cover a pixel centre, numbered 0..n-1
+        covering = torch.nonzero(counts > 0).squeeze(1)
+        candidates = kept[covering]
+        x, y, area = x[covering], y[covering], area[covering]
+        x0, y0, width, counts = x0[covering], y0[covering], width[covering], counts[covering]
+        # planes relative to each face's bounding-box corner: float32 is then exact enough per pair
+        planes64 = _planes(
+            x - x0.unsqueeze(1), y - y0.unsqueeze(1), area, (depth[f[candidates]] - dmin) * dscale
+        )
+        planes = planes64.float().reshape(-1, 12)
         zbuffer = torch.full((res * res,), torch.iinfo(torch.int64).max, dtype=torch.int64, device=device)
-        candidates = torch.nonzero(counts > 0).squeeze(1)
-        cumulative = torch.cumsum(counts[candidates], 0)
+        cumulative = torch.cumsum(counts, 0)
         start = 0
         while start < len(candidates):
             base = int(cumulative[start - 1]) if start else 0
             stop = max(int(torch.searchsorted(cumulative, base + PAIRS_PER_CHUNK, right=True)), start + 1)
-            chunk = candidates[start:stop]
-            per_face = counts[chunk]
-            owner = torch.repeat_interleave(chunk, per_face)
+            per_face = counts[start:stop]
+            owner = torch.repeat_interleave(torch.arange(start, stop, device=device), per_face)
             offsets = torch.repeat_interleave(torch.cumsum(per_face, 0) - per_face, per_face)
             local = torch.arange(len(owner), device=device) - offsets
             w = width[owner]
@@ -189,11 +196,11 @@ class Rasteriser:
             start = stop
         covered = zbuffer != torch.iinfo(torch.int64).max
         face = torch.full((res * res,), -1, dtype=torch.long, device=device)
-        face[covered] = zbuffer[covered] & ((1 << FACE_BITS) - 1)
         bary = torch.zeros(res * res, 3, dtype=torch.float32, device=device)
         pixels = torch.nonzero(covered).squeeze(1)
         if len(pixels):
-            won = face[pixels]
+            won = zbuffer[pixels] & ((1 << FACE_BITS) - 1)  # candidate number
+            face[pixels] = candidates[won]
             c = planes[won, :9].reshape(-1, 3, 3)
             fx = (pixels % res - x0[won]).float() + 0.5
             fy = (pixels // res - y0[won]).float() + 0.5
