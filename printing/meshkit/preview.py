@@ -94,10 +94,9 @@ def make_web_glb(
 
     Decimates to at most ``max_triangles``; keeps vertex colours; measures the Hausdorff distance to the
     original in mm (at ``height_mm`` when given, else in the mesh's own millimetres; ``hausdorff_samples``
-    0 skips it and reports None). Normals are left to
-    the viewer by default (smaller file). Returns ``path, sha256, bytes, triangles_in, triangles,
-    vertices, decimated, colors, hausdorff_mm, median_deviation_mm, hausdorff_exact, seconds {decimate, colors, write,
-    hausdorff, total}``.
+    0 skips it and reports None). Normals are left to the viewer by default (smaller file).
+    Returns ``path, sha256, bytes, triangles_in, triangles, vertices, decimated, colors, hausdorff_mm,
+    median_deviation_mm, hausdorff_exact, seconds {decimate, colors, write, hausdorff, total}``.
     """
     started = time.perf_counter()
     vertices = np.asarray(mesh.vertices, dtype=np.float64)
@@ -137,12 +136,12 @@ def make_web_glb(
         measured = hausdorff(
             vertices, faces, small_vertices, small_faces, samples=hausdorff_samples, a_index=original_index
         )
-        hausdorff_mm, mean_mm = measured["hausdorff"] * scale, measured["median"] * scale
+        hausdorff_mm, median_mm = measured["hausdorff"] * scale, measured["median"] * scale
         exact = measured["exact"]
     elif decimated:  # not measured
-        hausdorff_mm, mean_mm, exact = None, None, False
+        hausdorff_mm, median_mm, exact = None, None, False
     else:
-        hausdorff_mm = mean_mm = 0.0
+        hausdorff_mm = median_mm = 0.0
         exact = True
     seconds["hausdorff"] = time.perf_counter() - tick
     seconds["total"] = time.perf_counter() - started
@@ -156,7 +155,7 @@ def make_web_glb(
         "decimated": decimated,
         "colors": small_colors is not None,
         "hausdorff_mm": None if hausdorff_mm is None else round(float(hausdorff_mm), 4),
-        "median_deviation_mm": None if mean_mm is None else round(float(mean_mm), 5),
+        "median_deviation_mm": None if median_mm is None else round(float(median_mm), 5),
         "hausdorff_exact": exact,
         "seconds": {key: round(value, 3) for key, value in seconds.items()},
     }
