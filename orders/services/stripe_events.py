@@ -110,7 +110,9 @@ def _session_paid(order: Order, session: dict[str, Any], event_type: str) -> str
         },
     )
     if order_fulfil(order, actor="stripe"):
-        return "paid"
+        order.refresh_from_db()
+        replayed = _replay_deferred(order, payment.stripe_payment_intent_id)
+        return "paid" + (f"; then {replayed}" if replayed else "")
     events.order_note_event(
         order=order,
         type="payment_after_close",
@@ -210,6 +212,30 @@ def _on_charge_refunded(order: Order, charge: dict[str, Any], event_type: str) -
     return _after_refund(order)
 
 
+#: Events about money already paid; they may arrive before the payment's own event.
+REFUND_EVENTS = frozenset({"charge.refunded", "refund.created", "refund.updated", "charge.refund.updated"})
+DEFERRED = "deferred: no matching payment yet"
+
+
+def _replay_deferred(order: Order, payment_intent: str) -> str:
+    """Apply refund events that came before this payment (the order is locked); returns the last outcome."""
+    if not payment_intent:
+        return ""
+    outcome = ""
+    deferred = StripeEvent.objects.filter(
+        outcome=DEFERRED, payload__data__object__payment_intent=payment_intent
+    ).order_by("received_at", "id")
+    for record in deferred:
+        handler = EVENT_HANDLERS[record.type]
+        outcome = handler(order, record.payload["data"]["object"], record.type)
+        order.refresh_from_db()
+        record.order = order
+        record.outcome = f"replayed: {outcome}"[:255]
+        record.processed_at = timezone.now()
+        record.save(update_fields=["order", "outcome", "processed_at"])
+    return outcome
+
+
 EVENT_HANDLERS: dict[str, Callable[[Order, dict[str, Any], str], str]] = {
     "checkout.session.completed": _on_session_completed,
     "checkout.session.async_payment_succeeded": _on_async_succeeded,
@@ -242,7 +268,8 @@ def stripe_event_process(event: dict[str, Any]) -> str:
         else:
             found = _order_for(obj)
             if found is None:
-                outcome = "ignored: no matching order"
+                # A refund can arrive before the payment it refunds: keep it for replay.
+                outcome = DEFERRED if event_type in REFUND_EVENTS else "ignored: no matching order"
                 order = None
             else:
                 order = lock_order(found.pk)

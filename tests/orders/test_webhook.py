@@ -298,3 +298,33 @@ def test_concurrent_completed_and_async_success_fulfil_once(require_postgres, en
     assert Payment.objects.filter(order=order).count() == 1
     assert paid_transitions(order) == 1
     assert StripeEvent.objects.count() == len(events)
+
+
+def test_a_refund_delivered_before_the_payment_is_applied_once_the_payment_arrives(client, order):
+    refund = {
+        "id": "evt_early_refund",
+        "type": "charge.refunded",
+        "data": {
+            "object": {
+                "id": "ch_9",
+                "object": "charge",
+                "payment_intent": "pi_test_1",
+                "amount": order.total_cents,
+                "amount_refunded": order.total_cents,
+                "refunded": True,
+            }
+        },
+    }
+    assert post_event(client, refund).json()["outcome"].startswith("deferred")
+    order.refresh_from_db()
+    assert order.status == "pending_payment"
+    response = post_event(client, session_event("evt_paid_late", order.number, order.total_cents))
+    assert response.json()["outcome"] == "paid; then refunded"
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert Payment.objects.filter(order=order, kind="charge").count() == 1
+    assert Payment.objects.filter(order=order, kind="refund").count() == 1
+    assert StripeEvent.objects.get(event_id="evt_early_refund").outcome == "replayed: refunded"
+    # Delivered again, the early refund changes nothing.
+    assert post_event(client, refund).json()["outcome"].startswith("duplicate")
+    assert Payment.objects.filter(order=order, kind="refund").count() == 1
