@@ -1,4 +1,8 @@
-"""Races on PostgreSQL: one job per approved item, and jobs batched at once share one sound tray layout."""
+"""Races on PostgreSQL: one job per approved item, and jobs batched at once share one sound tray layout.
+
+Transactional tests flush the tables; `serialized_rollback` restores the seeded catalog and printers
+afterwards so that later tests in the same worker still find them.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ def race(calls) -> list[str]:
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the seeded catalog for later tests
 def test_sending_the_same_item_twice_at_once_makes_one_job(require_postgres, enqueued):
     item = approved_item()
     outcomes = race([lambda: print_job_create(item_id=item.pk), lambda: print_job_create(item_id=item.pk)])
@@ -46,6 +51,7 @@ def test_sending_the_same_item_twice_at_once_makes_one_job(require_postgres, enq
 
 
 @pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keep the seeded catalog for later tests
 def test_jobs_batched_at_once_share_a_sound_tray(require_postgres, enqueued):
     jobs = [job_in_state("queued", footprint=(120, 90)) for _ in range(4)]
     outcomes = race([lambda j=j: print_job_move(print_job_id=j.pk, to="batched") for j in jobs])
