@@ -9,12 +9,13 @@ import pytest
 from orders.models import OrderEvent
 from printing.demo import demo_print_and_ship
 from printing.models import Batch, PrintJob
-from tests.printing.factories import approved_item
+from tests.printing.factories import approved_item, printer
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_runs_through_a_reprint_to_delivery(enqueued):
+    printer("J850-1"), printer("3DUJ-553-1")  # seeded (again, if a transactional test flushed them)
     item = approved_item(height_mm=100)
     out = io.StringIO()
     summary = demo_print_and_ship(item, out)
