@@ -206,13 +206,15 @@ def print_job_move(
                 parameters=params,
                 update={"qc_note": reason},
             )
-            reprint_create(
-                item_id=job.item_id,
-                reason=f"QC failed: {reason}",
-                user=user,
-                reprint_of_id=job.pk,
-                actor=actor,
-            )
+            # one reprint on its way is enough (e.g. the operator already granted one for this figurine)
+            if not _other_live_jobs(job).filter(is_reprint=True).exists():
+                reprint_create(
+                    item_id=job.item_id,
+                    reason=f"QC failed: {reason}",
+                    user=user,
+                    reprint_of_id=job.pk,
+                    actor=actor,
+                )
             trays.tray_follow_jobs(job.batch_id, user=user)
     elif to == PrintJobStatus.SHIPPED:
         _ship(job, user=user, actor=actor, carrier=carrier, tracking_number=tracking_number)

@@ -231,3 +231,13 @@ def test_portal_claim_page_hides_other_customers_items(client):
     job = job_in_state("delivered")
     portal_client(client, CustomerFactory())
     assert client.get(f"/portal/items/{job.item_id}/guarantee/").status_code == 404
+
+
+def test_failed_qc_with_a_reprint_already_on_its_way_adds_none(staff_api, enqueued):
+    job = job_in_state("printed")
+    granted = staff_api.post(
+        f"/api/v1/items/{job.item_id}/reprints/", {"reason": "customer asked"}, format="json"
+    )
+    assert granted.status_code == 201
+    assert move(staff_api, job, "qc_failed", reason="smudged paint").status_code == 200
+    assert PrintJob.objects.filter(item=job.item, is_reprint=True).count() == 1
