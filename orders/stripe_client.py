@@ -83,6 +83,18 @@ def create_checkout_session(params: dict[str, Any], *, idempotency_key: str) -> 
     )
 
 
+def expire_checkout_session(session_id: str) -> bool:
+    """Close an open Checkout Session so it can no longer be paid; False when Stripe says it is not open."""
+    try:
+        _client().v1.checkout.sessions.expire(session_id)
+    except stripe.InvalidRequestError as exc:  # already completed or expired
+        logger.info("checkout %s not expired: %s", session_id, exc)
+        return False
+    except stripe.StripeError as exc:
+        raise PaymentProviderError(f"Stripe could not close the payment page: {exc}") from exc
+    return True
+
+
 def create_refund(
     *, payment_intent: str, amount_cents: int, idempotency_key: str, metadata: dict[str, str]
 ) -> RefundResult:

@@ -53,3 +53,26 @@ def send_order_email_task(order_id: int, status: str) -> bool:
             order=order, type="email_sent", parameters={"template": status, "to": order.customer.email}
         )
     return True
+
+
+def expire_checkout_task(order_id: int, status: str = "cancelled") -> bool:
+    """Close the Stripe Checkout of an order that can no longer be paid (idempotent; offline: nothing to do)."""
+    from orders.stripe_client import expire_checkout_session, stripe_online
+
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or not order.stripe_checkout_session_id or not stripe_online():
+        return False
+    if order.status != "cancelled":
+        return False
+    closed = expire_checkout_session(order.stripe_checkout_session_id)
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.stripe_checkout_url:
+            order.stripe_checkout_url = ""
+            order.save(update_fields=["stripe_checkout_url"])
+            events.order_note_event(
+                order=order,
+                type="checkout_closed",
+                parameters={"session_id": order.stripe_checkout_session_id},
+            )
+    return closed

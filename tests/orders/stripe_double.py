@@ -51,6 +51,8 @@ class StripeDouble:
 
     def answer(self, record: dict) -> dict:
         n = len(self.requests)
+        if record["path"].endswith("/expire"):
+            return {"id": record["path"].split("/")[-2], "object": "checkout.session", "status": "expired"}
         if record["path"].startswith("/v1/checkout/sessions"):
             return {
                 "id": f"cs_test_{n}",

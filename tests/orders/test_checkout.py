@@ -107,3 +107,20 @@ def test_operator_refund_goes_through_stripe_and_the_webhook_does_not_double_cou
     assert post_event(client, event).status_code == 200
     assert Payment.objects.filter(order=order, kind="refund").count() == 1
     assert OrderEvent.objects.filter(order=order, to_status="refunded", subject="order").count() == 1
+
+
+def test_cancelling_an_order_closes_its_payment_page(client, stripe_double, enqueued):
+    from orders.services import order_transition
+    from orders.tasks import expire_checkout_task
+
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    order_transition(order_id=order.pk, to="cancelled")
+    assert expire_checkout_task(order.pk, "cancelled") is True
+    assert (
+        stripe_double.requests[-1]["path"]
+        == f"/v1/checkout/sessions/{order.stripe_checkout_session_id}/expire"
+    )
+    order.refresh_from_db()
+    assert order.stripe_checkout_url == ""
+    assert OrderEvent.objects.filter(order=order, type="checkout_closed").count() == 1
