@@ -151,7 +151,7 @@ def tray_create(*, printer_id: int, user: Any = None, job_ids: list[int] | None 
             .filter(status=PrintJobStatus.QUEUED)
             .exclude(print_file="")
         )
-        queued = queued.exclude(footprint_mm=None).order_by("due_at", "pk")
+        queued = queued.filter(footprint_mm__isnull=False).order_by("due_at", "pk")
         if job_ids is not None:
             queued = queued.filter(pk__in=job_ids)
         candidates = [j for j in queued if (j.printer_id in (None, printer.pk)) and printer_fits(printer, j)]

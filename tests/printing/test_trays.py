@@ -85,12 +85,15 @@ def test_create_tray_fills_it_earliest_due_first(staff_api, enqueued):
     small = job_in_state("queued", footprint=(50, 50), due_in_days=25)
     no_file = job_in_state("queued", footprint=(50, 50))
     PrintJob.objects.filter(pk=no_file.pk).update(print_file="", footprint_mm=None)
+    no_footprint = job_in_state("queued", footprint=(50, 50))
+    PrintJob.objects.filter(pk=no_footprint.pk).update(footprint_mm=None)
     response = staff_api.post("/api/v1/trays/", {"printer_id": printer("J850-1").pk}, format="json")
     assert response.status_code == 201, response.json()
     tray = Batch.objects.get(pk=response.json()["id"])
     assert sorted(response.json()["jobs"]) == sorted([early.pk, small.pk])
     assert PrintJob.objects.get(pk=late.pk).status == "queued"
     assert PrintJob.objects.get(pk=no_file.pk).status == "queued"
+    assert PrintJob.objects.get(pk=no_footprint.pk).status == "queued"
     assert response.json()["layout_png_url"] and 0 < tray.utilisation < 1
     # nothing left that fits on its own: a second tray takes `late`, a third has nothing
     assert (
