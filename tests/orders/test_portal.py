@@ -144,3 +144,13 @@ def test_order_detail_lists_items_photos_published_revisions_payments_and_tracki
     assert "order_placed" in types and "payment_recorded" in types
     assert all(e["actor"] in ("system", "customer", "staff", "operator", "stripe") for e in body["events"])
     assert body["delivery_estimate"] is None and body["preview_due_at"] is None
+
+
+def test_back_from_checkout_the_page_refreshes_until_the_payment_is_confirmed(client, enqueued):
+    data = place_order(client)
+    client.get(data["portal_url"])
+    waiting = client.get(f"/portal/orders/{data['number']}/?checkout=success").content.decode()
+    assert 'http-equiv="refresh"' in waiting and "confirming your payment" in waiting
+    order_mark_paid_offline(order_id=Order.objects.get(number=data["number"]).pk)
+    paid = client.get(f"/portal/orders/{data['number']}/?checkout=success").content.decode()
+    assert 'http-equiv="refresh"' not in paid and "Paid" in paid
