@@ -46,9 +46,17 @@ class PrinterAdmin(admin.ModelAdmin):
         "formats",
         "status",
         "tray_margin_mm",
+        "queue_display",
     )
+    list_editable = ("status",)
     list_filter = ("status",)
     actions = [printer_fill_tray]
+
+    @admin.display(description="queue")
+    def queue_display(self, obj: Printer) -> str:
+        open_trays = obj.batches.filter(status="open").count()
+        printing = obj.batches.filter(status="printing").count()
+        return f"{open_trays} open tray(s), {printing} printing"
 
 
 @admin.register(Batch)
