@@ -130,7 +130,9 @@ def test_customer_pins_requests_changes_then_approves(live_server, settings, bro
 
     approval = Approval.objects.get(item=item)
     assert approval.revision_id == second.pk and approval.sha256 == second.sha256
-    assert approval.origin == "portal" and approval.ip_address == "127.0.0.1" and "Chrome" in approval.user_agent
+    assert (
+        approval.origin == "portal" and approval.ip_address == "127.0.0.1" and "Chrome" in approval.user_agent
+    )
     second.refresh_from_db()
     assert second.status == RevisionStatus.APPROVED
     assert page.problems == [], page.problems
