@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from orders.models import Item
 from revisions import selectors, services
+from revisions.apis import refuse_oversized_request
 from revisions.models import Revision, RevisionStatus
 from studio.errors import ApplicationError
 
@@ -125,6 +126,11 @@ class SculptorWorkroom:
         self._require(request, change=True)
         back = reverse("admin:revisions_item_page", args=[item_id])
         if request.method != "POST":
+            return HttpResponseRedirect(back)
+        try:
+            refuse_oversized_request(request)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
             return HttpResponseRedirect(back)
         form = UploadRoundForm(request.POST, request.FILES)
         if not form.is_valid():

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest
 from django.shortcuts import get_object_or_404
@@ -182,6 +183,7 @@ class ItemRevisionsApi(APIView):
 
     @extend_schema(request=UploadSchema, responses={201: RevisionSchema})
     def post(self, request, item_id: int):
+        refuse_oversized_request(request)
         upload = request.FILES.get("mesh")
         if upload is None:
             raise ApplicationError("Attach the mesh file as multipart field 'mesh'.", extra={"field": "mesh"})
@@ -218,6 +220,19 @@ class RevisionPublishApi(APIView):
             revision_id=revision_id, user=request.user, note=body.validated_data.get("note")
         )
         return Response(revision_data(revision, request, staff=True))
+
+
+def refuse_oversized_request(request) -> None:
+    """Refuse a request body far over the mesh limit before Django spools it to a temporary file."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    limit = settings.MAX_MESH_UPLOAD_BYTES
+    if length > limit + 1024 * 1024:  # the multipart envelope and the note fit in a megabyte
+        raise ApplicationError(
+            f"The upload is {length} bytes; the limit for a mesh is {limit} bytes.", extra={"field": "mesh"}
+        )
 
 
 def _customer(request):

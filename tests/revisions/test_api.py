@@ -72,6 +72,14 @@ def test_upload_errors_are_clear_4xx(staff_api, item, enqueued):
     )
 
 
+def test_an_oversized_request_is_refused_before_it_is_read(staff_api, item, settings, enqueued):
+    settings.MAX_MESH_UPLOAD_BYTES = 1000
+    big = upload_file(b"solid x\n" + b" " * (2 * 1024 * 1024), "big.stl")
+    response = staff_api.post(f"/api/v1/items/{item.pk}/revisions/", {"mesh": big}, format="multipart")
+    assert response.status_code == 400 and "limit" in response.json()["message"]
+    assert not Revision.objects.exists()
+
+
 def test_customers_cannot_use_staff_endpoints(customer_api, item, ready_round):
     assert customer_api.post(f"/api/v1/items/{item.pk}/revisions/", {}, format="multipart").status_code == 403
     assert (
