@@ -112,6 +112,7 @@ class SculptorWorkroom:
             photos=list(item.photos.all()),
             feedback=selectors.latest_feedback(item),
             due_at=due,
+            awaiting_preview=item.status in selectors.AWAITING_PREVIEW_STATES,
             hours_left=round(left, 1) if left is not None else None,
             metrics=selectors.item_round_metrics(item),
             form=UploadRoundForm(),
