@@ -221,3 +221,21 @@ def test_preview_page_renders_for_the_customer_only(portal_client, client, item,
     assert f"round {published.number}" in html
     portal_client.logout()
     assert client.get(f"/portal/revisions/{published.pk}/").status_code in (401, 404)
+
+
+def test_customer_files_exclude_the_full_resolution_mesh(customer_api, published, enqueued):
+    assert customer_api.get(f"/portal/revisions/{published.pk}/files/mesh").status_code == 404
+    assert customer_api.get(f"/portal/revisions/{published.pk}/files/render-99.png").status_code == 404
+    assert customer_api.get(f"/portal/revisions/{published.pk}/files/../../etc").status_code == 404
+
+
+def test_approval_of_a_cancelled_item_changes_nothing(customer_api, published, item, enqueued):
+    from orders.services import item_transition
+
+    item_transition(item_id=item.pk, to=ItemStatus.CANCELLED)
+    response = customer_api.post(
+        f"/api/v1/revisions/{published.pk}/approve/", {"confirm": True}, format="json"
+    )
+    assert response.status_code == 409
+    assert not Approval.objects.exists()
+    assert Revision.objects.get(pk=published.pk).status == RevisionStatus.PUBLISHED
