@@ -28,6 +28,7 @@ import numpy as np
 import trimesh
 
 from printing.meshkit import formats
+from printing.meshkit.axes import GLTF_TO_STUDIO
 from printing.meshkit.sniff import not_a_mesh_reason, sniff_format
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -37,7 +38,6 @@ MAX_ZIP_RATIO = 200.0
 MAX_ZIP_MEMBERS = 10_000
 
 FORMATS = ("glb", "gltf", "obj", "stl", "stl_ascii", "ply", "3mf", "off")
-_Y_UP_TO_Z_UP = np.array([[1.0, 0, 0, 0], [0, 0, -1, 0], [0, 1, 0, 0], [0, 0, 0, 1]])
 
 
 class MeshLoadError(Exception):
@@ -486,5 +486,5 @@ def _parse(
         loaded = _load_gltf(data, notes, max_faces, max_bytes)
     vertices, faces, colors = _scene_to_raw(loaded)
     if len(vertices):
-        vertices = vertices @ _Y_UP_TO_Z_UP[:3, :3].T
+        vertices = vertices @ GLTF_TO_STUDIO[:3, :3].T
     return vertices, faces, colors

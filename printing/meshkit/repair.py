@@ -22,7 +22,7 @@ import trimesh
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from printing.meshkit.checks import _face_geometry
+from printing.meshkit.checks.geometry import face_geometry
 from printing.meshkit.checks.rays import RayCaster, self_intersecting_faces
 from printing.meshkit.checks.shells import classify_shells
 from printing.meshkit.checks.topology import edge_topology, vertex_components
@@ -291,11 +291,11 @@ def fill_small_holes(
 
 
 def _face_volume(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    return _face_geometry(vertices, faces)[3]
+    return face_geometry(vertices, faces)[3]
 
 
 def _areas(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
-    return _face_geometry(vertices, faces)[2]
+    return face_geometry(vertices, faces)[2]
 
 
 def repair_mesh(
@@ -392,7 +392,7 @@ def repair_mesh(
         )
 
     # 6. tiny floating shells (not touching the main body: see checks.shells)
-    _c, _n, area, volume = _face_geometry(vertices, faces)
+    _c, _n, area, volume = face_geometry(vertices, faces)
     topo = edge_topology(faces, len(vertices))
     _n, vlabel = vertex_components(topo.edges, len(vertices))
     edge_len = np.linalg.norm(vertices[topo.edges[:, 0]] - vertices[topo.edges[:, 1]], axis=1)

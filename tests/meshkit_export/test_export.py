@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import trimesh
 
+from printing.meshkit import load_mesh
+from printing.meshkit.axes import gltf_to_studio
 from printing.meshkit.export import ExportError, export_print, read_3mf, read_fbx_mesh, read_wrl
 from printing.meshkit.export.fbx import HEAD_MAGIC, parse_fbx
 
@@ -37,7 +39,8 @@ def test_format_reloads_with_trimesh_at_height_on_z0(tmp_path, fmt):
     out = tmp_path / f"figure.{fmt}"
     report = export_print(two_colour_block(), height_mm=HEIGHT, fmt=fmt, base="never", out_path=out)
     loaded = trimesh.load(out, force="mesh")
-    _check_placement(loaded.vertices)
+    vertices = gltf_to_studio(loaded.vertices) if fmt == "glb" else loaded.vertices
+    _check_placement(vertices)
     assert len(loaded.faces) == report["triangles"]
     assert report["height_mm"] == pytest.approx(HEIGHT)
     assert report["bbox_mm"][2] == pytest.approx(HEIGHT)
@@ -61,7 +64,17 @@ def test_two_colours_survive_trimesh_reload(tmp_path, fmt):
         assert np.unique(face_colors[centers[:, 0] < -width / 4], axis=0).tolist() == [BLUE[:3].tolist()]
         assert (tmp_path / "figure.mtl").read_text().count("map_Kd figure.png") == 1
     else:
-        _assert_red_right_blue_left(loaded.vertices, loaded.visual.vertex_colors)
+        vertices = gltf_to_studio(loaded.vertices) if fmt == "glb" else loaded.vertices
+        _assert_red_right_blue_left(vertices, loaded.visual.vertex_colors)
+
+
+def test_glb_is_y_up_for_viewers_and_loads_back_standing(tmp_path):
+    out = tmp_path / "figure.glb"
+    export_print(two_colour_block(), height_mm=HEIGHT, fmt="glb", base="never", out_path=out)
+    raw = trimesh.load(out, force="mesh")
+    assert np.ptp(raw.vertices[:, 1]) == pytest.approx(HEIGHT)  # glTF: Y up
+    assert raw.vertices[:, 1].min() == pytest.approx(0.0, abs=1e-3)
+    _check_placement(load_mesh(out).mesh.vertices)  # the studio's loader: Z up again
 
 
 def test_obj_also_carries_vertex_colours(tmp_path):

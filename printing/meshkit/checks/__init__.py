@@ -37,6 +37,7 @@ import numpy as np
 import trimesh
 
 from printing.meshkit.checks import rays, shells, stand, topology
+from printing.meshkit.checks.geometry import face_geometry
 from printing.meshkit.checks.issues import ALL_CODES, ERROR_CODES, make_issue, severity
 from printing.meshkit.io import LoadedMesh, _merge_identical_vertices, load_mesh
 
@@ -143,7 +144,7 @@ def check_mesh(
         lo, hi = lo * scale, hi * scale
 
     # per-face geometry
-    centroids, normals, face_area, face_volume = _face_geometry(vertices, faces)
+    centroids, normals, face_area, face_volume = face_geometry(vertices, faces)
     repeated = (faces[:, 0] == faces[:, 1]) | (faces[:, 1] == faces[:, 2]) | (faces[:, 0] == faces[:, 2])
     degenerate = repeated | (face_area < DEGENERATE_AREA_MM2)
     if degenerate.all():
@@ -317,32 +318,6 @@ def check_mesh(
     }
     return report
 
-
-def _face_geometry(
-    vertices: np.ndarray, faces: np.ndarray, chunk: int = 1 << 18
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Centroids, unit normals (zero for degenerate faces), areas and signed tetra volumes per face,
-    in chunks so temporaries stay small."""
-    n = len(faces)
-    centroids = np.empty((n, 3))
-    normals = np.empty((n, 3))
-    area = np.empty(n)
-    volume = np.empty(n)
-    for s in range(0, n, chunk):
-        f = faces[s : s + chunk]
-        v0, v1, v2 = vertices[f[:, 0]], vertices[f[:, 1]], vertices[f[:, 2]]
-        centroids[s : s + chunk] = (v0 + v1 + v2) / 3.0
-        v1 -= v0
-        v2 -= v0
-        cross = np.empty_like(v1)  # np.cross is slow on long arrays: written out
-        cross[:, 0] = v1[:, 1] * v2[:, 2] - v1[:, 2] * v2[:, 1]
-        cross[:, 1] = v1[:, 2] * v2[:, 0] - v1[:, 0] * v2[:, 2]
-        cross[:, 2] = v1[:, 0] * v2[:, 1] - v1[:, 1] * v2[:, 0]
-        double = np.sqrt(np.einsum("ij,ij->i", cross, cross))
-        area[s : s + chunk] = 0.5 * double
-        volume[s : s + chunk] = np.einsum("ij,ij->i", v0, cross) / 6.0
-        normals[s : s + chunk] = cross / np.where(double > 0, double, 1.0)[:, None]
-    return centroids, normals, area, volume
 
 
 def _empty_report(issues: list[dict[str, Any]]) -> dict[str, Any]:

@@ -52,6 +52,16 @@ def stability(
     )
 
 
+def mesh_stability(vertices: np.ndarray, faces: np.ndarray, **rule: float) -> Stability:
+    """The same standing rule as ``check_mesh``'s ``tips_over``, for any mesh in millimetres."""
+    from printing.meshkit.checks.geometry import face_geometry
+
+    vertices = np.asarray(vertices, dtype=np.float64)
+    faces = np.asarray(faces, dtype=np.int64)
+    centroids, _normals, area, volume = face_geometry(vertices, faces)
+    return stability(vertices[np.unique(faces)], volume, area, centroids, **rule)
+
+
 def overhang_area(
     normals: np.ndarray, face_area: np.ndarray, centroids: np.ndarray, zmin: float, angle_deg: float = 45.0
 ) -> tuple[float, np.ndarray]:

@@ -13,8 +13,9 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
+from printing.meshkit.checks.stand import mesh_stability
 from printing.meshkit.export.fbx import read_fbx_mesh, write_fbx
-from printing.meshkit.export.placement import BASE_MODES, ExportError, place_for_print, stability
+from printing.meshkit.export.placement import BASE_MODES, ExportError, place_for_print
 from printing.meshkit.export.threemf import read_3mf, write_3mf
 from printing.meshkit.export.vrml import read_wrl, write_wrl
 from printing.meshkit.export.writers import write_glb, write_obj, write_ply, write_stl
@@ -88,7 +89,7 @@ def export_print(
     colors = placement.colors if fmt in COLOR_FORMATS else None
     written = WRITERS[fmt](out_path, vertices, faces, colors)
 
-    after = stability(placed)
+    after = mesh_stability(vertices, faces)
     watertight = bool(placed.is_watertight)
     lo, hi = vertices.min(axis=0), vertices.max(axis=0)
     files = [{"path": str(p), "sha256": file_sha256(p), "bytes": p.stat().st_size} for p in written]
@@ -116,7 +117,7 @@ def export_print(
         "bbox_min_mm": _round(lo),
         "bbox_max_mm": _round(hi),
         "colors": colors is not None,
-        "center_of_mass_mm": _round(after.center_of_mass),
+        "center_of_mass_mm": _round(np.asarray(after.center_of_mass_mm)),
         "stable": after.stable,
         "stable_before": placement.stability_before.stable,
         "warnings": warnings,

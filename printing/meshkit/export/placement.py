@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 import manifold3d
 import numpy as np
 import trimesh
-from scipy.spatial import ConvexHull, QhullError
 
+from printing.meshkit.checks.stand import Stability, mesh_stability
 from printing.meshkit.export.colors import DEFAULT_BASE_RGBA, colored_mesh, vertex_colors_of
 
 BASE_MODES = ("auto", "always", "never")
@@ -23,23 +23,6 @@ BASE_SEGMENTS = 128
 
 class ExportError(ValueError):
     """An export that cannot be made (empty mesh, bad height, unknown format); one-line message."""
-
-
-@dataclass
-class Stability:
-    """Whether a figurine standing on its lowest points keeps its centre of mass over its footprint."""
-
-    stable: bool
-    center_of_mass: np.ndarray
-    contact_points_xy: np.ndarray
-    margin: float  # signed distance of the COM inside the footprint hull (negative: outside), source units
-
-    def as_dict(self, scale: float = 1.0) -> dict:
-        return {
-            "stable": self.stable,
-            "center_of_mass": [round(float(c) * scale, 4) for c in self.center_of_mass],
-            "footprint_margin": round(self.margin * scale, 4),
-        }
 
 
 @dataclass
@@ -54,58 +37,6 @@ class Placement:
     base: dict | None
     stability_before: Stability
     warnings: list[str] = field(default_factory=list)
-
-
-def center_of_mass(mesh: trimesh.Trimesh) -> np.ndarray:
-    """Centre of mass of a solid figurine; the area centroid of the surface when it is not a closed volume."""
-    triangles = mesh.triangles
-    if len(triangles) == 0:
-        return np.zeros(3)
-    # signed tetrahedra against the origin, relative to the bbox centre for precision
-    origin = mesh.vertices.min(axis=0)
-    a, b, c = (triangles[:, i] - origin for i in range(3))
-    volumes = np.einsum("ij,ij->i", a, np.cross(b, c)) / 6.0
-    total = volumes.sum()
-    extent = float(np.ptp(mesh.vertices, axis=0).max()) or 1.0
-    if abs(total) > 1e-6 * extent**3:
-        centroid = (volumes[:, None] * (a + b + c) / 4.0).sum(axis=0) / total
-        inside = np.all(centroid >= -1e-9) and np.all(centroid <= np.ptp(mesh.vertices, axis=0) + 1e-9)
-        if inside:
-            return centroid + origin
-    areas = np.linalg.norm(np.cross(b - a, c - a), axis=1) / 2.0
-    if areas.sum() <= 0:
-        return mesh.vertices.mean(axis=0)
-    return (areas[:, None] * (a + b + c) / 3.0).sum(axis=0) / areas.sum() + origin
-
-
-def stability(mesh: trimesh.Trimesh, contact_tolerance: float | None = None) -> Stability:
-    """Stability of ``mesh`` standing as it is (Z up) on its lowest points.
-
-    The footprint is the convex hull, in x/y, of the vertices within ``contact_tolerance`` of the lowest
-    point (default 0.4 % of the height: about half a millimetre at 120 mm).
-    """
-    vertices = mesh.vertices
-    zmin, zmax = float(vertices[:, 2].min()), float(vertices[:, 2].max())
-    height = max(zmax - zmin, 1e-12)
-    tol = contact_tolerance if contact_tolerance is not None else 0.004 * height
-    contact = vertices[vertices[:, 2] <= zmin + tol][:, :2]
-    com = center_of_mass(mesh)
-    margin = _hull_margin(contact, com[:2])
-    return Stability(stable=margin > 0, center_of_mass=com, contact_points_xy=contact, margin=margin)
-
-
-def _hull_margin(points_xy: np.ndarray, point: np.ndarray) -> float:
-    """Signed distance of ``point`` inside the convex hull of ``points_xy`` (negative outside/degenerate)."""
-    unique = np.unique(np.round(points_xy, 9), axis=0)
-    if len(unique) < 3:
-        return -float(np.min(np.linalg.norm(unique - point, axis=1))) if len(unique) else -np.inf
-    try:
-        hull = ConvexHull(unique)
-    except QhullError:  # collinear contact points: a knife edge, never stable
-        return -float(np.min(np.linalg.norm(unique - point, axis=1)))
-    # equations: n . x + d <= 0 inside, with unit normals
-    distances = hull.equations[:, :2] @ point + hull.equations[:, 2]
-    return float(-distances.max())
 
 
 def base_thickness_mm(height_mm: float) -> float:
@@ -136,15 +67,15 @@ def place_for_print(
     if figure_height <= 0:
         raise ExportError("the mesh is flat (zero height): nothing to stand up")
 
-    source = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
-    before = stability(source)
+    # Judged at print size by the rule check_mesh uses for tips_over (one rule for both).
+    before = mesh_stability(vertices * (height_mm / figure_height), faces)
     if base == "always":
         add_base, reason = True, "asked (--base always)"
     elif base == "never":
         add_base = False
         reason = "not asked (--base never)" + ("" if before.stable else "; the figurine would tip over")
     elif not before.stable:
-        add_base, reason = True, "the centre of mass lies outside the footprint: the figurine would tip over"
+        add_base, reason = True, "the centre of mass is not safely over the footprint: the figurine would tip over"
     else:
         add_base, reason = False, "stable without a base"
 
@@ -160,7 +91,7 @@ def place_for_print(
     if height_mm <= 3 * thickness:
         raise ExportError(f"height {height_mm:g} mm is too small for a {thickness:g} mm base")
     scale = (height_mm - thickness + overlap) / figure_height
-    com_xy = before.center_of_mass[:2]
+    com_xy = np.asarray(before.center_of_mass_mm[:2]) * figure_height / height_mm
     figure = (vertices - [com_xy[0], com_xy[1], vertices[:, 2].min()]) * scale
     figure[:, 2] += thickness - overlap
     # footprint: whatever of the figure lies within the base's top slab, plus the contact points

@@ -15,6 +15,7 @@ import numpy as np
 import trimesh
 from PIL import Image
 
+from printing.meshkit.axes import glb_bytes
 from printing.meshkit.export.colors import colored_mesh, face_colors_from_vertices
 
 PALETTE_CELL = 2
@@ -33,9 +34,9 @@ def write_ply(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
 
 
 def write_glb(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:
-    """Binary glTF with COLOR_0 vertex colours (coordinates as in the studio: millimetres, Z up)."""
-    mesh = colored_mesh(vertices, faces, colors)
-    path.write_bytes(trimesh.exchange.gltf.export_glb(trimesh.Scene(mesh), include_normals=True))
+    """Binary glTF with COLOR_0 vertex colours, in millimetres and glTF's axes (Y up, facing +Z);
+    the studio's loader turns it back to Z up."""
+    path.write_bytes(glb_bytes(colored_mesh(vertices, faces, colors)))
     return [path]
 
 
