@@ -331,13 +331,15 @@ def _reconstruct_child(payload, q) -> None:
 
     photos = [PhotoInput(img, kind) for img, kind in photos_raw]
     t0 = time.perf_counter()
+    c0 = time.process_time()
     result = reconstruct(
         photos, product_line=product_line, height_mm=150, triangle_budget=budget, device=device
     )
     seconds = time.perf_counter() - t0
+    cpu = time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     m = result.mesh
-    q.put((m.vertices, m.faces, np.asarray(m.visual.vertex_colors), seconds, rss, result.report["device"]))
+    q.put((m.vertices, m.faces, np.asarray(m.visual.vertex_colors), seconds, cpu, rss, result.report["device"]))
 
 
 def reconstruct_isolated(photos_raw, product_line, budget, threads, device):
@@ -355,7 +357,7 @@ def evaluate(name: str, truth: Truth, views, photos_raw, product_line, budget, t
     import trimesh
     from scipy.spatial import cKDTree
 
-    verts, faces, colours, seconds, rss, dev = reconstruct_isolated(
+    verts, faces, colours, seconds, cpu, rss, dev = reconstruct_isolated(
         [(img, kind) for img, kind in photos_raw if kind in views], product_line, budget, threads, device
     )
     mesh = trimesh.Trimesh(verts, faces, vertex_colors=colours, process=False)
@@ -373,6 +375,7 @@ def evaluate(name: str, truth: Truth, views, photos_raw, product_line, budget, t
         "triangles": len(mesh.faces),
         "watertight": bool(mesh.is_watertight),
         "seconds": seconds,
+        "cpu_seconds": cpu,
         "peak_rss_mb": rss,
         "device": dev,
     }
@@ -413,7 +416,7 @@ def main() -> int:
                 print(
                     f"{r['case']:14s} {r['views']:10s} IoU {r['iou']:.3f}  ideal-hull {r['hull_iou']:.3f}  "
                     f"chamfer {r['chamfer_mm']:5.2f} mm  colour {r['colour_err']:5.1f}  tris {r['triangles']:7d}  "
-                    f"watertight {r['watertight']}  {r['seconds']:5.2f} s  {r['peak_rss_mb']:6.0f} MB",
+                    f"watertight {r['watertight']}  {r['seconds']:5.2f} s (cpu {r['cpu_seconds']:5.2f} s)  {r['peak_rss_mb']:6.0f} MB",
                     flush=True,
                 )
     two = [r for r in rows if r["views"] == "front+side"]
@@ -424,6 +427,7 @@ def main() -> int:
         "front_only_mean_iou": float(np.mean([r["iou"] for r in one])) if one else math.nan,
         "all_watertight": all(r["watertight"] for r in rows),
         "max_seconds": max(r["seconds"] for r in rows),
+        "max_cpu_seconds": max(r["cpu_seconds"] for r in rows),
     }
     if a.json:
         print(json.dumps({"cases": rows, "summary": summary}, indent=2))
@@ -431,7 +435,8 @@ def main() -> int:
         print(
             f"\nmean IoU two views {summary['two_view_mean_iou']:.3f} (ideal visual hull {summary['ideal_hull_mean_iou']:.3f}; "
             f"target >= 0.80) | front only {summary['front_only_mean_iou']:.3f} (target >= 0.55) | "
-            f"all watertight {summary['all_watertight']} | slowest {summary['max_seconds']:.2f} s (target < 20 s, 2 cores)"
+            f"all watertight {summary['all_watertight']} | slowest {summary['max_seconds']:.2f} s wall, "
+            f"{summary['max_cpu_seconds']:.2f} s CPU (target < 20 s, 2 cores)"
         )
     return 0
 

@@ -44,7 +44,7 @@ DEPTH_PRIORS: dict[str, DepthPrior] = {
     "couple": DepthPrior(scale=0.38, gamma=0.75),
     "family": DepthPrior(scale=0.38, gamma=0.75),
     "bust": DepthPrior(scale=0.80, gamma=0.85),
-    "pet": DepthPrior(scale=1.60, gamma=0.85, centre_shift=0.5),
+    "pet": DepthPrior(scale=2.2, gamma=0.85, centre_shift=0.5),
 }
 
 
