@@ -241,9 +241,8 @@ class Demo:
     def base_mesh(self, base: Revision) -> trimesh.Trimesh:
         """The sculptor's starting point: revision 0 as reconstruction wrote it.
 
-        Known mismatch (reported): reconstruction writes its GLB in the studio's axes (Z up) while the mesh
-        toolkit's loader reads GLB as glTF (Y up), so revision 0 reads lying down and its checks reject it.
-        The sculptor therefore opens the file as written (no axis change) and exports rounds in glTF axes.
+        Base meshes stored before reconstruction wrote GLBs in glTF axes hold the studio's axes instead and
+        read lying down; such a file is opened as written (no axis change). Rounds go out in glTF axes.
         """
         with tempfile.TemporaryDirectory() as scratch, local_copy(base.mesh.name, Path(scratch)) as path:
             loaded = load_mesh(path)

@@ -24,14 +24,12 @@ import numpy as np
 import trimesh
 
 from printing.meshkit import LoadedMesh, MeshLoadError, load_mesh
+from printing.meshkit.axes import for_gltf
 from printing.meshkit.checks import check_mesh
 from printing.meshkit.compare import compare_meshes
 from printing.meshkit.preview import make_web_glb
 from printing.meshkit.render import render_turntable
 
-# studio (x, y, z) -> glTF (x, z, -y): a -90 degree turn about X
-STUDIO_TO_GLTF = np.array([[1.0, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]])
-GLTF_TO_STUDIO = np.linalg.inv(STUDIO_TO_GLTF)
 TURNTABLE_VIEWS = 8
 RENDER_SIZE = 512
 WEB_MAX_TRIANGLES = 300_000
@@ -40,21 +38,9 @@ HEATMAP_MAX_TRIANGLES = 200_000
 Progress = Callable[[str, int], None]
 
 
-def studio_to_gltf(points: Any) -> np.ndarray:
-    """Studio coordinates (Z up) to the web GLB's (Y up)."""
-    return trimesh.transform_points(np.asarray(points, dtype=np.float64).reshape(-1, 3), STUDIO_TO_GLTF)
-
-
-def gltf_to_studio(points: Any) -> np.ndarray:
-    """The web GLB's coordinates (Y up) back to the studio's (Z up)."""
-    return trimesh.transform_points(np.asarray(points, dtype=np.float64).reshape(-1, 3), GLTF_TO_STUDIO)
-
-
 def for_web(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """A copy of ``mesh`` in glTF axes (colours kept)."""
-    turned = mesh.copy()
-    turned.apply_transform(STUDIO_TO_GLTF)
-    return turned
+    """A copy of ``mesh`` in glTF axes (colours kept), for the toolkit's GLB writers that take it as is."""
+    return for_gltf(mesh)
 
 
 @dataclass

@@ -12,7 +12,7 @@ from django.core.files.storage import default_storage
 
 from orders.models import Item, ItemStatus, OrderEvent
 from printing.meshkit import load_mesh
-from revisions.meshwork import gltf_to_studio, studio_to_gltf
+from printing.meshkit.axes import gltf_to_studio, studio_to_gltf
 from revisions.models import CheckJob, RevisionStatus
 from revisions.services import revision_publish, revision_request_changes, revision_upload
 from revisions.tasks import (
