@@ -65,7 +65,7 @@ def browser_page():
 
 def _open_round(page, base_url: str, revision_id: int) -> None:
     page.goto(f"{base_url}/portal/revisions/{revision_id}/")
-    page.wait_for_selector("body[data-viewer-loaded='current']", timeout=60_000)
+    page.wait_for_selector("body[data-viewer-loaded='current']", timeout=120_000)
 
 
 @pytest.mark.browser
@@ -94,7 +94,7 @@ def test_customer_pins_requests_changes_then_approves(live_server, settings, bro
     page.locator("[data-testid='pin-text']").fill("Make the nose a little smaller")
     page.fill("#comment", "Lovely, just one thing.")
     page.screenshot(path=str(ARTIFACTS / "revision_preview_pin.png"), full_page=True)
-    with page.expect_navigation(wait_until="domcontentloaded", timeout=60_000):
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=120_000):
         page.get_by_test_id("request-changes").click()
     assert page.get_by_test_id("revision-status").inner_text() == "Changes requested"
 
@@ -115,15 +115,15 @@ def test_customer_pins_requests_changes_then_approves(live_server, settings, bro
     _open_round(page, live_server.url, second.pk)
     assert page.locator(".hotspot.previous").count() == 1
     page.get_by_role("button", name="What changed").click()
-    page.wait_for_selector("body[data-viewer-loaded='heatmap']", timeout=60_000)
+    page.wait_for_selector("body[data-viewer-loaded='heatmap']", timeout=120_000)
     page.get_by_role("button", name=f"Round {second.number}").click()
-    page.wait_for_selector("body[data-viewer-loaded='current']", timeout=60_000)
+    page.wait_for_selector("body[data-viewer-loaded='current']", timeout=120_000)
     page.screenshot(path=str(ARTIFACTS / "revision_preview.png"), full_page=True)
 
     page.get_by_test_id("approve").click()
     assert page.get_by_test_id("approve-confirm").is_disabled()  # needs the explicit confirmation
     page.get_by_test_id("approve-check").check()
-    with page.expect_navigation(wait_until="domcontentloaded", timeout=60_000):
+    with page.expect_navigation(wait_until="domcontentloaded", timeout=120_000):
         page.get_by_test_id("approve-confirm").click()
     page.wait_for_selector("[data-testid='approved-note']", timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "revision_preview_approved.png"), full_page=True)
