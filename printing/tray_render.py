@@ -184,7 +184,25 @@ def build_tray_file(sources: list[TraySource], out_path: Path, *, fmt: str = "3m
     return _concatenate(sources, out_path, fmt if fmt in TRAY_FILE_FORMATS else "3mf")
 
 
-_ID_ATTRIBUTE = re.compile(rb'(\b(?:id|pid|objectid)=")(\d+)"')
+_ID_ATTRIBUTES = (b"id", b"pid", b"objectid")
+
+
+def _renumber(body: bytes, mapping: dict[int, int]) -> bytes:
+    """Resource ids and references renumbered (`id`, `pid`, `objectid`), by plain byte replacement.
+
+    Two passes through placeholders, so that an old id equal to another's new id is never renumbered twice.
+    """
+    for old in mapping:
+        for attribute in _ID_ATTRIBUTES:
+            for space in (b" ", b"\n", b"\t", b"\r"):
+                body = body.replace(
+                    b'%s%s="%d"' % (space, attribute, old), b'%s%s="\x01%d\x01"' % (space, attribute, old)
+                )
+    for old, new in mapping.items():
+        body = body.replace(b'"\x01%d\x01"' % old, b'"%d"' % new)
+    return body
+
+
 _RESOURCE_ID = re.compile(
     rb'<(?:m:colorgroup|m:texture2dgroup|m:basematerials|basematerials|object)\b[^>]*?\bid="(\d+)"'
 )
@@ -192,7 +210,8 @@ _RESOURCE_ID = re.compile(
 
 def _merge_3mf(sources: list[TraySource], out_path: Path) -> dict:
     next_id, items, triangles = 1, [], 0
-    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
+    # fast deflate: tray files are big and short-lived
+    with zipfile.ZipFile(out_path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr("[Content_Types].xml", CONTENT_TYPES)
         archive.writestr("_rels/.rels", RELS)
         with archive.open(MODEL_PATH, "w", force_zip64=True) as model:
@@ -212,12 +231,7 @@ def _merge_3mf(sources: list[TraySource], out_path: Path) -> dict:
                 for old in dict.fromkeys(int(x) for x in _RESOURCE_ID.findall(body)):
                     mapping[old] = next_id
                     next_id += 1
-                body = _ID_ATTRIBUTE.sub(
-                    lambda m, mapping=mapping: (
-                        m.group(1) + str(mapping.get(int(m.group(2)), int(m.group(2)))).encode() + b'"'
-                    ),
-                    body,
-                )
+                body = _renumber(body, mapping)
                 model.write(body)
                 triangles += body.count(b"<triangle ")
                 rotated, shift = part_transform(source.part, source.bbox_min, source.bbox_max)

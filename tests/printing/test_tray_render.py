@@ -116,3 +116,12 @@ def test_part_transform_matches_place_part():
         assert turned == rotated
         assert placed.min(axis=0)[:2] == pytest.approx([100.0, 40.0])
         assert np.ptp(placed[:, 0]) == pytest.approx(np.ptp(vertices[:, 1 if rotated else 0]))
+
+
+def test_renumbering_never_renumbers_twice():
+    from printing.tray_render import _renumber
+
+    body = b'<object id="4" pid="9" pindex="0">\n<triangle v1="0" pid="9" p1="4"/>\n<item\nobjectid="4"/>'
+    assert _renumber(body, {4: 3, 9: 4}) == (
+        b'<object id="3" pid="4" pindex="0">\n<triangle v1="0" pid="4" p1="4"/>\n<item\nobjectid="3"/>'
+    )
