@@ -1,6 +1,6 @@
 """Tray file bench: one file with every part placed — 3MF objects with transforms vs one concatenated mesh.
 
-Run: `.venv/bin/python bench/tray_file_bench.py [--parts 12] [--subdivisions 6] [--json]`. One coloured
+Run: `.venv/bin/python bench/tray_file_bench.py [--parts 8] [--subdivisions 5] [--json]`. One coloured
 figurine-sized mesh is exported once as a print file (3MF, full colour); the tray then holds it `--parts`
 times, laid out by the packer. Prints seconds and peak Python/numpy memory (tracemalloc) of both ways.
 """
@@ -52,9 +52,9 @@ def measure(func) -> tuple[float, float, dict]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--parts", type=int, default=12)
+    parser.add_argument("--parts", type=int, default=8)
     parser.add_argument(
-        "--subdivisions", type=int, default=6, help="icosphere level: 6 = 82k triangles, 7 = 328k"
+        "--subdivisions", type=int, default=5, help="icosphere level: 5 = 20k triangles, 6 = 82k, 7 = 328k"
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
