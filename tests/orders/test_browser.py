@@ -68,7 +68,14 @@ def test_magic_link_upload_and_report(live_server, settings, browser_page, tmp_p
     expect = pytest.importorskip("playwright.sync_api").expect
     photo = page.get_by_test_id("photo").first
     expect(photo.get_by_test_id("photo-verdict")).to_have_text("Looks great")
-    assert photo.locator("img").evaluate("img => img.complete && img.naturalWidth > 0") is True
+    photo.scroll_into_view_if_needed()  # the thumbnail loads lazily
+    loaded = photo.locator("img").evaluate(
+        """img => (img.complete && img.naturalWidth > 0) ? true : new Promise(done => {
+            img.addEventListener("load", () => done(img.naturalWidth > 0));
+            img.addEventListener("error", () => done(false));
+        })"""
+    )
+    assert loaded is True  # the stored, re-encoded copy is served and decodes
 
     bad = tmp_path / "blurry.jpg"
     bad.write_bytes(encode(blurred(figure_photo(seed=22), 6.0), "JPEG"))
