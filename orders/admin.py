@@ -279,8 +279,21 @@ class PhotoAdmin(admin.ModelAdmin):
 class PaymentAdmin(admin.ModelAdmin):
     list_display = ("order", "kind", "provider", "method", "status", "amount_cents", "created_at")
     list_filter = ("status", "kind", "provider")
-    search_fields = ("order__number", "order__customer__email", "stripe_payment_intent_id")
-    readonly_fields = ("created_at", "updated_at")
+    search_fields = (
+        "order__number",
+        "order__customer__email",
+        "stripe_payment_intent_id",
+        "stripe_refund_id",
+    )
+    # Money moves only through the services (Stripe webhook, "mark paid" and "refund" order actions),
+    # so every payment row is read-only here.
+    readonly_fields = [f.name for f in Payment._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(StripeEvent)
