@@ -42,6 +42,7 @@ from studio.workflow import FollowUp, TransitionResult, run_transition
 
 REVISION_FOLLOW_UPS: dict[str, list[FollowUp]] = {
     RevisionStatus.CHECKING: [FollowUp("revisions.tasks.check_revision")],
+    RevisionStatus.REJECTED: [FollowUp("revisions.tasks.notify_sculptor_of_rejection")],
 }
 
 

@@ -229,6 +229,40 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
     return True
 
 
+def notify_sculptor_of_rejection(revision_id: int) -> bool:
+    """Tell the uploader (else the assigned sculptor) why a round was rejected (at most once per round)."""
+    with transaction.atomic():
+        revision = Revision.objects.select_related("item", "uploaded_by").filter(pk=revision_id).first()
+        if revision is None or revision.status != RevisionStatus.REJECTED:
+            return False
+        item = lock_item(revision.item_id)
+        person = revision.uploaded_by or item.assigned_sculptor
+        if person is None or not person.email:
+            return False
+        if _already_sent(item.order, "revision_rejected", revision_id=revision.pk):
+            return False
+        issues = [i for i in (revision.check_report or {}).get("issues", []) if i.get("severity") == "error"]
+        context = {
+            "item": item,
+            "revision": revision,
+            "issues": issues,
+            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
+        }
+        send_mail(
+            f"Round {revision.number} of {item} was rejected by the checks",
+            render_to_string("emails/revision_rejected.txt", context),
+            settings.DEFAULT_FROM_EMAIL,
+            [person.email],
+        )
+        events.order_note_event(
+            order=item.order,
+            item=item,
+            type="email_sent",
+            parameters={"template": "revision_rejected", "revision_id": revision.pk, "to": person.email},
+        )
+    return True
+
+
 # ================================================================================================ deadlines
 def warn_due_previews(*, within_business_hours: float | None = None, now=None) -> int:
     """Warn each assigned sculptor once per item and due time when a preview is due soon (or late).

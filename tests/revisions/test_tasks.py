@@ -18,6 +18,7 @@ from revisions.services import revision_publish, revision_request_changes, revis
 from revisions.tasks import (
     check_revision,
     notify_sculptor_of_feedback,
+    notify_sculptor_of_rejection,
     send_revision_published_email,
     warn_due_previews,
 )
@@ -175,3 +176,14 @@ def test_deadline_warning_once_per_item_and_due_time(db, enqueued):
 
     Item.objects.filter(pk=soon.pk).update(preview_due_at=now + timedelta(hours=3))  # a new deadline
     assert warn_due_previews(within_business_hours=8, now=now) == 1
+
+
+def test_uploader_hears_why_a_round_was_rejected_once(item, sculptor, enqueued, on_commit):
+    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(open_mesh())), user=sculptor)
+    with on_commit(execute=True):
+        check_revision(revision.pk)
+    assert ("revisions.tasks.notify_sculptor_of_rejection", (revision.pk,), None) in enqueued
+    assert notify_sculptor_of_rejection(revision.pk) is True
+    assert notify_sculptor_of_rejection(revision.pk) is False
+    (message,) = mail.outbox
+    assert message.to == [sculptor.email] and "not_watertight" in message.body
