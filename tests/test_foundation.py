@@ -121,7 +121,7 @@ def test_broker_is_redis_when_redis_url_is_set_else_the_orm():
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     env.update(
         DEBUG="0", SECRET_KEY="prod-" + "k8Jx2mQ9vL4pR7tW1zY6nB3cF5hG0dS" * 2, ALLOWED_HOSTS="studio.example.com"
     )
