@@ -47,6 +47,10 @@ check: install
 	$(PYTHON) manage.py check
 	$(PYTHON) manage.py makemigrations --check --dry-run
 
+# Re-vendor Google's <model-viewer> from npm into static files (committed, so the portal works offline).
+vendor:
+	studio/static/vendor/model-viewer/vendor.sh
+
 bench: install
 	for f in bench/*.py; do echo "== $$f"; $(PYTHON) $$f || exit 1; done
 

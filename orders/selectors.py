@@ -5,7 +5,6 @@ Nothing here writes (a GET never changes anything).
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +17,6 @@ from orders.photokit import KIND_LABELS, PHOTO_GUIDANCE
 from studio.errors import NotFound
 
 #: Delivery promise after approval.
-DELIVERY_WEEKS = (2, 4)
 #: Timeline event types a customer sees (others are internal: e-mails, tokens, checkout sessions).
 CUSTOMER_EVENT_TYPES = {
     "order_placed",
@@ -120,13 +118,13 @@ def _tracking(item: Item) -> list[dict[str, Any]]:
 
 
 def delivery_estimate(item: Item) -> dict[str, Any] | None:
-    """2–4 weeks after approval (None before approval)."""
-    if item.approved_at is None:
+    """2–4 weeks after approval (None before approval): the print queue's promise, as dates."""
+    from printing.selectors import delivery_estimate as promised_window
+
+    earliest, latest = promised_window(item)
+    if earliest is None:
         return None
-    return {
-        "earliest": (item.approved_at + timedelta(weeks=DELIVERY_WEEKS[0])).date(),
-        "latest": (item.approved_at + timedelta(weeks=DELIVERY_WEEKS[1])).date(),
-    }
+    return {"earliest": earliest.date(), "latest": latest.date()}
 
 
 def photo_needs(item: Item) -> list[dict[str, Any]]:

@@ -10,7 +10,8 @@ from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from orders.auth import customer_for_request
+from orders.auth import customer_can_see_order, customer_for_request
+from orders.models import Item
 from printing.models import Batch, PrintJob, PrintJobStatus
 from printing.selectors import active_shipping_rule, catalog_product_lines, is_late, print_job_list
 from printing.services import (
@@ -265,6 +266,9 @@ class ReprintCreateApi(APIView):
         customer = customer_for_request(request)
         if customer is None:
             raise PermissionDenied("Only the studio or the figurine's customer can ask for a reprint.")
+        item = Item.objects.select_related("order").filter(pk=item_id).first()
+        if item is None or not customer_can_see_order(request, item.order):
+            raise NotFound(f"Item {item_id} does not exist.")
         claim = guarantee_claim_create(
             item_id=item_id, customer=customer, reason=data["reason"], photos=data["photos"]
         )

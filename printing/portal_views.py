@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from orders.auth import customer_for_request
+from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
 from printing.services import guarantee_claim_create
 from printing.services.reprints import CLAIMABLE_ITEM_STATUSES, MAX_CLAIM_PHOTOS
@@ -25,7 +25,7 @@ def guarantee_claim(request: HttpRequest, item_id: int) -> HttpResponse:
     if customer is None:
         return render(request, "portal/signed_out.html", status=401)
     item = Item.objects.select_related("order").filter(pk=item_id, order__customer=customer).first()
-    if item is None:
+    if item is None or not customer_can_see_order(request, item.order):
         return render(request, "portal/not_found.html", status=404)
     context = {
         "item": item,

@@ -118,6 +118,8 @@ STUDIO_TIME_ZONE = env("STUDIO_TIME_ZONE", "America/New_York")
 STUDIO_COUNTRY = env("STUDIO_COUNTRY", "US")
 TIME_ZONE = STUDIO_TIME_ZONE
 PREVIEW_DUE_BUSINESS_HOURS = env_int("PREVIEW_DUE_BUSINESS_HOURS", 48)
+# The assigned sculptor is warned when this many business hours are left before a preview is due.
+PREVIEW_WARNING_BUSINESS_HOURS = env_int("PREVIEW_WARNING_BUSINESS_HOURS", 8)
 
 # --- Files: local disk by default, object storage when a bucket is named ------------------------
 STATIC_URL = "static/"
@@ -214,6 +216,10 @@ if REDIS_URL:
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")
+# Empty: Stripe's automatic payment methods (card, Klarna and other instalments where offered).
+STRIPE_PAYMENT_METHOD_TYPES = env_list("STRIPE_PAYMENT_METHOD_TYPES", "") or None
+ORDER_CREATE_THROTTLE = env("ORDER_CREATE_THROTTLE", "30/hour")
+PHOTO_UPLOAD_THROTTLE = env("PHOTO_UPLOAD_THROTTLE", "120/hour")
 STUDIO_CURRENCY = "usd"
 SHIPPING_FLAT_FEE_CENTS = env_int("SHIPPING_FLAT_FEE_CENTS", 1500)
 SHIPPING_FREE_FROM_CENTS = env_int("SHIPPING_FREE_FROM_CENTS", 14900)
@@ -226,6 +232,7 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Figurine Studio <studio@example.
 # --- Mesh checks --------------------------------------------------------------------------------
 MESH_THIN_WALL_MM = float(env("MESH_THIN_WALL_MM", "1.0"))
 MESH_FRAGILE_WALL_MM = float(env("MESH_FRAGILE_WALL_MM", "0.6"))
+REVISION_RENDER_SIZE = env_int("REVISION_RENDER_SIZE", 512)
 
 # --- Security: strict when DEBUG is off (manage.py check --deploy passes) -----------------------
 SESSION_COOKIE_HTTPONLY = True
