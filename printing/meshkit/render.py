@@ -93,7 +93,7 @@ class Rasteriser:
     def __init__(self, mesh: trimesh.Trimesh, device: str = "auto") -> None:
         self.device = pick_device(device)
         vertices = np.asarray(mesh.vertices, dtype=np.float64)
-        faces = np.asarray(mesh.faces, dtype=np.int64)
+        faces = np.ascontiguousarray(mesh.faces, dtype=np.int64)
         if len(faces) == 0:
             raise ValueError("the mesh has no triangles to render")
         if len(faces) >= 1 << FACE_BITS:

@@ -84,3 +84,65 @@ def test_cuda_render_matches_cpu():
     cpu = Rasteriser(block, device="cpu").render(0.0, 10.0, size=96, half_extent=25.0)
     gpu = Rasteriser(block, device="cuda").render(0.0, 10.0, size=96, half_extent=25.0)
     assert np.abs(cpu.astype(int) - gpu.astype(int)).mean() < 1.0
+
+
+def _painted_sphere() -> trimesh.Trimesh:
+    sphere = trimesh.creation.icosphere(subdivisions=3, radius=10.0)
+    colours = np.where((sphere.vertices[:, 2] > 3.0)[:, None], RED, GREY)
+    return with_colors(sphere, colours.astype(np.uint8))
+
+
+def test_views_rendered_together_match_views_rendered_alone():
+    rasteriser = Rasteriser(_red_right_side_block(), device="cpu")
+    angles = [(azimuth, 20.0) for azimuth in view_azimuths(5)]
+    threads = torch.get_num_threads()
+    try:
+        torch.set_num_threads(2)  # two worker threads share the views
+        together = rasteriser.render_views(angles, size=80, half_extent=25.0)
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.get_num_threads() == threads  # the caller's setting is restored
+    for (azimuth, elevation), image in zip(angles, together, strict=True):
+        alone = rasteriser.render(azimuth, elevation, size=80, half_extent=25.0)
+        assert np.array_equal(alone, image)
+
+
+@pytest.mark.parametrize("inward", [False, True])
+def test_back_face_culling_keeps_the_same_picture(inward):
+    sphere = _painted_sphere()
+    if inward:  # wound inside out: the faces turned to the camera are the other half
+        sphere = with_colors(
+            trimesh.Trimesh(sphere.vertices, sphere.faces[:, ::-1], process=False),
+            sphere.visual.vertex_colors,
+        )
+    culled = Rasteriser(sphere, device="cpu")
+    assert culled.cull_sign == (-1 if inward else 1)
+    unculled = Rasteriser(sphere, device="cpu")
+    unculled.cull_sign = 0  # every face rasterised, the z-buffer alone decides
+    for azimuth, elevation in [(-90.0, 15.0), (30.0, 60.0)]:
+        a = culled.render(azimuth, elevation, size=96, half_extent=12.0).astype(int)
+        b = unculled.render(azimuth, elevation, size=96, half_extent=12.0).astype(int)
+        assert np.abs(a - b).mean() < 0.5
+        assert _mask(a).sum() == pytest.approx(np.pi * 40**2, rel=0.04)
+
+
+def test_a_mesh_past_the_frame_edges_is_cut_there_and_does_not_wrap():
+    # a small block high up past the left edge of the frame, a wide one lower down past the right edge
+    left = trimesh.creation.box(extents=(4.0, 4.0, 4.0))
+    left.apply_translation((-8.0, 0.0, 12.0))
+    right = trimesh.creation.box(extents=(24.0, 4.0, 10.0))
+    right.apply_translation((18.0, 0.0, 0.0))
+    pair = trimesh.util.concatenate([left, right])  # x from -10 to 30 (centre 10), z from -5 to 14
+    image = Rasteriser(pair, device="cpu").render(-90.0, 0.0, size=90, half_extent=18.0)
+    mask = _mask(image)
+
+    def pixel(mm: float) -> int:  # frame from -18 to 18 mm around the centre, 90 px
+        return int((mm + 18.0) / 36.0 * 90)
+
+    # centred: the left block spans x -20..-16, z 5..9 (rows 22..32); the right one x -4..20, z -9.5..0.5
+    right_rows, left_rows = slice(pixel(-0.5) + 1, pixel(9.5) - 1), slice(pixel(-9) + 1, pixel(-5) - 1)
+    assert mask[left_rows, : pixel(-16.5)].all()
+    assert mask[right_rows, pixel(-3.5) :].all()
+    assert not mask[:, pixel(-15.0) : pixel(-5.0)].any()
+    # nothing of the right block spills over the right edge into the next rows' left end
+    assert not mask[pixel(-1.0) : pixel(11.0), : pixel(-5.0)].any()
