@@ -81,6 +81,16 @@ def _intra_op_threads(count: int) -> Iterator[None]:
             torch.set_num_threads(before)
 
 
+def _closed_and_consistent(faces: np.ndarray, vertex_count: int) -> bool:
+    """Whether every directed edge of the triangles occurs once and its reverse once: the mesh is closed
+    (watertight) and consistently wound, as trimesh's ``is_watertight and is_winding_consistent``."""
+    start, end = faces.reshape(-1), faces[:, [1, 2, 0]].reshape(-1)
+    edges = np.sort(start * vertex_count + end)
+    if bool((edges[1:] == edges[:-1]).any()):
+        return False
+    return bool(np.array_equal(edges, np.sort(end * vertex_count + start)))
+
+
 def _signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
     """Signed volume of a closed mesh (positive when its triangles are wound outward)."""
     a, b, c = (vertices[faces[:, i]] for i in range(3))
@@ -117,7 +127,7 @@ class Rasteriser:
         self.attributes = torch.cat([albedo, normals], 1).contiguous()
         # back faces can be skipped only on a closed, consistently wound mesh (+1 outward, -1 inward)
         self.cull_sign = 0
-        if mesh.is_watertight and mesh.is_winding_consistent:
+        if _closed_and_consistent(faces, len(vertices)):
             self.cull_sign = 1 if _signed_volume(vertices, faces) > 0 else -1
 
     def half_extent(self, angles: list[tuple[float, float]]) -> float:
@@ -199,7 +209,9 @@ class Rasteriser:
                 [right[view] * scale, -up[view] * scale, forward[view] * (0.5 * DEPTH_LEVELS / self.radius)],
                 1,
             )
-            screen = torch.addmm(shift, self.vertices, axes)
+            # element-wise, not a matmul: exact float32 even where CUDA matmuls run in TF32
+            screen = shift + self.vertices[:, :1] * axes[0] + self.vertices[:, 1:2] * axes[1]
+            screen.addcmul_(self.vertices[:, 2:], axes[2])
             zbuffer.fill_(NO_HIT)
             self._rasterise(zbuffer, screen, None if facing is None else facing[:, view], res, stride)
             light = -forward[view] * 0.75 + up[view] * 0.55 - right[view] * 0.35
@@ -373,9 +385,11 @@ def render_turntable(
     rasteriser = Rasteriser(mesh, device)
     angles = [(azimuth, elevation_deg) for azimuth in view_azimuths(views)]
     images = rasteriser.render_views(angles, size=size, background=background, supersample=supersample)
-    paths = []
-    for index, pixels in enumerate(images):
-        path = out_dir / f"{prefix}_{index:02d}.png"
-        Image.fromarray(pixels, "RGB").save(path, optimize=False, compress_level=6)
-        paths.append(path)
+    paths = [out_dir / f"{prefix}_{index:02d}.png" for index in range(len(images))]
+
+    def save(index: int) -> None:  # Pillow's encoder releases the GIL: the PNGs are written in parallel
+        Image.fromarray(images[index], "RGB").save(paths[index], optimize=False, compress_level=6)
+
+    with ThreadPoolExecutor(max(1, min(len(images), torch.get_num_threads()))) as pool:
+        list(pool.map(save, range(len(images))))
     return paths
