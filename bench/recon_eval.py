@@ -153,7 +153,7 @@ CASES = {
         "couple",
         lambda: (
             person(-0.2, pose="standing")
-            + person(0.2, shirt=(240, 240, 250), trousers=(20, 20, 20), s=1.08)
+            + person(0.2, shirt=(70, 140, 90), trousers=(20, 20, 20), s=1.08)
             + [Capsule((-0.02, 0.0, 0.42), (0.04, 0.0, 0.44), 0.03, SKIN)]
         ),
     ),
