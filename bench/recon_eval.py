@@ -339,7 +339,9 @@ def _reconstruct_child(payload, q) -> None:
     cpu = time.process_time() - c0
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
     m = result.mesh
-    q.put((m.vertices, m.faces, np.asarray(m.visual.vertex_colors), seconds, cpu, rss, result.report["device"]))
+    q.put(
+        (m.vertices, m.faces, np.asarray(m.visual.vertex_colors), seconds, cpu, rss, result.report["device"])
+    )
 
 
 def reconstruct_isolated(photos_raw, product_line, budget, threads, device):
