@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.utils.html import format_html
 
 from orders.models import (
@@ -27,31 +24,7 @@ from orders.services import (
     portal_token_reissue,
     portal_token_revoke,
 )
-from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge, transition_action
-from studio.errors import ApplicationError
-
-
-def service_action(
-    label: str, name: str, call: Callable[[Any, Any], Any], done_text: str
-) -> Callable[..., None]:
-    """An admin action running a service per selected object; refusals are reported per object."""
-
-    def action(modeladmin: admin.ModelAdmin, request, queryset) -> None:
-        done, refused = 0, []
-        for obj in queryset:
-            try:
-                call(obj, request)
-                done += 1
-            except ApplicationError as exc:
-                refused.append(f"{obj}: {exc.message}")
-        if done:
-            modeladmin.message_user(request, f"{done} {done_text}.", messages.SUCCESS)
-        for line in refused:
-            modeladmin.message_user(request, line, messages.ERROR)
-
-    action.__name__ = name
-    action.short_description = label  # type: ignore[attr-defined]
-    return action
+from studio.admin_tools import ReadOnlyInline, pretty_json, service_action, status_badge, transition_action
 
 
 def _reissue(customer: Customer, request) -> None:

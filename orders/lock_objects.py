@@ -6,8 +6,14 @@ cycle. SQLite has no row locks; it serialises writers itself.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
+from django.db import models
+
 from orders.models import Item, Order
 from studio.errors import NotFound
+
+M = TypeVar("M", bound=models.Model)
 
 
 def lock_order(order_id: int) -> Order:
@@ -27,3 +33,17 @@ def lock_item(item_id: int) -> Item:
         raise NotFound(f"Item {item_id} does not exist.")
     item.order = order
     return item
+
+
+def lock_item_row(model: type[M], pk: int, label: str) -> M:
+    """Lock a row that belongs to an item (a revision, a print job): its order and item first, in the
+    studio's lock order, then the row itself."""
+    item_id = model.objects.filter(pk=pk).values_list("item_id", flat=True).first()
+    if item_id is None:
+        raise NotFound(f"{label} {pk} does not exist.")
+    item = lock_item(item_id)
+    row = model.objects.select_for_update().filter(pk=pk).first()
+    if row is None:
+        raise NotFound(f"{label} {pk} does not exist.")
+    row.item = item
+    return row

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from printing.models import ClaimPhoto, Printer, PrintFileJob, PrintJob, PrintJobStatus
 from printing.selectors import delivery_estimate, is_late, items_ready_to_print, late_jobs_q
 from printing.services import print_file_request, print_job_create, print_job_move, tray_create
-from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge, transition_action
+from studio.admin_tools import ReadOnlyInline, pretty_json, report_outcome, status_badge, transition_action
 from studio.errors import ApplicationError
 
 
@@ -68,13 +68,6 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
 
-def _report(modeladmin, request, done: int, refused: list[str], verb: str) -> None:
-    if done:
-        modeladmin.message_user(request, f"{done} job(s) {verb}.", messages.SUCCESS)
-    for line in refused:
-        modeladmin.message_user(request, line, messages.ERROR)
-
-
 @admin.action(description="QC failed: record the reason and reprint…")
 def qc_fail_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
     """An intermediate page asks for the reason; each selected job fails QC and gets a free reprint."""
@@ -92,7 +85,7 @@ def qc_fail_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> Http
                 done += 1
             except ApplicationError as exc:
                 refused.append(f"{job}: {exc.message}")
-        _report(modeladmin, request, done, refused, "failed QC; reprints created")
+        report_outcome(modeladmin, request, done, refused, "job(s) failed QC; reprints created")
         return None
     return render(
         request,
@@ -132,7 +125,7 @@ def ship_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpRes
                 done += 1
             except ApplicationError as exc:
                 refused.append(f"{job}: {exc.message}")
-        _report(modeladmin, request, done, refused, "shipped; customers e-mailed")
+        report_outcome(modeladmin, request, done, refused, "job(s) shipped; customers e-mailed")
         return None
     return render(
         request,
@@ -156,7 +149,7 @@ def remake_print_file_action(modeladmin, request: HttpRequest, queryset: QuerySe
             done += 1
         except ApplicationError as exc:
             refused.append(f"{job}: {exc.message}")
-    _report(modeladmin, request, done, refused, "asked for a new print file")
+    report_outcome(modeladmin, request, done, refused, "job(s) asked for a new print file")
 
 
 @admin.action(description="Fill a new tray from the queue (earliest due first)")
@@ -322,7 +315,7 @@ class PrintJobAdmin(admin.ModelAdmin):
                     done += 1
                 except (ApplicationError, ValueError) as exc:
                     refused.append(f"item {item_id}: {getattr(exc, 'message', exc)}")
-            _report(self, request, done, refused, "sent to print")
+            report_outcome(self, request, done, refused, "job(s) sent to print")
             return HttpResponseRedirect(reverse("admin:printing_printjob_changelist"))
         items = [{"item": item, "estimate": delivery_estimate(item)} for item in items_ready_to_print()]
         return render(

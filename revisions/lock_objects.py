@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from orders.lock_objects import lock_item
+from orders.lock_objects import lock_item_row
 from revisions.models import Revision
-from studio.errors import NotFound
 
 
 def lock_revision(revision_id: int) -> Revision:
-    item_id = Revision.objects.filter(pk=revision_id).values_list("item_id", flat=True).first()
-    if item_id is None:
-        raise NotFound(f"Revision {revision_id} does not exist.")
-    item = lock_item(item_id)
-    revision = Revision.objects.select_for_update().filter(pk=revision_id).first()
-    if revision is None:
-        raise NotFound(f"Revision {revision_id} does not exist.")
-    revision.item = item
-    return revision
+    return lock_item_row(Revision, revision_id, "Revision")

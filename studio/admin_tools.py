@@ -12,30 +12,45 @@ from django.utils.html import format_html
 from studio.errors import ApplicationError
 
 
-def transition_action(
-    service: Callable[..., Any], id_kwarg: str, to: str, label: str
-) -> Callable[..., None]:
-    """An admin action that moves each selected object through its transition service.
+def report_outcome(modeladmin: admin.ModelAdmin, request, done: int, refused: list[str], done_text: str) -> None:
+    """Tell the user how many objects an action changed, and why each refused one was refused."""
+    if done:
+        modeladmin.message_user(request, f"{done} {done_text}.", messages.SUCCESS)
+    for line in refused:
+        modeladmin.message_user(request, line, messages.ERROR)
 
-    Refused moves are reported per object; the others still go through (each in its own transaction).
+
+def service_action(label: str, name: str, call: Callable[[Any, Any], Any], done_text: str) -> Callable[..., None]:
+    """An admin action that runs a service for each selected object (each in its own transaction).
+
+    Refusals (typed application errors) are reported per object; the other objects still go through.
     """
 
     def action(modeladmin: admin.ModelAdmin, request, queryset) -> None:
         done, refused = 0, []
         for obj in queryset:
             try:
-                service(**{id_kwarg: obj.pk, "to": to, "user": request.user})
+                call(obj, request)
                 done += 1
             except ApplicationError as exc:
                 refused.append(f"{obj}: {exc.message}")
-        if done:
-            modeladmin.message_user(request, f"{done} moved to {to}.", messages.SUCCESS)
-        for line in refused:
-            modeladmin.message_user(request, line, messages.ERROR)
+        report_outcome(modeladmin, request, done, refused, done_text)
 
-    action.__name__ = f"move_to_{to}"
+    action.__name__ = name
     action.short_description = label  # type: ignore[attr-defined]
     return action
+
+
+def transition_action(
+    service: Callable[..., Any], id_kwarg: str, to: str, label: str
+) -> Callable[..., None]:
+    """An admin action that moves each selected object through its transition service."""
+    return service_action(
+        label,
+        f"move_to_{to}",
+        lambda obj, request: service(**{id_kwarg: obj.pk, "to": to, "user": request.user}),
+        f"moved to {to}",
+    )
 
 
 def pretty_json(value: Any) -> str:

@@ -4,10 +4,6 @@ round shows the old pins and the heatmap, and is approved through the confirmati
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -15,26 +11,9 @@ from orders.auth import portal_token_issue
 from orders.models import ItemStatus
 from revisions.models import Approval, Feedback, RevisionStatus
 from revisions.services import revision_publish
+from tests.browser import ARTIFACTS, WEBGL_ARGS, chromium_page
 from tests.factories import CustomerFactory, ItemFactory, OrderFactory, UserFactory
 from tests.revisions.conftest import make_ready_round
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    # WebGL on the CPU (SwiftShader) for the 3D viewer in a headless, GPU-less browser
-    "--use-gl=angle",
-    "--use-angle=swiftshader",
-    "--enable-unsafe-swiftshader",
-]
 
 
 def _console(problems: list[str], msg) -> None:
@@ -44,23 +23,13 @@ def _console(problems: list[str], msg) -> None:
 
 
 @pytest.fixture
-def browser_page():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
-        pytest.skip("Debian chromium is not installed (make browser)")
-    with playwright_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 900, "height": 700}, device_scale_factor=1)
-        page = context.new_page()
+def browser_page(monkeypatch):
+    with chromium_page(monkeypatch, viewport={"width": 900, "height": 700}, extra_args=WEBGL_ARGS) as page:
         problems: list[str] = []
         page.on("console", lambda msg: _console(problems, msg))
         page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
         page.problems = problems
-        try:
-            yield page
-        finally:
-            context.close()
-            browser.close()
+        yield page
 
 
 def _open_round(page, base_url: str, revision_id: int) -> None:
