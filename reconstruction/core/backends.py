@@ -62,9 +62,9 @@ class BuiltinBackend:
     def shape(
         self, views: list[RegisteredView], product_line: str, resolution: int, device: torch.device
     ) -> ShapeField:
-        if any(v.role == "side" for v in views):
+        if any(v.role == "side" and "shape" in v.uses for v in views):
             return visual_hull_field(views, resolution, device)
-        return inflation_field(views[0], product_line, resolution, device)
+        return inflation_field(views[0], product_line, resolution, device, views)
 
 
 @dataclass

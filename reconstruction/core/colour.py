@@ -80,8 +80,8 @@ def vertex_colours(
     for k, view in enumerate(views):
         cos = normals @ (-view.direction)
         facing[k] = cos
-        vis = _visible(points, field, view)
-        weights[k] = np.clip(cos, 0.0, 1.0) ** 2 * vis
+        vis = _visible(points, field, view) & view.in_frame(points)
+        weights[k] = np.clip(cos, 0.0, 1.0) ** 2 * vis * ("colour" in view.uses)
         samples[k] = _sample(view, points)
     best = weights.max(axis=0)
     seen = best > SEEN_WEIGHT
@@ -92,7 +92,7 @@ def vertex_colours(
     colours[ok] = np.einsum("kn,knc->nc", blend[:, ok], samples[:, ok]) / total[ok, None]
 
     unseen = ~seen
-    has_side = any(v.role == "side" for v in views)
+    has_side = any(v.role == "side" and "colour" in v.uses for v in views)
     if unseen.any():
         if seen.any():
             tree = cKDTree(points[seen])
@@ -107,8 +107,10 @@ def vertex_colours(
             mirrored = unseen
         if mirrored.any():
             # Mirrored front (or back): the best-aligned front/back view sampled through the figure.
-            axis_views = [k for k, v in enumerate(views) if v.role in ("front", "back")]
-            align = np.abs(facing[axis_views][:, mirrored])
+            axis_views = [
+                k for k, v in enumerate(views) if v.role in ("front", "back") and "colour" in v.uses
+            ] or [0]
+            align = facing[axis_views][:, mirrored]  # the view the surface faces (back for the back)
             pick = np.array(axis_views)[align.argmax(axis=0)]
             colours[mirrored] = samples[pick, np.nonzero(mirrored)[0]]
     rgba = np.concatenate([np.clip(np.rint(colours), 0, 255), np.full((n, 1), 255)], axis=1).astype(np.uint8)

@@ -138,6 +138,8 @@ def reconstruct(
                 "role": v.role,
                 "confidence": round(v.confidence, 3),
                 "subjects": v.components,
+                "used_for": list(v.uses),
+                **({"close_up": True} if v.cropped else {}),
                 **({"facing": "image_left" if v.facing > 0 else "image_right"} if v.role == "side" else {}),
             }
             for v in views
@@ -145,7 +147,11 @@ def reconstruct(
         "method": (
             shape_backend.name
             if shape_backend.name != "builtin"
-            else ("rounded_visual_hull" if any(v.role == "side" for v in views) else "front_inflation")
+            else (
+                "rounded_visual_hull"
+                if any(v.role == "side" and "shape" in v.uses for v in views)
+                else "front_inflation"
+            )
         ),
         "resolution": res,
         "triangle_budget": int(triangle_budget),

@@ -90,6 +90,9 @@ def row_offsets(view: RegisteredView, z: np.ndarray, h: np.ndarray) -> np.ndarra
     H = view.mask.shape[0]
     for k, zk in enumerate(z):
         r = int(np.floor(view.ground - zk * view.px_per_unit))
+        if view.cropped and r >= H and zk >= 0:
+            out[k] = 0.0  # below a close-up's bottom edge: no information
+            continue
         if r < 0 or r >= H:
             continue
         row = view.mask[r]
@@ -107,7 +110,8 @@ def row_offsets(view: RegisteredView, z: np.ndarray, h: np.ndarray) -> np.ndarra
 
 def _axes_for_views(views: list[RegisteredView], spacing: float, depth_half: float | None):
     front = views[0]
-    xs = [v.horizontal_extent() for v in views if v.role in ("front", "back")]
+    xs = [v.horizontal_extent() for v in views if v.role in ("front", "back") and not v.cropped]
+    xs = xs or [front.horizontal_extent()]
     x_lo, x_hi = min(a for a, _ in xs), max(b for _, b in xs)
     sides = [v for v in views if v.role == "side"]
     if sides:
@@ -123,6 +127,11 @@ def _axes_for_views(views: list[RegisteredView], spacing: float, depth_half: flo
     )
 
 
+def shape_views(views: list[RegisteredView]) -> list[RegisteredView]:
+    """The views whose silhouettes carve the shape."""
+    return [v for v in views if "shape" in v.uses]
+
+
 def visual_hull_field(
     views: list[RegisteredView], resolution: int, device: torch.device, exponent: float = HULL_EXPONENT
 ) -> ShapeField:
@@ -131,7 +140,7 @@ def visual_hull_field(
     x, y, z = _axes_for_views(views, spacing, None)
     ux = np.zeros((len(z), len(x)), np.float32)
     uy = np.zeros((len(z), len(y)), np.float32)
-    for v in views:
+    for v in shape_views(views):
         if v.role in ("front", "back"):
             ux = np.maximum(ux, row_offsets(v, z, x))
         else:
@@ -181,15 +190,26 @@ def poisson_height(mask: np.ndarray, spacing: float) -> np.ndarray:
 
 
 def inflation_field(
-    front: RegisteredView, product_line: str, resolution: int, device: torch.device
+    front: RegisteredView,
+    product_line: str,
+    resolution: int,
+    device: torch.device,
+    views: list[RegisteredView] | None = None,
 ) -> ShapeField:
-    """Front-only shape: the inflated front silhouette with the product line's depth prior."""
+    """Shape without a profile: the inflated front silhouette with the product line's depth prior.
+
+    Further front-direction ``views`` (a back photo, mirrored; another front or full-body photo)
+    carve it too: the inflated silhouette is their intersection.
+    """
     prior = DEPTH_PRIORS.get(product_line, DEPTH_PRIORS["solo"])
     spacing = 1.0 / resolution
     x_lo, x_hi = front.horizontal_extent()
     x = _grid_axis(x_lo, x_hi, spacing)
     z = _grid_axis(0.0, 1.0, spacing)
     ux = row_offsets(front, z, x)
+    for v in shape_views(views or []):
+        if v is not front and v.role in ("front", "back"):
+            ux = np.maximum(ux, row_offsets(v, z, x))
     inside2d = ux < 1.0
     h = poisson_height(inside2d, spacing)
     r = np.sqrt(np.maximum(2.0 * h, 0.0))

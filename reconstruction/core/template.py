@@ -75,7 +75,9 @@ def template_body(product_line: str, *, height_mm: float, persons: int = 1) -> t
         offsets = (np.arange(count) - (count - 1) / 2) * spacing
         solid = m3d.Manifold.batch_boolean([_person(float(x)) for x in offsets], m3d.OpType.Add)
     raw = solid.to_mesh()
-    mesh = trimesh.Trimesh(vertices=np.asarray(raw.vert_properties)[:, :3], faces=np.asarray(raw.tri_verts), process=True)
+    mesh = trimesh.Trimesh(
+        vertices=np.asarray(raw.vert_properties)[:, :3], faces=np.asarray(raw.tri_verts), process=True
+    )
     lo, hi = mesh.bounds
     mesh.apply_translation([-(lo[0] + hi[0]) / 2, -(lo[1] + hi[1]) / 2, -lo[2]])
     mesh.apply_scale(height_mm / (hi[2] - lo[2]))

@@ -41,6 +41,14 @@ class RegisteredView:
     confidence: float
     components: int
     facing: int = 1  # side views only: +1 the figure faces image left, -1 image right
+    cropped: bool = False  # the subject is cut by the photo's bottom edge (a close-up of the upper body)
+    uses: tuple[str, ...] = ("shape", "colour")  # what the view is used for
+
+    def in_frame(self, points: np.ndarray) -> np.ndarray:
+        """Whether figure-frame points project inside the photo."""
+        col, row = self.world_to_pixel(points)
+        h, w = self.mask.shape
+        return (col >= 0) & (col <= w) & (row >= 0) & (row <= h)
 
     @property
     def height_px(self) -> int:
@@ -118,6 +126,8 @@ def prepare_view(photo: PhotoInput, segmentation: SubjectMask | None = None) -> 
     if ground - top < 8:
         raise ReconstructionError(f"the subject in the {photo.kind} photo is too small")
     rgb = np.ascontiguousarray(image[:, :, :3])
+    band = max(2, int(0.01 * mask.shape[0]))
+    cropped = ground >= mask.shape[0] - band and bool(mask[ground - 1].mean() > 0.02)
     return RegisteredView(
         kind=photo.kind,
         role=_role(photo.kind),
@@ -129,6 +139,7 @@ def prepare_view(photo: PhotoInput, segmentation: SubjectMask | None = None) -> 
         px_per_unit=float(ground - top),
         confidence=float(seg.confidence),
         components=len(seg.components),
+        cropped=cropped,
     )
 
 
@@ -181,13 +192,111 @@ def _side_facing(side: RegisteredView, front: RegisteredView, back: RegisteredVi
     return 1 if score >= 0 else -1
 
 
+def _width_profile(view: RegisteredView, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per height ``z``: silhouette width and mid position along the view's world axis (figure units)."""
+    _, sign = view.horizontal_axis()
+    widths = np.full(len(z), np.nan)
+    mids = np.full(len(z), np.nan)
+    for k, zk in enumerate(z):
+        r = int(np.floor(view.ground - zk * view.px_per_unit))
+        if 0 <= r < view.mask.shape[0]:
+            cols = np.nonzero(view.mask[r])[0]
+            if len(cols):
+                widths[k] = len(cols) / view.px_per_unit
+                mids[k] = sign * ((cols[0] + cols[-1] + 1) / 2 - view.centre_px) / view.px_per_unit
+    return widths, mids
+
+
+def register_crop(view: RegisteredView, reference: RegisteredView) -> float:
+    """Register a close-up (cut by the bottom edge) to a full view of the same direction.
+
+    The top of the head is aligned and the scale searched so the close-up's row widths match the
+    reference's; the horizontal centre then aligns the rows' mid points. Returns the mean relative
+    width mismatch (0 = perfect).
+    """
+    rows = np.arange(view.top, view.mask.shape[0] - 1)
+    crop_w = view.mask[rows].sum(axis=1).astype(float)
+    best = (np.inf, float(view.height_px))
+    for s in np.geomspace(view.height_px, 8.0 * view.height_px, 160):
+        z = 1.0 - (rows - view.top + 0.5) / s
+        view.px_per_unit, view.ground = float(s), int(round(view.top + s))
+        ref_w, _ = _width_profile(reference, z)
+        ok = ~np.isnan(ref_w) & (z > 0)
+        if ok.sum() < 0.8 * len(z):
+            continue
+        cost = float(np.mean(np.abs(crop_w[ok] / s - ref_w[ok])) / max(np.mean(ref_w[ok]), 1e-9))
+        if cost < best[0]:
+            best = (cost, float(s))
+    view.px_per_unit = best[1]
+    view.ground = int(round(view.top + best[1]))
+    z = 1.0 - (rows - view.top + 0.5) / view.px_per_unit
+    _, ref_mid = _width_profile(reference, z)
+    _, sign = view.horizontal_axis()
+    mids = np.array(
+        [(c[0] + c[-1] + 1) / 2 if len(c := np.nonzero(view.mask[r])[0]) else np.nan for r in rows]
+    )
+    ok = ~np.isnan(ref_mid) & ~np.isnan(mids)
+    if ok.any():
+        view.centre_px = float(np.median(mids[ok] - sign * ref_mid[ok] * view.px_per_unit))
+    return best[0]
+
+
+def align_horizontally(view: RegisteredView, reference: RegisteredView) -> float:
+    """Shift a front-direction view sideways to best match the reference silhouette; returns the IoU.
+
+    Centring on the silhouette box is fooled by anything one photo shows beside the figure and the
+    other does not (a held object, a crop); the shift with the best silhouette agreement is not.
+    """
+    base = view.centre_px
+    best = (silhouette_agreement(view, reference), base)
+    step = max(1.0, 0.005 * view.px_per_unit)
+    for k in range(-60, 61):
+        view.centre_px = base + k * step
+        score = silhouette_agreement(view, reference)
+        if score > best[0] + 1e-9:
+            best = (score, view.centre_px)
+    view.centre_px = best[1]
+    return best[0]
+
+
+def silhouette_agreement(view: RegisteredView, reference: RegisteredView, samples: int = 96) -> float:
+    """IoU of two registered silhouettes of the same direction (mirrored for a back view), in frame."""
+    lo = min(view.horizontal_extent()[0], reference.horizontal_extent()[0])
+    hi = max(view.horizontal_extent()[1], reference.horizontal_extent()[1])
+    h = np.linspace(lo, hi, samples)
+    z = (np.arange(samples) + 0.5) / samples
+    pts = np.stack(np.meshgrid(h, [0.0], z, indexing="ij"), -1).reshape(-1, 3)
+
+    def inside(v: RegisteredView) -> tuple[np.ndarray, np.ndarray]:
+        col, row = v.world_to_pixel(pts)
+        H, W = v.mask.shape
+        ok = (col >= 0) & (col < W) & (row >= 0) & (row < H)
+        m = np.zeros(len(pts), bool)
+        m[ok] = v.mask[row[ok].astype(int), col[ok].astype(int)]
+        return m, ok
+
+    a, oka = inside(view)
+    b, okb = inside(reference)
+    both = oka & okb
+    union = (a | b)[both].sum()
+    return float((a & b)[both].sum() / union) if union else 0.0
+
+
+#: Below this silhouette IoU with the main front view, an extra front-direction photo is left out.
+MIN_AGREEMENT = 0.55
+
+
 def register_views(
     photos: list[PhotoInput], product_line: str = "solo"
 ) -> tuple[list[RegisteredView], list[str]]:
-    """Segment and register the photos; returns the views used (front first) and notes.
+    """Segment and register the photos; returns every view (main front first) and notes.
 
-    Of several front-direction photos, a ``full_body`` one gives the silhouette for full-figure
-    products and a ``front`` one for busts; the others are noted and left out of the shape.
+    Every photo is used. Of several front-direction photos, a ``full_body`` one is the main front
+    for full-figure products and a ``front`` one for busts; the others (and every back photo) are
+    registered to it (height and ground line, or by the width profile when a close-up is cut by the
+    bottom edge) and carve and colour the figure too, unless their silhouette disagrees with the main
+    one (then they only colour, when the agreement is fair, or are left out with a note). Every side
+    photo carves and colours its own side (its facing found from colours).
     """
     if not photos:
         raise ReconstructionError("no photos given")
@@ -197,16 +306,33 @@ def register_views(
     if not fronts:
         raise ReconstructionError("a front-facing photo is required")
     preferred = "front" if product_line == "bust" else "full_body"
-    fronts.sort(key=lambda v: (v.kind != preferred, -v.confidence))
+    fronts.sort(key=lambda v: (v.kind != preferred, v.cropped, -v.confidence))
     front = fronts[0]
-    for extra in fronts[1:]:
-        notes.append(f"{extra.kind} photo not used for the shape (one front silhouette is used)")
     backs = [v for v in views if v.role == "back"]
-    back = backs[0] if backs else None
-    if len(backs) > 1:
-        notes.append(f"{len(backs) - 1} extra back photo(s) not used")
+    others = fronts[1:] + backs
+    used = [front]
+    for extra in others:
+        if extra.cropped and not front.cropped:
+            register_crop(extra, front)
+        agreement = align_horizontally(extra, front)
+        if agreement >= MIN_AGREEMENT:
+            used.append(extra)
+        elif agreement >= 0.35:
+            extra.uses = ("colour",)
+            used.append(extra)
+            notes.append(
+                f"{extra.kind} photo silhouette agrees poorly with the main front ({agreement:.2f}): colour only"
+            )
+        else:
+            extra.uses = ()
+            used.append(extra)
+            notes.append(
+                f"{extra.kind} photo not used: its silhouette does not match the main front ({agreement:.2f})"
+            )
+    back = next((v for v in used if v.role == "back" and v.uses), None)
     sides = [v for v in views if v.role == "side"]
     for side in sides:
         side.facing = _side_facing(side, front, back)
-    used = [front] + ([back] if back is not None else []) + sides
-    return used, notes
+    if len(sides) > 1 and len({s.facing for s in sides}) == 1:
+        notes.append(f"{len(sides)} side photos show the same profile")
+    return used + sides, notes
