@@ -8,7 +8,8 @@ below as the baseline. Both run in the same process, in alternation, best of ``-
 fresh mesh object, so trimesh's closed/winding checks are paid every time. The last column compares the
 pixels of the two implementations' images.
 
-Run: ``.venv/bin/python bench/render_bench.py [--threads 2 1] [--repeat 3] [--supersample 2]``. The
+Run: ``.venv/bin/python bench/render_bench.py [--threads 2 1] [--repeat 3] [--supersample 2] [--full]``
+(``--full``: the 1.6 M-triangle figurine itself, as a revision's turntable renders it). The
 1.6 M-triangle figurine is cached in ``/tmp/figurine_bench_<voxel>.npz`` (shared with preview_bench.py),
 the 300k preview in ``/tmp/render_bench_preview_<voxel>.npz``.
 """
@@ -266,10 +267,17 @@ def main() -> None:
     parser.add_argument("--threads", type=int, nargs="+", default=[2, 1])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--supersample", type=int, default=2)
+    parser.add_argument("--full", action="store_true", help="the full figurine (~1.6 M triangles) instead")
     args = parser.parse_args()
-    arrays = preview_arrays(args.voxel_mm)
+    if args.full:
+        from preview_bench import coloured_figurine
+
+        figurine = coloured_figurine(args.voxel_mm)
+        arrays = (np.asarray(figurine.vertices), np.asarray(figurine.faces), vertex_colors_of(figurine))
+    else:
+        arrays = preview_arrays(args.voxel_mm)
     print(
-        f"preview: {len(arrays[1]):,} triangles, {len(arrays[0]):,} vertices; 8 views x 512 px, "
+        f"{'full figurine' if args.full else 'preview'}: {len(arrays[1]):,} triangles, {len(arrays[0]):,} vertices; 8 views x 512 px, "
         f"supersample {args.supersample}, best of {args.repeat}"
     )
     work = Path(tempfile.mkdtemp(prefix="render_bench_"))
