@@ -99,8 +99,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-    # Wait for a busy writer instead of failing at once (web and worker share the file).
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # Web and workers share the file: write-ahead logging lets readers run beside a writer, and
+    # IMMEDIATE transactions queue for the write lock (up to `timeout`) instead of failing at once
+    # with "database is locked" when a reading transaction later wants to write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
