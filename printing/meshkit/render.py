@@ -85,19 +85,17 @@ def _intra_op_threads(count: int) -> Iterator[None]:
 
 
 def _closed_and_consistent(faces: np.ndarray, vertex_count: int) -> bool:
-    """Whether every directed edge of the triangles occurs once and its reverse once: the mesh is closed
-    (watertight) and consistently wound, as trimesh's ``is_watertight and is_winding_consistent``."""
+    """Whether every edge is shared by exactly two triangles that run along it in opposite directions:
+    the mesh is closed (watertight) and consistently wound, as trimesh's ``is_watertight and
+    is_winding_consistent``. One sort of the edges keyed ``2 (low n + high) + (start > end)``: each key
+    pair must be ``(2u, 2u + 1)``."""
     start, end = faces.reshape(-1), faces[:, [1, 2, 0]].reshape(-1)
-    edges = np.sort(start * vertex_count + end)
-    if bool((edges[1:] == edges[:-1]).any()):
+    low, high = np.minimum(start, end), np.maximum(start, end)
+    keys = np.sort((low * vertex_count + high) * 2 + (start > end))
+    if len(keys) % 2:
         return False
-    return bool(np.array_equal(edges, np.sort(end * vertex_count + start)))
-
-
-def _signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
-    """Signed volume of a closed mesh (positive when its triangles are wound outward)."""
-    a, b, c = (vertices[faces[:, i]] for i in range(3))
-    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+    first, second = keys[0::2], keys[1::2]
+    return bool(((first & 1) == 0).all() and (second == first + 1).all())
 
 
 class Rasteriser:
@@ -130,8 +128,9 @@ class Rasteriser:
         self.attributes = torch.cat([albedo, normals], 1).contiguous()
         # back faces can be skipped only on a closed, consistently wound mesh (+1 outward, -1 inward)
         self.cull_sign = 0
-        if _closed_and_consistent(faces, len(vertices)):
-            self.cull_sign = 1 if _signed_volume(vertices, faces) > 0 else -1
+        if _closed_and_consistent(faces, len(vertices)):  # signed volume: sum of a . (b - a) x (c - a) / 6
+            volume = (corners[:, 0] * self.face_normals).sum(1).double().sum()
+            self.cull_sign = 1 if float(volume) > 0 else -1
 
     def half_extent(self, angles: list[tuple[float, float]]) -> float:
         """Half the side of the square that frames the mesh in every one of the given views."""
