@@ -126,33 +126,90 @@ def _evaluate(coef: np.ndarray, h: int, w: int) -> np.ndarray:
     )
 
 
+#: Weight of a border side as background evidence (a subject reaches the bottom far more often).
+SIDE_WEIGHTS = {"top": 2.0, "left": 1.0, "right": 1.0, "bottom": 0.5}
+
+
+def _border(h: int, w: int, band: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Border band pixels: rows, columns, side weight and segment id (each side cut in 4 runs)."""
+    yy, xx, wt, seg = [], [], [], []
+    for k, name in enumerate(("top", "bottom", "left", "right")):
+        if name in ("top", "bottom"):
+            r0 = 0 if name == "top" else h - band
+            ys, xs = np.mgrid[r0 : r0 + band, 0:w]
+            along = xs / max(w, 1)
+        else:
+            c0 = 0 if name == "left" else w - band
+            ys, xs = np.mgrid[band : h - band, c0 : c0 + band]
+            along = ys / max(h, 1)
+        yy.append(ys.ravel())
+        xx.append(xs.ravel())
+        wt.append(np.full(ys.size, SIDE_WEIGHTS[name]))
+        seg.append(k * 4 + np.minimum((along.ravel() * 4).astype(int), 3))
+    return np.concatenate(yy), np.concatenate(xx), np.concatenate(wt), np.concatenate(seg)
+
+
+def _basis_columns(xs: np.ndarray, ys: np.ndarray) -> list[int]:
+    """Model terms the inliers can support: a direction's gradient (and curvature) only when the
+    inliers span enough of it, so a model fitted on the top and upper sides alone (a bust's
+    shoulders fill the bottom) does not extrapolate wildly."""
+    cols = [0]
+    x_span = float(np.ptp(xs)) if len(xs) else 0.0
+    y_span = float(np.ptp(ys)) if len(ys) else 0.0
+    if x_span > 0.8:
+        cols.append(1)
+    if y_span > 0.8:
+        cols.append(2)
+    if x_span > 0.8 and y_span > 0.8:
+        cols.append(3)
+    if x_span > 1.6:
+        cols.append(4)
+    if y_span > 1.6:
+        cols.append(5)
+    return cols
+
+
 def _fit_background(small: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
-    """Fit a smooth colour model to the border; return (coefficients 6x3, noise, inlier colours)."""
+    """Fit a smooth colour model to the border pixels that look like background.
+
+    The subject may cover much of the border (a close bust whose shoulders reach both sides and the
+    bottom, a figure cut by an edge), so the fit starts from the dominant border colour (the border
+    runs' median colours, each supported by the border pixels near it, the top weighted most) and
+    grows its inliers by iterative refits with a robust cut. Returns (coefficients 6x3, noise,
+    inlier colours).
+    """
     h, w, _ = small.shape
     band = max(2, round(0.03 * min(h, w)))
-    border = np.zeros((h, w), bool)
-    border[:band, :] = border[-band:, :] = True
-    border[:, :band] = border[:, -band:] = True
-    yy, xx = np.nonzero(border)
+    yy, xx, weight, segment = _border(h, w, band)
     xs = xx / max(w - 1, 1) * 2.0 - 1.0
     ys = yy / max(h - 1, 1) * 2.0 - 1.0
     colours = small[yy, xx]
     basis = _design(xs, ys)
 
-    keep = np.ones(len(colours), bool)
+    # Seed: the segment median colour with the most (weighted) border support.
+    medians = np.array([np.median(colours[segment == k], axis=0) for k in np.unique(segment)])
+    support = []
+    for m in medians:
+        near = np.linalg.norm(colours - m, axis=1) < 16.0
+        support.append(float(weight[near].sum()))
+    seed = medians[int(np.argmax(support))]
+    keep = np.linalg.norm(colours - seed, axis=1) < 16.0
+
     coef = np.zeros((basis.shape[1], 3))
-    for _ in range(4):
-        if keep.sum() < basis.shape[1] * 3:
+    coef[0] = seed
+    min_keep = max(12, int(0.05 * len(colours)))
+    for _ in range(8):
+        if keep.sum() < min_keep:
             break
-        coef, *_ = np.linalg.lstsq(basis[keep], colours[keep], rcond=None)
+        cols = _basis_columns(xs[keep], ys[keep])
+        sub, *_ = np.linalg.lstsq(basis[keep][:, cols], colours[keep], rcond=None)
+        coef = np.zeros((basis.shape[1], 3))
+        coef[cols] = sub
         resid = np.linalg.norm(colours - basis @ coef, axis=1)
         med = float(np.median(resid[keep]))
         mad = float(np.median(np.abs(resid[keep] - med))) + 1e-6
         cut = max(med + 4.0 * 1.4826 * mad, 6.0)
         new_keep = resid <= cut
-        # The subject may touch the border (a bust, a crop): never drop more than 60% of it.
-        if new_keep.mean() < 0.4:
-            new_keep = resid <= np.quantile(resid, 0.4)
         if np.array_equal(new_keep, keep):
             break
         keep = new_keep
@@ -202,9 +259,9 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
     threshold = max(float(np.expm1(log_t)), MIN_COLOUR_DISTANCE, 2.5 * noise)
 
     fg = dist > threshold
-    fg = ndimage.binary_opening(fg, iterations=1)
-    fg = ndimage.binary_closing(fg, iterations=2, border_value=0)
-    fg = ndimage.binary_fill_holes(fg)
+    fg = _clean(fg)
+    colour_fg = fg
+    fg = _add_edge_enclosed(fg, small, dist <= threshold)
     fg, _ = _components(fg, min_fraction)
 
     if scale < 1.0 and fg.any():
@@ -229,10 +286,15 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
 
     if components:
         # Separation: Otsu effectiveness, damped when the subject is barely above the background noise.
-        subject_dist = float(np.median(dist[fg])) if fg.any() else 0.0
+        by_colour = colour_fg & fg
+        subject_dist = float(np.median(dist[by_colour])) if by_colour.any() else 0.0
         contrast = np.clip((subject_dist - threshold) / max(threshold, 1e-6), 0.0, 1.0)
         clutter = np.clip(1.0 - noise / 40.0, 0.0, 1.0)
-        confidence = float(np.clip(eta * (0.5 + 0.5 * contrast) * (0.5 + 0.5 * clutter), 0.0, 1.0))
+        # Regions found only by their outline (edge cue) are less certain than colour-separated ones.
+        by_edges = 1.0 - float(by_colour.sum()) / max(float(fg.sum()), 1.0)
+        confidence = float(
+            np.clip(eta * (0.5 + 0.5 * contrast) * (0.5 + 0.5 * clutter) * (1.0 - 0.4 * by_edges), 0.0, 1.0)
+        )
     else:
         confidence = 0.0
     return SubjectMask(
@@ -243,6 +305,58 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
         confidence=confidence,
         background_noise=noise,
     )
+
+
+def _clean(fg: np.ndarray) -> np.ndarray:
+    """Opening, closing and hole filling; the frame is extended (edge mode) so a subject touching
+    it keeps its outermost rows."""
+    pad = 3
+    padded = np.pad(fg, pad, mode="edge")
+    padded = ndimage.binary_opening(padded, iterations=1)
+    padded = ndimage.binary_closing(padded, iterations=2)
+    return ndimage.binary_fill_holes(padded[pad:-pad, pad:-pad])
+
+
+#: Smallest local colour step (RGB units) that counts as an outline for the edge cue.
+MIN_EDGE_STEP = 6.0
+
+
+def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Add regions the colour distance misses but an outline encloses, next to the subject.
+
+    A near-white shirt against a near-white backdrop is too close to the background model for the
+    colour threshold, yet its outline is a clear local step: the regions closed by colour steps,
+    touching the subject found so far, are subject too. ``background`` marks the pixels close to
+    the background model; the steps seen there near the frame set the edge threshold (the photo's
+    own noise).
+    """
+    if not fg.any():
+        return fg
+    img = ndimage.gaussian_filter(small, sigma=(0.7, 0.7, 0))
+    step = np.zeros(fg.shape)
+    for axis in (0, 1):
+        diff = np.linalg.norm(np.roll(img, -1, axis=axis) - np.roll(img, 1, axis=axis), axis=2)
+        if axis == 0:
+            diff[0] = diff[-1] = 0.0
+        else:
+            diff[:, 0] = diff[:, -1] = 0.0
+        step = np.maximum(step, diff)
+    frame = np.zeros(fg.shape, bool)
+    band = max(3, round(0.05 * min(fg.shape)))
+    frame[:band] = frame[-band:] = True
+    frame[:, :band] = frame[:, -band:] = True
+    quiet = frame & background & ~ndimage.binary_dilation(fg, iterations=3)
+    edge_noise = float(np.quantile(step[quiet], 0.98)) if quiet.sum() > 32 else 0.0
+    edges = step > max(MIN_EDGE_STEP, 1.5 * edge_noise)
+    edges = ndimage.binary_closing(edges, iterations=1)  # bridge one-pixel gaps from noise
+    closed = ndimage.binary_fill_holes(fg | edges)
+    extra = ndimage.binary_opening(closed & ~fg, iterations=2)
+    if not extra.any():
+        return fg
+    labels, count = ndimage.label(extra)
+    touching = np.unique(labels[ndimage.binary_dilation(fg, iterations=2) & (labels > 0)])
+    out = fg | np.isin(labels, touching[touching > 0])
+    return ndimage.binary_fill_holes(out)
 
 
 # --------------------------------------------------------------------------- components

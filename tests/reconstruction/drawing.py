@@ -45,3 +45,27 @@ def person_photo(
             cx = w * (i + 1) / (people + 1)
             draw_person(draw, cx, h * 0.1, h * 0.75 / max(1, people / 2), shirt=(60, 150 + 30 * i, 60))
     return np.asarray(img)
+
+
+def bust_photo(
+    size: tuple[int, int] = (240, 320), *, shoulders_top: float = 0.3, background=(235, 235, 235)
+) -> np.ndarray:
+    """A close bust: the shoulders reach both sides and the bottom of the frame."""
+    w, h = size
+    img = Image.new("RGB", (w, h), background)
+    d = ImageDraw.Draw(img)
+    top = shoulders_top * h
+    d.ellipse([-0.35 * w, top, 1.35 * w, h + 0.9 * h], fill=(60, 90, 160))
+    d.rectangle([w / 2 - 0.1 * w, 0.3 * h, w / 2 + 0.1 * w, max(top + 0.1 * h, 0.35 * h)], fill=SKIN)
+    d.ellipse([w / 2 - 0.25 * w, 0.06 * h, w / 2 + 0.25 * w, 0.47 * h], fill=SKIN)
+    d.ellipse([w / 2 - 0.26 * w, 0.05 * h, w / 2 + 0.26 * w, 0.25 * h], fill=(70, 45, 30))
+    return np.asarray(img)
+
+
+def subject_truth(photo: np.ndarray) -> np.ndarray:
+    """The drawn subject of a synthetic photo on a plain background (pixels unlike the corner)."""
+    return np.any(photo.astype(int) != photo[1, 1].astype(int), axis=2)
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float((a & b).sum() / max((a | b).sum(), 1))

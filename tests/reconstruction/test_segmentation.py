@@ -1,9 +1,10 @@
 import numpy as np
 import pytest
+from PIL import Image, ImageDraw
 
 from reconstruction.core.segmentation import segment_subject
 
-from .drawing import person_photo
+from .drawing import bust_photo, draw_person, iou, person_photo, subject_truth
 
 
 def test_plain_background_person_mask():
@@ -65,3 +66,53 @@ def test_small_specks_are_dropped_and_shape_is_validated():
     assert len(result.components) == 1 and not result.mask[6, 201]
     with pytest.raises(ValueError):
         segment_subject(np.zeros((10, 10, 5), np.uint8))
+
+
+@pytest.mark.parametrize("shoulders_top", [0.25, 0.15])
+@pytest.mark.parametrize("background", [(235, 235, 235), (120, 125, 130)])
+def test_close_bust_touching_bottom_and_both_sides(shoulders_top, background):
+    # The shoulders cover the bottom and most of both sides: most of the border is subject.
+    photo = bust_photo(shoulders_top=shoulders_top, background=background)
+    truth = subject_truth(photo)
+    border = np.concatenate([truth[0], truth[-1], truth[:, 0], truth[:, -1]])
+    assert border.mean() > 0.55
+    result = segment_subject(photo)
+    assert len(result.components) == 1 and result.confidence >= 0.5
+    assert iou(result.mask, truth) > 0.95
+    assert result.mask[-1].mean() > 0.95  # the bottom row stays subject
+    assert result.background_rgb == pytest.approx(background, abs=3)
+
+
+def test_figure_cut_by_the_frame_edge():
+    img = Image.new("RGB", (240, 320), (235, 235, 235))
+    draw_person(ImageDraw.Draw(img), 15, 32, 256)
+    photo = np.asarray(img)
+    result = segment_subject(photo)
+    assert len(result.components) == 1 and result.confidence >= 0.5
+    assert iou(result.mask, subject_truth(photo)) > 0.9
+    assert result.mask[150, 0]  # the torso at the left edge
+
+
+@pytest.mark.parametrize("noise", [0.0, 2.0])
+def test_near_white_shirt_on_near_white_backdrop(noise):
+    img = Image.new("RGB", (240, 320), (245, 245, 245))
+    draw_person(ImageDraw.Draw(img), 120, 32, 256, shirt=(252, 252, 252))
+    clean = np.asarray(img)
+    truth = subject_truth(clean)
+    rng = np.random.default_rng(0)
+    photo = np.clip(clean + rng.normal(0, noise, clean.shape), 0, 255).astype(np.uint8)
+    result = segment_subject(photo)
+    assert len(result.components) == 1 and result.confidence >= 0.5
+    assert iou(result.mask, truth) > 0.9
+    assert result.mask[120, 120]  # the middle of the shirt
+
+
+def test_gradient_backdrop_with_a_bust():
+    photo = bust_photo().astype(float)
+    ramp = np.linspace(0.9, 1.05, photo.shape[0])[:, None, None]
+    bg = subject_truth(bust_photo()) == 0
+    photo[bg] = (photo * ramp)[bg]
+    photo = np.clip(photo, 0, 255).astype(np.uint8)
+    result = segment_subject(photo)
+    assert result.confidence >= 0.5
+    assert iou(result.mask, subject_truth(bust_photo())) > 0.93
