@@ -166,7 +166,12 @@ class RequestChangesSchema(serializers.Serializer):
 
 
 class ApproveSchema(serializers.Serializer):
-    confirm = serializers.BooleanField(help_text="Must be true: the explicit confirmation.")
+    confirm = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="The explicit confirmation; the request itself confirms when it is left out, "
+        "anything but true refuses.",
+    )
 
 
 class ItemRevisionsApi(APIView):
@@ -263,7 +268,11 @@ class RevisionRequestChangesApi(APIView):
 
 
 class RevisionApproveApi(APIView):
-    """Customer: approve the round in review (``{"confirm": true}``); the file is locked by its SHA-256."""
+    """Customer: approve the round in review; the file is locked by its SHA-256.
+
+    The POST is itself the explicit act (the portal asks for it in a confirmation dialog first); a
+    ``confirm`` that is sent must be ``true``.
+    """
 
     parser_classes = [JSONParser]
 
@@ -275,7 +284,7 @@ class RevisionApproveApi(APIView):
         approval = services.revision_approve(
             revision_id=revision_id,
             customer=customer,
-            confirm=request.data.get("confirm"),
+            confirm=request.data.get("confirm", True),
             ip_address=request.META.get("REMOTE_ADDR"),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             origin="portal" if request.session.get("portal_customer_id") else "api",
