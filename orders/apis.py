@@ -72,13 +72,15 @@ class AddressSerializer(serializers.Serializer):
 
 class CustomerInSerializer(serializers.Serializer):
     email = serializers.EmailField(max_length=254)
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=200, allow_blank=True, default="")
     phone = serializers.CharField(max_length=40, allow_blank=True, default="")
 
 
 class OrderCreateInSerializer(serializers.Serializer):
     customer = CustomerInSerializer()
-    shipping_address = AddressSerializer()
+    shipping_address = AddressSerializer(
+        required=False, help_text="Where to ship; when left out, Stripe Checkout asks for it (tracked, worldwide)."
+    )
     items = ItemInSerializer(many=True, allow_empty=False)
     notes = serializers.CharField(allow_blank=True, max_length=4000, default="")
 
@@ -131,7 +133,7 @@ class OrderCreateApi(APIView):
             email=data["customer"]["email"],
             name=data["customer"]["name"],
             phone=data["customer"].get("phone", ""),
-            shipping=data["shipping_address"],
+            shipping=data.get("shipping_address"),
             items=[services.ItemRequest(**item) for item in data["items"]],
             notes=data.get("notes", ""),
         )

@@ -227,6 +227,12 @@ PHOTO_UPLOAD_THROTTLE = env("PHOTO_UPLOAD_THROTTLE", "120/hour")
 STUDIO_CURRENCY = "usd"
 SHIPPING_FLAT_FEE_CENTS = env_int("SHIPPING_FLAT_FEE_CENTS", 1500)
 SHIPPING_FREE_FROM_CENTS = env_int("SHIPPING_FREE_FROM_CENTS", 14900)
+# Countries Stripe Checkout offers when it collects the shipping address (worldwide, tracked).
+SHIPPING_COUNTRIES = env_list(
+    "SHIPPING_COUNTRIES",
+    "US,CA,MX,GB,IE,FR,DE,ES,IT,PT,NL,BE,LU,AT,CH,DK,SE,NO,FI,IS,PL,CZ,SK,HU,SI,HR,RO,BG,GR,EE,LV,LT,"
+    "AU,NZ,JP,KR,SG,HK,TW,IL,AE,ZA,BR,AR,CL,CO",
+)
 
 # --- Portal and e-mail ---------------------------------------------------------------------------
 PORTAL_TOKEN_DAYS = env_int("PORTAL_TOKEN_DAYS", 90)

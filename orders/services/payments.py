@@ -91,6 +91,8 @@ def checkout_session_params(order: Order) -> dict[str, Any]:
         "success_url": f"{base}/portal/orders/{order.number}/?checkout=success",
         "cancel_url": f"{base}/portal/orders/{order.number}/?checkout=cancelled",
     }
+    if not order.ship_line1:  # ordered without an address: Checkout asks for it
+        params["shipping_address_collection"] = {"allowed_countries": list(settings.SHIPPING_COUNTRIES)}
     methods = getattr(settings, "STRIPE_PAYMENT_METHOD_TYPES", None)
     if methods:  # e.g. ["card", "klarna"] to pin the list instead of the account's dynamic methods
         params["payment_method_types"] = list(methods)

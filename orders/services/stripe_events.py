@@ -122,7 +122,29 @@ def _session_paid(order: Order, session: dict[str, Any], event_type: str) -> str
     return f"payment recorded; order was already {order.status}"
 
 
+def _record_shipping_address(order: Order, session: dict[str, Any]) -> None:
+    """Keep the address Checkout collected when the order was placed without one."""
+    if order.ship_line1:
+        return
+    details = (session.get("collected_information") or {}).get("shipping_details") or session.get(
+        "shipping_details"
+    )
+    address = (details or {}).get("address") or {}
+    if not address.get("line1"):
+        return
+    order.ship_name = (details.get("name") or order.ship_name or "")[:200]
+    order.ship_line1 = address.get("line1", "")[:200]
+    order.ship_line2 = (address.get("line2") or "")[:200]
+    order.ship_city = (address.get("city") or "")[:100]
+    order.ship_postcode = (address.get("postal_code") or "")[:20]
+    order.ship_country = (address.get("country") or "")[:2].upper()
+    order.save(
+        update_fields=["ship_name", "ship_line1", "ship_line2", "ship_city", "ship_postcode", "ship_country"]
+    )
+
+
 def _on_session_completed(order: Order, session: dict[str, Any], event_type: str) -> str:
+    _record_shipping_address(order, session)
     status = session.get("payment_status")
     if status == "paid":
         return _session_paid(order, session, event_type)

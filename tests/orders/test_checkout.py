@@ -124,3 +124,36 @@ def test_cancelling_an_order_closes_its_payment_page(client, stripe_double, enqu
     order.refresh_from_db()
     assert order.stripe_checkout_url == ""
     assert OrderEvent.objects.filter(order=order, type="checkout_closed").count() == 1
+
+
+def test_an_order_without_an_address_lets_checkout_collect_it(client, stripe_double, settings):
+    response = client.post(
+        "/api/v1/orders/",
+        {"email": "min@example.com", "items": [{"product_line": "solo", "height_mm": 100}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    data = response.json()
+    form = stripe_double.requests[0]["form"]
+    countries = [v for k, v in form.items() if k.startswith("shipping_address_collection[allowed_countries]")]
+    assert "US" in countries and "DE" in countries and len(countries) == len(settings.SHIPPING_COUNTRIES)
+
+    event = session_event("evt_addr", data["number"], data["total_cents"])
+    event["data"]["object"]["collected_information"] = {
+        "shipping_details": {
+            "name": "Min Customer",
+            "address": {"line1": "5 Harbour St", "city": "Hamburg", "postal_code": "20095", "country": "DE"},
+        }
+    }
+    assert post_event(client, event).status_code == 200
+    order = Order.objects.get(number=data["number"])
+    assert (order.ship_name, order.ship_line1, order.ship_city, order.ship_country) == (
+        "Min Customer", "5 Harbour St", "Hamburg", "DE",
+    )
+    assert order.status == "paid"
+
+
+def test_an_order_with_an_address_keeps_it_and_checkout_does_not_ask(client, stripe_double):
+    place_order(client)
+    form = stripe_double.requests[0]["form"]
+    assert not any(k.startswith("shipping_address_collection") for k in form)
