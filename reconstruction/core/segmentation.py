@@ -261,7 +261,7 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
     fg = dist > threshold
     fg = _clean(fg)
     colour_fg = fg
-    fg = _add_edge_enclosed(fg, small, dist <= threshold)
+    fg = _add_edge_enclosed(fg, small, dist, threshold)
     fg, _ = _components(fg, min_fraction)
 
     if scale < 1.0 and fg.any():
@@ -321,15 +321,17 @@ def _clean(fg: np.ndarray) -> np.ndarray:
 MIN_EDGE_STEP = 6.0
 
 
-def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, background: np.ndarray) -> np.ndarray:
+def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, dist: np.ndarray, threshold: float) -> np.ndarray:
     """Add regions the colour distance misses but an outline encloses, next to the subject.
 
     A near-white shirt against a near-white backdrop is too close to the background model for the
     colour threshold, yet its outline is a clear local step: the regions closed by colour steps,
-    touching the subject found so far, are subject too. ``background`` marks the pixels close to
-    the background model; the steps seen there near the frame set the edge threshold (the photo's
-    own noise).
+    touching the subject found so far and clearly (if weakly) off the background colour, are
+    subject too. ``dist`` is the colour distance to the background model; the pixels below
+    ``threshold`` near the frame set the edge threshold and the distance floor (the photo's own
+    noise). Background enclosed by the subject (between an arm and the body) stays background.
     """
+    background = dist <= threshold
     if not fg.any():
         return fg
     img = ndimage.gaussian_filter(small, sigma=(0.7, 0.7, 0))
@@ -347,6 +349,7 @@ def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, background: np.ndarray
     frame[:, :band] = frame[:, -band:] = True
     quiet = frame & background & ~ndimage.binary_dilation(fg, iterations=3)
     edge_noise = float(np.quantile(step[quiet], 0.98)) if quiet.sum() > 32 else 0.0
+    dist_noise = float(np.quantile(dist[quiet], 0.95)) if quiet.sum() > 32 else 0.0
     edges = step > max(MIN_EDGE_STEP, 1.5 * edge_noise)
     edges = ndimage.binary_closing(edges, iterations=1)  # bridge one-pixel gaps from noise
     closed = ndimage.binary_fill_holes(fg | edges)
@@ -355,7 +358,14 @@ def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, background: np.ndarray
         return fg
     labels, count = ndimage.label(extra)
     touching = np.unique(labels[ndimage.binary_dilation(fg, iterations=2) & (labels > 0)])
-    out = fg | np.isin(labels, touching[touching > 0])
+    touching = touching[touching > 0]
+    if not len(touching):
+        return fg
+    level = ndimage.median(dist, labels, touching)
+    kept = [
+        lab for lab, d in zip(touching, np.atleast_1d(level), strict=True) if d > max(2.0 * dist_noise, 4.0)
+    ]
+    out = fg | np.isin(labels, kept)
     return ndimage.binary_fill_holes(out)
 
 

@@ -116,3 +116,16 @@ def test_gradient_backdrop_with_a_bust():
     result = segment_subject(photo)
     assert result.confidence >= 0.5
     assert iou(result.mask, subject_truth(bust_photo())) > 0.93
+
+
+def test_narrow_background_gap_between_arm_and_body_stays_background():
+    img = Image.new("RGB", (240, 320), (238, 238, 236))
+    d = ImageDraw.Draw(img)
+    d.ellipse([100, 20, 140, 60], fill=(230, 190, 160))
+    d.rectangle([95, 60, 145, 300], fill=(200, 60, 60))  # body
+    d.rectangle([77, 62, 88, 200], fill=(200, 60, 60))  # arms, 6 px from the body, joined at the top
+    d.rectangle([152, 62, 163, 200], fill=(200, 60, 60))
+    d.rectangle([77, 60, 163, 64], fill=(200, 60, 60))
+    result = segment_subject(np.asarray(img))
+    assert result.mask[150, 120] and result.mask[150, 82]
+    assert not result.mask[150, 92] and not result.mask[150, 148]
