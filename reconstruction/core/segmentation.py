@@ -260,8 +260,10 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
 
     fg = dist > threshold
     fg = _clean(fg)
+    bg_level = _background_level(fg, dist, threshold)
+    fg = _fill_holes(fg, dist, bg_level)
     colour_fg = fg
-    fg = _add_edge_enclosed(fg, small, dist, threshold)
+    fg = _add_edge_enclosed(fg, small, dist, threshold, bg_level)
     fg, _ = _components(fg, min_fraction)
 
     if scale < 1.0 and fg.any():
@@ -279,7 +281,7 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
             )
         )
         mask = ((dist_full > threshold) & (near > 0)) | (core > 0)
-        mask = ndimage.binary_fill_holes(mask)
+        mask = _fill_holes(mask, dist_full, bg_level, min_size=MIN_HOLE_FRACTION * h * w)
     else:
         mask = fg
     mask, components = _components(mask, min_fraction)
@@ -314,14 +316,54 @@ def _clean(fg: np.ndarray) -> np.ndarray:
     padded = np.pad(fg, pad, mode="edge")
     padded = ndimage.binary_opening(padded, iterations=1)
     padded = ndimage.binary_closing(padded, iterations=2)
-    return ndimage.binary_fill_holes(padded[pad:-pad, pad:-pad])
+    return padded[pad:-pad, pad:-pad]
+
+
+#: Enclosed background at least this share of the image stays background (inside an arm loop).
+MIN_HOLE_FRACTION = 0.0004
+
+
+def _frame_quiet(fg: np.ndarray, background: np.ndarray) -> np.ndarray:
+    """Background pixels near the frame, away from the subject: the photo's own noise lives there."""
+    frame = np.zeros(fg.shape, bool)
+    band = max(3, round(0.05 * min(fg.shape)))
+    frame[:band] = frame[-band:] = True
+    frame[:, :band] = frame[:, -band:] = True
+    return frame & background & ~ndimage.binary_dilation(fg, iterations=3)
+
+
+def _background_level(fg: np.ndarray, dist: np.ndarray, threshold: float) -> float:
+    """Colour distance below which a region looks like the backdrop itself (not a pale subject)."""
+    quiet = _frame_quiet(fg, dist <= threshold)
+    noise = float(np.quantile(dist[quiet], 0.95)) if quiet.sum() > 32 else 0.0
+    return max(2.0 * noise, 4.0)
+
+
+def _fill_holes(
+    mask: np.ndarray, dist: np.ndarray, bg_level: float, min_size: float | None = None
+) -> np.ndarray:
+    """Fill the subject's holes, except large ones that show the backdrop (an arm on the hip)."""
+    filled = ndimage.binary_fill_holes(mask)
+    holes = filled & ~mask
+    if not holes.any():
+        return filled
+    labels, count = ndimage.label(holes)
+    idx = np.arange(1, count + 1)
+    sizes = np.asarray(ndimage.sum_labels(holes, labels, idx))
+    level = np.asarray(ndimage.median(dist, labels, idx))
+    if min_size is None:
+        min_size = MIN_HOLE_FRACTION * mask.size
+    backdrop = idx[(sizes >= min_size) & (level <= bg_level)]
+    return filled & ~np.isin(labels, backdrop)
 
 
 #: Smallest local colour step (RGB units) that counts as an outline for the edge cue.
 MIN_EDGE_STEP = 6.0
 
 
-def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, dist: np.ndarray, threshold: float) -> np.ndarray:
+def _add_edge_enclosed(
+    fg: np.ndarray, small: np.ndarray, dist: np.ndarray, threshold: float, bg_level: float
+) -> np.ndarray:
     """Add regions the colour distance misses but an outline encloses, next to the subject.
 
     A near-white shirt against a near-white backdrop is too close to the background model for the
@@ -343,13 +385,8 @@ def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, dist: np.ndarray, thre
         else:
             diff[:, 0] = diff[:, -1] = 0.0
         step = np.maximum(step, diff)
-    frame = np.zeros(fg.shape, bool)
-    band = max(3, round(0.05 * min(fg.shape)))
-    frame[:band] = frame[-band:] = True
-    frame[:, :band] = frame[:, -band:] = True
-    quiet = frame & background & ~ndimage.binary_dilation(fg, iterations=3)
+    quiet = _frame_quiet(fg, background)
     edge_noise = float(np.quantile(step[quiet], 0.98)) if quiet.sum() > 32 else 0.0
-    dist_noise = float(np.quantile(dist[quiet], 0.95)) if quiet.sum() > 32 else 0.0
     edges = step > max(MIN_EDGE_STEP, 1.5 * edge_noise)
     edges = ndimage.binary_closing(edges, iterations=1)  # bridge one-pixel gaps from noise
     closed = ndimage.binary_fill_holes(fg | edges)
@@ -362,11 +399,8 @@ def _add_edge_enclosed(fg: np.ndarray, small: np.ndarray, dist: np.ndarray, thre
     if not len(touching):
         return fg
     level = ndimage.median(dist, labels, touching)
-    kept = [
-        lab for lab, d in zip(touching, np.atleast_1d(level), strict=True) if d > max(2.0 * dist_noise, 4.0)
-    ]
-    out = fg | np.isin(labels, kept)
-    return ndimage.binary_fill_holes(out)
+    kept = [lab for lab, d in zip(touching, np.atleast_1d(level), strict=True) if d > bg_level]
+    return _fill_holes(fg | np.isin(labels, kept), dist, bg_level)
 
 
 # --------------------------------------------------------------------------- components

@@ -19,6 +19,7 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 import torch
+from scipy import ndimage
 
 from .views import RegisteredView
 
@@ -28,6 +29,10 @@ __all__ = ["ShapeField", "DEPTH_PRIORS", "visual_hull_field", "inflation_field",
 FAR = 4.0
 #: Superellipse exponent of the rounded hull's cross-sections (2 = ellipse, large = rectangle).
 HULL_EXPONENT = 2.2
+#: A front run narrower than this share of the slice's widest run is a limb beside the body.
+LIMB_RATIO = 0.55
+#: A limb's half-depth as a multiple of its half-width (slightly more than round: slanted limbs).
+LIMB_DEPTH = 1.15
 
 
 @dataclass(frozen=True)
@@ -132,8 +137,62 @@ def shape_views(views: list[RegisteredView]) -> list[RegisteredView]:
     return [v for v in views if "shape" in v.uses]
 
 
+def _runs(inside: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Runs of a 1D boolean row: starts, ends (exclusive) and each cell's nearest run index."""
+    d = np.diff(np.concatenate(([0], inside.view(np.int8), [0])))
+    starts, ends = np.nonzero(d == 1)[0], np.nonzero(d == -1)[0]
+    label = np.cumsum(d[:-1] == 1) - 1  # run index at or before each cell
+    if inside.all():
+        return starts, ends, np.zeros(len(inside), int)
+    _, (nearest,) = ndimage.distance_transform_edt(~inside, return_indices=True)
+    return starts, ends, label[nearest]
+
+
+def _round_limbs(
+    g: torch.Tensor, ux: np.ndarray, uy: np.ndarray, y: np.ndarray, spacing: float, exponent: float
+) -> None:
+    """Limb prior: a limb beside the body is about as deep as it is wide, not as deep as the body.
+
+    In a horizontal slice the front silhouette may show a narrow run (an arm) beside a much wider
+    one (the torso) while the profile shows one run, the body's depth: the visual hull then gives
+    the arm the torso's depth, a flat ghost twice the arm's volume. The profile run is explained by
+    the widest front run; a narrow run (< ``LIMB_RATIO`` of the widest) paired with a much longer
+    profile run gets a round cross-section instead (half-depth ``LIMB_DEPTH`` x its half-width)
+    centred in that profile run. Updates ``g[z, y, x]`` (the superellipse sum) in place.
+    """
+    for k in range(ux.shape[0]):
+        x_in = ux[k] < 1.0
+        y_in = uy[k] < 1.0
+        if not x_in.any() or not y_in.any():
+            continue
+        xs, xe, x_near = _runs(x_in)
+        if len(xs) < 2:
+            continue
+        ys, ye, y_near = _runs(y_in)
+        widths = (xe - xs) * spacing
+        lengths = (ye - ys) * spacing
+        for i in np.nonzero(widths < LIMB_RATIO * widths.max())[0]:
+            half_depth = LIMB_DEPTH * widths[i] / 2.0
+            cols = torch.from_numpy(np.nonzero(x_near == i)[0]).to(g.device)
+            for j in np.nonzero(lengths > 2.0 * half_depth * 1.5)[0]:
+                rows_np = np.nonzero(y_near == j)[0]
+                centre = y[0] + (ys[j] + ye[j] - 1) / 2.0 * spacing
+                uy_limb = np.abs(y[rows_np] - centre) / half_depth
+                rows = torch.from_numpy(rows_np).to(g.device)
+                tx = torch.from_numpy(ux[k]).to(g.device)[cols]
+                block = (
+                    tx[None, :] ** exponent
+                    + torch.from_numpy(uy_limb.astype(np.float32)).to(g.device)[:, None] ** exponent
+                )
+                g[k, rows[:, None], cols[None, :]] = block
+
+
 def visual_hull_field(
-    views: list[RegisteredView], resolution: int, device: torch.device, exponent: float = HULL_EXPONENT
+    views: list[RegisteredView],
+    resolution: int,
+    device: torch.device,
+    exponent: float = HULL_EXPONENT,
+    limb_prior: bool = True,
 ) -> ShapeField:
     """The rounded visual hull of a front (and optional back) view with one or more side views."""
     spacing = 1.0 / resolution
@@ -148,6 +207,8 @@ def visual_hull_field(
     tx = torch.from_numpy(ux).to(device)
     ty = torch.from_numpy(uy).to(device)
     g = tx[:, None, :] ** exponent + ty[:, :, None] ** exponent
+    if limb_prior:
+        _round_limbs(g, ux, uy, y, spacing, exponent)
     values = (1.0 - g).clamp(-2.0, 1.0)
     return ShapeField(
         values=values.contiguous(), origin=(float(x[0]), float(y[0]), float(z[0])), spacing=spacing
@@ -156,7 +217,7 @@ def visual_hull_field(
 
 def ideal_visual_hull(views: list[RegisteredView], resolution: int, device: torch.device) -> ShapeField:
     """The plain (square-cornered) visual hull, for comparison."""
-    field = visual_hull_field(views, resolution, device, exponent=64.0)
+    field = visual_hull_field(views, resolution, device, exponent=64.0, limb_prior=False)
     field.values = torch.where(
         field.values > -1.0, torch.ones_like(field.values), -torch.ones_like(field.values)
     )

@@ -129,3 +129,17 @@ def test_narrow_background_gap_between_arm_and_body_stays_background():
     result = segment_subject(np.asarray(img))
     assert result.mask[150, 120] and result.mask[150, 82]
     assert not result.mask[150, 92] and not result.mask[150, 148]
+
+
+def test_backdrop_seen_through_an_arm_loop_stays_background():
+    img = Image.new("RGB", (240, 320), (238, 238, 236))
+    d = ImageDraw.Draw(img)
+    d.ellipse([100, 20, 140, 60], fill=(230, 190, 160))
+    d.rectangle([95, 60, 145, 300], fill=(200, 60, 60))  # body
+    d.rectangle([60, 70, 96, 190], fill=(200, 60, 60))  # an arm on the hip, enclosing the backdrop
+    d.rectangle([72, 100, 94, 160], fill=(238, 238, 236))
+    d.rectangle([120, 120, 122, 122], fill=(238, 238, 236))  # a speck in the shirt: filled
+    result = segment_subject(np.asarray(img))
+    assert len(result.components) == 1
+    assert not result.mask[130, 83]
+    assert result.mask[121, 121] and result.mask[130, 65] and result.mask[130, 120]
