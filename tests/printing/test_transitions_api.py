@@ -84,6 +84,16 @@ def test_shipping_needs_carrier_and_tracking_number(staff_api, enqueued):
     assert job.status == "packed" and job.tracking_number == ""
 
 
+def test_shipping_with_only_a_tracking_number(staff_api, enqueued):
+    """DESIGN names `to` and `tracking_number` for shipping: the carrier is optional."""
+    job = job_in_state("packed")
+    response = staff_api.post(url(job), {"to": "shipped", "tracking_number": "1Z42"}, format="json")
+    assert response.status_code == 200, response.json()
+    job.refresh_from_db()
+    assert (job.status, job.tracking_number, job.carrier) == ("shipped", "1Z42", "")
+    assert job.item.status == "shipped"
+
+
 def test_qc_failure_needs_a_reason(staff_api, enqueued):
     job = job_in_state("printed")
     response = staff_api.post(url(job), {"to": "qc_failed"}, format="json")
