@@ -96,7 +96,14 @@ class Command(BaseCommand):
             self._print(report, opts["json"], error=str(exc))
             sys.exit(1)
         out.parent.mkdir(parents=True, exist_ok=True)
-        result.mesh.export(out)
+        if out.suffix.lower() == ".glb":
+            # glTF is Y up: the studio's one GLB writer turns the mesh, so every studio reader and viewer
+            # sees it standing (a raw trimesh export would lie on its back).
+            from printing.meshkit.axes import glb_bytes
+
+            out.write_bytes(glb_bytes(result.mesh))
+        else:
+            result.mesh.export(out)
         report = {"ok": True, "out": str(out), **result.report}
         self._print(report, opts["json"])
         if not result.report.get("watertight", False):

@@ -1,0 +1,44 @@
+"""`reconstruct --out X.glb` writes a GLB the rest of the studio reads standing (glTF is Y up).
+
+Lives at the top of tests/ because tests/reconstruction/ is another helper's area; it crosses the
+reconstruction command and the print toolkit's loader.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from django.core.management import call_command
+from PIL import Image
+
+from printing.meshkit import load_mesh
+from tests.reconstruction.drawing import person_photo
+
+
+def test_reconstructed_glb_stands_in_the_studio_loader(tmp_path, capsys):
+    front = tmp_path / "front.png"
+    Image.fromarray(person_photo()).save(front)
+    glb, ply = tmp_path / "base.glb", tmp_path / "base.ply"
+    for out in (glb, ply):
+        call_command(
+            "reconstruct",
+            str(front),
+            "--out",
+            str(out),
+            "--height-mm",
+            "100",
+            "--triangles",
+            "3000",
+            "--json",
+        )
+    capsys.readouterr()
+    from_glb, from_ply = load_mesh(glb).mesh, load_mesh(ply).mesh
+    # the same figurine, 100 mm tall along Z from z = 0, whichever format it went through
+    assert abs(from_glb.extents[2] - 100.0) < 0.05
+    assert abs(from_glb.bounds[0][2]) < 0.05
+    assert np.allclose(from_glb.bounds, from_ply.bounds, atol=0.05)
+
+    call_command("check_mesh", str(glb), "--json")
+    report = json.loads(capsys.readouterr().out)
+    assert abs(report["size_mm"][2] - 100.0) < 0.05
