@@ -35,6 +35,7 @@ def test_reconstruct_command_writes_a_coloured_mesh(photos, tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] and report["watertight"] and report["method"] == "rounded_visual_hull"
     assert [v["kind"] for v in report["views"]] == ["front", "side"]
+    assert all(v["used_for"] == ["shape", "colour"] for v in report["views"])
     mesh = trimesh.load(out, force="mesh")
     assert mesh.is_watertight and abs(mesh.extents[2] - 100) < 0.01
     assert mesh.visual.kind == "vertex"
@@ -59,6 +60,7 @@ def test_reconstruct_command_kinds_style_and_text_report(photos, tmp_path, capsy
     )
     text = capsys.readouterr().out
     assert "watertight" in text and "chibi" in text and out.is_file()
+    assert "side (shape+colour), front (shape+colour)" in text
 
 
 @pytest.mark.parametrize(

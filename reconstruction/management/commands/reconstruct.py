@@ -117,7 +117,11 @@ class Command(BaseCommand):
             self.stderr.write(f"reconstruction failed: {error}")
             return
         r = report
-        views = ", ".join(v["kind"] for v in r["views"])
+        views = ", ".join(
+            f"{v['kind']}{' close-up' if v.get('close_up') else ''}"
+            f" ({'+'.join(v.get('used_for', [])) or 'not used'})"
+            for v in r["views"]
+        )
         self.stdout.write(
             f"{r['out']}: {r['triangles']} triangles, {'watertight' if r['watertight'] else 'NOT watertight'}, "
             f"bbox {' x '.join(f'{v:.1f}' for v in r['bbox_mm'])} mm, {r['method']} from {views} "
