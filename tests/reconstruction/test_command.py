@@ -60,7 +60,7 @@ def test_reconstruct_command_kinds_style_and_text_report(photos, tmp_path, capsy
     )
     text = capsys.readouterr().out
     assert "watertight" in text and "chibi" in text and out.is_file()
-    assert "side (shape+colour), front (shape+colour)" in text
+    assert "from front (shape+colour), side (shape+colour)" in text
 
 
 @pytest.mark.parametrize(
