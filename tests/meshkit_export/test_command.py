@@ -97,3 +97,41 @@ def test_figure_that_would_tip_without_base_exits_1(tmp_path):
             str(tmp_path / "o.stl"),
         )
     assert caught.value.code == 1
+
+
+def _export_json(tmp_path, path, height: str, capsys) -> tuple[int, dict]:
+    code = 0
+    try:
+        call_command(
+            "export_print",
+            str(path),
+            "--height-mm",
+            height,
+            "--format",
+            "stl",
+            "--out",
+            str(tmp_path / "o.stl"),
+            "--json",
+        )
+    except SystemExit as exc:
+        code = exc.code
+    return code, json.loads(capsys.readouterr().out)
+
+
+def test_open_surface_is_written_but_exits_1(tmp_path, capsys):
+    box = trimesh.creation.box(extents=(30, 20, 60))
+    box.update_faces(list(range(1, len(box.faces))))  # one triangle missing: a hole
+    path = tmp_path / "open.stl"
+    box.export(path)
+    code, report = _export_json(tmp_path, path, "100", capsys)
+    assert code == 1 and (tmp_path / "o.stl").is_file()
+    assert report["watertight"] is False and report["printable"] is False
+    assert any("not closed" in w for w in report["warnings"])
+
+
+def test_too_big_for_every_printer_exits_1(tmp_path, block_ply, capsys):
+    code, report = _export_json(tmp_path, block_ply, "2000", capsys)
+    assert code == 1 and report["fits_build_volume"] is False and report["printable"] is False
+    assert any("build volume" in w for w in report["warnings"])
+    code, report = _export_json(tmp_path, block_ply, "150", capsys)
+    assert code == 0 and report["printable"] is True and report["fits_build_volume"] is True

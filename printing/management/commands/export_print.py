@@ -1,8 +1,9 @@
 """``python manage.py export_print MESH --height-mm H --format FMT [--base auto|always|never] --out PATH``.
 
 A thin layer over :func:`printing.meshkit.export.export_print`: exit 0 when the print file is written and
-the figurine stands, 1 when it was written but would tip over (``--base never``), 2 on an unreadable mesh
-or bad arguments (one line, no traceback).
+printable (closed, standing, fits a printer), 1 when it was written but is not (it would tip over with
+``--base never``, its surface is open, or it is too big for every printer), 2 on an unreadable mesh or bad
+arguments (one line, no traceback).
 """
 
 from __future__ import annotations
@@ -67,5 +68,5 @@ class Command(BaseCommand):
             )
             for warning in report["warnings"]:
                 self.stdout.write(f"warning: {warning}")
-        if not report["stable"]:
+        if not report["printable"]:
             sys.exit(1)

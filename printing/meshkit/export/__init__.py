@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import trimesh
 
-from printing.meshkit.checks.stand import mesh_stability
+from printing.meshkit.checks.stand import fits_build_volume, mesh_stability
 from printing.meshkit.export.fbx import read_fbx_mesh, write_fbx
 from printing.meshkit.export.placement import BASE_MODES, ExportError, place_for_print
 from printing.meshkit.export.threemf import read_3mf, write_3mf
@@ -73,7 +73,8 @@ def export_print(
     Returns a report: ``format, path, files [{path, sha256, bytes}], sha256, height_mm, scale, base_added,
     base_reason, base {radius_mm, thickness_mm, overlap_mm, rgba, union} | None, triangles, vertices,
     watertight, volume_mm3 (None when not closed), area_mm2, bbox_mm [x, y, z], bbox_min_mm, bbox_max_mm,
-    colors (whether the file carries colour), center_of_mass_mm, stable, stable_before, warnings``.
+    colors (whether the file carries colour), center_of_mass_mm, stable, stable_before, fits_build_volume,
+    printable (closed, standing and fitting a printer), warnings``.
     Raises :class:`ExportError` with a one-line message on a mesh or argument it cannot export.
     """
     fmt = fmt.lower().lstrip(".")
@@ -98,6 +99,14 @@ def export_print(
         warnings.append("the mesh carries no colour: exported uncoloured")
     if not after.stable:
         warnings.append("the figurine may tip over as exported (no base)")
+    if not watertight:
+        warnings.append("the surface is not closed (not watertight): repair it before printing")
+    from printing.meshkit.checks import DEFAULT_BUILD_VOLUMES_MM
+
+    fits, _volumes = fits_build_volume(hi - lo, DEFAULT_BUILD_VOLUMES_MM)
+    if not fits:
+        size = " x ".join(f"{v:.1f}" for v in hi - lo)
+        warnings.append(f"{size} mm does not fit any printer's build volume")
     return {
         "format": fmt,
         "path": str(out_path),
@@ -120,5 +129,7 @@ def export_print(
         "center_of_mass_mm": _round(np.asarray(after.center_of_mass_mm)),
         "stable": after.stable,
         "stable_before": placement.stability_before.stable,
+        "fits_build_volume": fits,
+        "printable": bool(watertight and after.stable and fits),
         "warnings": warnings,
     }
