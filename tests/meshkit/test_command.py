@@ -101,6 +101,17 @@ def test_missing_file_exits_2(tmp_path: Path) -> None:
     assert json.loads(stdout)["issues"][0]["code"] == "unreadable"
 
 
+@pytest.mark.parametrize(("content", "code"), [(b"", "empty"), (b"hello world", "unreadable")])
+def test_unreadable_json_still_has_every_contract_key(tmp_path: Path, content: bytes, code: str) -> None:
+    path = tmp_path / "bad.stl"
+    path.write_bytes(content)
+    exit_code, stdout = call(str(path), "--json")
+    report = json.loads(stdout)
+    assert exit_code == 2 and CONTRACT_KEYS <= report.keys()
+    assert report["printable"] is False and report["triangles"] is None
+    assert [(i["code"], i["severity"]) for i in report["issues"]] == [(code, "error")]
+
+
 def test_build_volumes_fall_back_to_defaults_without_database() -> None:
     volumes = active_build_volumes()
     assert volumes and all(len(v) == 3 for v in volumes)

@@ -16,6 +16,31 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from printing.meshkit.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
 from printing.meshkit.io import MeshLoadError, load_mesh
 
+#: The report's keys (DESIGN.md section 5); a file that cannot be read still answers all of them (null).
+REPORT_KEYS = (
+    "triangles",
+    "vertices",
+    "watertight",
+    "winding_consistent",
+    "boundary_edges",
+    "non_manifold_edges",
+    "shells",
+    "self_intersecting_faces",
+    "degenerate_faces",
+    "volume_mm3",
+    "area_mm2",
+    "bbox_mm",
+    "min_wall_mm",
+    "thin_area_mm2",
+    "overhang_area_mm2",
+    "stable",
+)
+
+
+def unreadable_report(issue: dict[str, Any]) -> dict[str, Any]:
+    """The JSON report of a file that could not be read: every key present, nothing measured."""
+    return {**dict.fromkeys(REPORT_KEYS), "printable": False, "issues": [issue]}
+
 
 def active_build_volumes() -> list[tuple[float, float, float]]:
     """Build volumes (mm) of the printers in service, from the database; the defaults when none can be read."""
@@ -86,7 +111,7 @@ class Command(BaseCommand):
             loaded = load_mesh(options["path"])
         except MeshLoadError as exc:
             if options.get("json"):
-                self.stdout.write(json.dumps({"printable": False, "issues": [exc.as_issue()]}))
+                self.stdout.write(json.dumps(unreadable_report(exc.as_issue())))
             raise CommandError(f"{exc.code}: {exc.message}", returncode=2) from None
         report = check_mesh(
             loaded,
