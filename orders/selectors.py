@@ -176,10 +176,17 @@ def item_data(item: Item, request=None) -> dict[str, Any]:
     }
 
 
+#: A revision's moves inside the studio (uploads, checks, rejected and superseded rounds): staff only.
+#: The customer sees the rounds they review: published, changes requested, approved.
+STUDIO_ONLY_REVISION_STATES = ("uploaded", "checking", "ready", "rejected", "superseded")
+
+
 def timeline(order: Order, *, staff: bool = False) -> list[dict[str, Any]]:
     qs = OrderEvent.objects.filter(order=order).order_by("date", "id")
     if not staff:
-        qs = qs.filter(type__in=CUSTOMER_EVENT_TYPES)
+        qs = qs.filter(type__in=CUSTOMER_EVENT_TYPES).exclude(
+            subject="revision", to_status__in=STUDIO_ONLY_REVISION_STATES
+        )
     return [
         {
             "date": e.date,

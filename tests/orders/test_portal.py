@@ -117,6 +117,22 @@ def test_staff_see_any_order_with_the_full_timeline(client):
     assert any(e["type"] == "order_placed" for e in response.json()["events"])
 
 
+def test_the_customer_timeline_leaves_out_the_studios_internal_rounds(client):
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    item = order.items.get()
+    for to in ("checking", "ready", "rejected", "superseded", "published", "approved"):
+        OrderEvent.objects.create(
+            order=order, item=item, subject="revision", subject_id=7, type="status_changed", to_status=to
+        )
+    body = client.get(f"/api/v1/orders/{data['number']}/", **portal_header(data["portal_token"])).json()
+    seen = [e["to_status"] for e in body["events"] if e["subject"] == "revision"]
+    assert seen == ["published", "approved"]
+    client.force_login(UserFactory(username="sculptor1", is_staff=True))
+    staff = client.get(f"/api/v1/orders/{data['number']}/").json()
+    assert len([e for e in staff["events"] if e["subject"] == "revision"]) == 6
+
+
 def test_order_detail_lists_items_photos_published_revisions_payments_and_tracking(client, enqueued):
     data = place_order(client)
     order = Order.objects.get(number=data["number"])
