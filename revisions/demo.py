@@ -286,6 +286,51 @@ class Demo:
             self.out.write(f"  to {', '.join(message.to)}: {message.subject}\n")
 
 
+def demo_report(item: Item) -> dict[str, Any]:
+    """The demo's outcome as JSON-ready data (``demo --json``): the order, its figurine, the approved file,
+    the print jobs, the timeline and the e-mails sent."""
+    item.refresh_from_db()
+    order = item.order
+    approval = getattr(item, "approval", None)
+    return {
+        "ok": True,
+        "order": {"number": order.number, "status": order.status, "total_cents": order.total_cents},
+        "item": {"id": item.pk, "status": item.status, "product_line": item.product_line},
+        "approved": (
+            {
+                "revision_id": approval.revision_id,
+                "round": approval.revision.number,
+                "sha256": approval.sha256,
+            }
+            if approval
+            else None
+        ),
+        "print_jobs": [
+            {
+                "id": job.pk,
+                "status": job.status,
+                "is_reprint": job.is_reprint,
+                "reprint_reason": job.reprint_reason,
+            }
+            for job in item.print_jobs.order_by("pk")
+        ],
+        "timeline": [
+            {
+                "date": event.date.isoformat(),
+                "subject": event.subject,
+                "subject_id": event.subject_id,
+                "type": event.type,
+                "from_status": event.from_status,
+                "to_status": event.to_status,
+                "actor": event.actor,
+                "parameters": event.parameters or {},
+            }
+            for event in OrderEvent.objects.filter(order=order).order_by("date", "id")
+        ],
+        "emails": [{"to": list(message.to), "subject": message.subject} for message in mail.outbox],
+    }
+
+
 def run_demo(stdout: TextIO, *, render_size: int = 192, triangle_budget: int = 40_000) -> Item:
     """Run the story with tasks in line and e-mails kept in memory; print the timeline."""
     demo = Demo(stdout)

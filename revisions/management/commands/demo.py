@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -23,13 +26,27 @@ class Command(BaseCommand):
             default=40_000,
             help="Triangle budget of the base mesh (keeps the demo quick).",
         )
+        parser.add_argument(
+            "--json",
+            action="store_true",
+            help="Print the outcome and the timeline as JSON (progress goes to stderr).",
+        )
 
     def handle(self, *args, **options) -> None:
-        from revisions.demo import run_demo
+        from revisions.demo import demo_report, run_demo
 
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
+        as_json = options["json"]
+        progress = io.StringIO() if as_json else self.stdout
         try:
-            run_demo(self.stdout, render_size=options["render_size"], triangle_budget=options["triangles"])
+            item = run_demo(
+                progress, render_size=options["render_size"], triangle_budget=options["triangles"]
+            )
         except (ApplicationError, RuntimeError) as exc:
+            if as_json:
+                self.stderr.write(progress.getvalue())
             raise CommandError(f"the demo stopped: {getattr(exc, 'message', exc)}", returncode=1) from exc
+        if as_json:
+            self.stderr.write(progress.getvalue())
+            self.stdout.write(json.dumps(demo_report(item), default=str))
