@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-from django.core.management import call_command
+import pytest
+from django.core.management import CommandError, call_command
 from PIL import Image
 
 from printing.meshkit import load_mesh
@@ -42,3 +43,21 @@ def test_reconstructed_glb_stands_in_the_studio_loader(tmp_path, capsys):
     call_command("check_mesh", str(glb), "--json")
     report = json.loads(capsys.readouterr().out)
     assert abs(report["size_mm"][2] - 100.0) < 0.05
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--height-mm", "-5"],
+        ["--height-mm", "nan"],
+        ["--triangles", "10"],
+        ["--backend", "nope"],
+        ["--device", "tpu"],
+    ],
+)
+def test_bad_argument_values_exit_2(tmp_path, arguments):
+    front = tmp_path / "front.png"
+    Image.fromarray(person_photo()).save(front)
+    with pytest.raises(CommandError) as caught:
+        call_command("reconstruct", str(front), "--out", str(tmp_path / "o.glb"), *arguments)
+    assert caught.value.returncode == 2 and not (tmp_path / "o.glb").exists()

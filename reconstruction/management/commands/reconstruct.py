@@ -9,7 +9,11 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from reconstruction.core.types import PHOTO_KINDS, PRODUCT_LINES, STYLES
+from reconstruction.core.types import BACKENDS, DEVICES, PHOTO_KINDS, PRODUCT_LINES, STYLES
+
+#: Argument ranges checked before any photo is read (a bad argument exits 2, as DESIGN asks).
+HEIGHT_RANGE_MM = (10.0, 1000.0)
+MIN_TRIANGLES = 500
 
 MESH_SUFFIXES = (".ply", ".glb", ".obj", ".stl", ".off")
 
@@ -26,6 +30,21 @@ def _load_photo(path: str):
         raise CommandError(f"{path}: {exc}", returncode=2) from exc
     except OSError as exc:
         raise CommandError(f"{path}: cannot be read ({exc})", returncode=2) from exc
+
+
+def _check_arguments(opts: dict) -> None:
+    """Refuse out-of-range numbers and unknown backends/devices with exit 2 (one line)."""
+    low, high = HEIGHT_RANGE_MM
+    if not low <= opts["height_mm"] <= high:  # also refuses nan
+        raise CommandError(f"--height-mm must be between {low:g} and {high:g}", returncode=2)
+    if opts["triangles"] is not None and opts["triangles"] < MIN_TRIANGLES:
+        raise CommandError(f"--triangles must be at least {MIN_TRIANGLES}", returncode=2)
+    if opts["backend"] and opts["backend"] not in BACKENDS:
+        raise CommandError(
+            f"unknown backend {opts['backend']!r}; expected {', '.join(BACKENDS)}", returncode=2
+        )
+    if opts["device"] and opts["device"] not in DEVICES:
+        raise CommandError(f"unknown device {opts['device']!r}; expected {', '.join(DEVICES)}", returncode=2)
 
 
 class Command(BaseCommand):
@@ -76,6 +95,7 @@ class Command(BaseCommand):
                 f"unknown product line {opts['product_line']!r}; expected {', '.join(PRODUCT_LINES)}",
                 returncode=2,
             )
+        _check_arguments(opts)
         photos = [PhotoInput(_load_photo(p), k) for p, k in zip(paths, kinds, strict=True)]
         budget = opts["triangles"] or getattr(settings, "RECONSTRUCTION_TRIANGLE_BUDGET", 200_000)
         try:
