@@ -24,6 +24,7 @@ from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Customer, Item, ItemStatus
 from orders.services import item_transition
+from printing.meshkit.sniff import HEAD_BYTES, sniff_head
 from revisions.lock_objects import lock_revision
 from revisions.models import (
     Approval,
@@ -99,6 +100,21 @@ def _check_item_accepts_rounds(item: Item) -> None:
         )
 
 
+def _refuse_what_is_not_a_mesh(file: Any, name: str, size: int | None) -> None:
+    """400 before anything is stored when the upload's first bytes are no mesh format (random bytes, an
+    image, text); the check task still reads the whole file and rejects what cannot be parsed."""
+    if not size or not hasattr(file, "seek"):
+        return
+    file.seek(0)
+    head = file.read(HEAD_BYTES)
+    file.seek(0)
+    if sniff_head(head, size) is None:
+        raise ApplicationError(
+            f"{name} is not a mesh file the studio reads (GLB, OBJ, STL, PLY or 3MF).",
+            extra={"field": "mesh", "issue": "unreadable"},
+        )
+
+
 def revision_upload(
     *, item_id: int, file: Any, user: Any = None, note: str = "", filename: str = ""
 ) -> Revision:
@@ -134,6 +150,7 @@ def revision_upload(
     if item is None:
         raise NotFound(f"Item {item_id} does not exist.")
     _check_item_accepts_rounds(item)
+    _refuse_what_is_not_a_mesh(file, name, declared)
 
     safe_name = get_valid_filename(name)[-100:] or f"mesh{extension}"
     storage_name = f"meshes/{item.order.number}/{item.pk}/uploads/{uuid.uuid4().hex[:12]}-{safe_name}"

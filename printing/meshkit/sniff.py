@@ -42,6 +42,25 @@ def sniff_format(data: bytes) -> str | None:
     return None
 
 
+#: Bytes of an upload's head enough for :func:`sniff_head` (the OBJ sample of :func:`sniff_format`).
+HEAD_BYTES = 262144
+
+
+def sniff_head(head: bytes, size: int) -> str | None:
+    """The mesh format from a file's first ``HEAD_BYTES`` and its total size, for an upload not read whole.
+
+    Agrees with :func:`sniff_format` on the whole file for every format an upload may have (binary STL is
+    recognised by its header count matching ``size``); None when the content is not a mesh.
+    """
+    if len(head) >= size:
+        return sniff_format(head[:size])
+    declared = formats.binary_stl_declared_count(head)
+    if declared is not None and size == formats.STL_HEADER_BYTES + formats.STL_RECORD_BYTES * declared:
+        return "stl"
+    fmt = sniff_format(head)
+    return None if fmt == "stl" else fmt
+
+
 _OTHER_MAGIC = {
     b"\x89PNG": "a PNG image",
     b"\xff\xd8\xff": "a JPEG image",

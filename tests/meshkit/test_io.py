@@ -377,3 +377,26 @@ def test_gltf_external_image_is_ignored_not_followed(tmp_path: Path, monkeypatch
     assert len(loaded.mesh.faces) == 12
     assert any("texture" in note for note in loaded.notes)
     assert all("passwd" not in p for p in spy.paths)
+
+
+def test_sniff_head_agrees_with_the_whole_file_sniff() -> None:
+    """An upload's first bytes and its size name the same format as the whole file (or none)."""
+    import io as _io
+
+    import trimesh
+
+    from printing.meshkit.sniff import HEAD_BYTES, sniff_format, sniff_head
+
+    sphere = trimesh.creation.icosphere(subdivisions=6)  # binary STL of ~4 MB: longer than the head
+    for file_type in ("stl", "ply", "glb", "obj", "off"):
+        buffer = _io.BytesIO()
+        sphere.export(buffer, file_type=file_type)
+        data = buffer.getvalue()
+        assert sniff_head(data[:HEAD_BYTES], len(data)) == sniff_format(data) is not None
+    stl = _io.BytesIO()
+    sphere.export(stl, file_type="stl")
+    data = stl.getvalue()
+    assert sniff_head(data[:HEAD_BYTES], len(data) + 7) is None  # the header count no longer fits the size
+    noise = bytes(range(256)) * 4096
+    assert sniff_head(noise[:HEAD_BYTES], len(noise)) is None
+    assert sniff_head(b"\x00" * HEAD_BYTES, 1 << 26) is None

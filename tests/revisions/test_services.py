@@ -74,6 +74,9 @@ def test_upload_is_refused_outside_design_and_stores_nothing(status, sculptor, e
     "name,data,message",
     [
         ("figurine.png", b"\x89PNG....", "GLB, OBJ, STL, PLY or 3MF"),
+        ("random.stl", bytes(range(256)) * 20, "not a mesh file"),
+        ("notes.obj", b"hello world\n", "not a mesh file"),
+        ("photo.glb", b"\xff\xd8\xff\xe0" + b"\x00" * 200, "not a mesh file"),
         ("empty.stl", b"", "empty"),
         ("", b"solid x", "Attach"),
     ],

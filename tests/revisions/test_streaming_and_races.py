@@ -16,12 +16,15 @@ from revisions.services import revision_approve, revision_publish, revision_uplo
 from studio.errors import ApplicationError
 from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file, write_sparse
 
-LARGE = 64 * 1024 * 1024
+LARGE = 84 + 50 * (64 * 1024 * 1024 // 50)  # a binary STL of about 64 MB: header, zeroed triangles
 
 
 @pytest.mark.django_db
 def test_a_large_upload_streams_with_flat_memory(item, sculptor, enqueued, tmp_path):
     path = write_sparse(tmp_path / "sculpt.stl", LARGE)  # 64 MB of zeros, sparse on disk
+    with open(path, "r+b") as handle:  # its header declares the triangles its size holds
+        handle.seek(80)
+        handle.write(((LARGE - 84) // 50).to_bytes(4, "little"))
     with open(path, "rb") as handle:
         tracemalloc.start()
         try:

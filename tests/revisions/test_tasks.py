@@ -79,7 +79,10 @@ def test_open_mesh_is_rejected_with_its_blocking_issues(item, sculptor, enqueued
 
 def test_unreadable_file_is_rejected(item, sculptor, enqueued):
     revision = revision_upload(
-        item_id=item.pk, file=upload_file(b"this is not a mesh at all" * 10, "x.stl"), user=sculptor
+        # looks like a PLY by its first bytes (so the upload takes it), but cannot be parsed
+        item_id=item.pk,
+        file=upload_file(b"ply\n" + b"this is not a mesh at all" * 10, "x.ply"),
+        user=sculptor,
     )
     assert check_revision(revision.pk) == "rejected"
     revision.refresh_from_db()
@@ -90,7 +93,9 @@ def test_unreadable_file_is_rejected(item, sculptor, enqueued):
 
 def test_rejected_rounds_are_never_the_comparison_baseline(item, sculptor, enqueued):
     first = make_ready_round(item, sculptor)
-    bad = revision_upload(item_id=item.pk, file=upload_file(b"garbage" * 20, "x.ply"), user=sculptor)
+    bad = revision_upload(
+        item_id=item.pk, file=upload_file(b"ply\n" + b"garbage" * 20, "x.ply"), user=sculptor
+    )
     check_revision(bad.pk)
     third = make_ready_round(item, sculptor, bump=1, run_checks=True)
     assert third.diff_report["previous_revision_id"] == first.pk
