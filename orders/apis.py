@@ -79,7 +79,8 @@ class CustomerInSerializer(serializers.Serializer):
 class OrderCreateInSerializer(serializers.Serializer):
     customer = CustomerInSerializer()
     shipping_address = AddressSerializer(
-        required=False, help_text="Where to ship; when left out, Stripe Checkout asks for it (tracked, worldwide)."
+        required=False,
+        help_text="Where to ship; when left out, Stripe Checkout asks for it (tracked, worldwide).",
     )
     items = ItemInSerializer(many=True, allow_empty=False)
     notes = serializers.CharField(allow_blank=True, max_length=4000, default="")

@@ -48,8 +48,15 @@ def order_status_changed_event(
     *, order: Order, previous: str, current: str, user=None, actor: str = "system", parameters=None
 ) -> OrderEvent:
     return _event(
-        order=order, subject=EventSubject.ORDER, subject_id=order.pk, type="status_changed",
-        user=user, actor=actor, from_status=previous, to_status=current, parameters=parameters,
+        order=order,
+        subject=EventSubject.ORDER,
+        subject_id=order.pk,
+        type="status_changed",
+        user=user,
+        actor=actor,
+        from_status=previous,
+        to_status=current,
+        parameters=parameters,
     )
 
 
@@ -57,8 +64,16 @@ def item_status_changed_event(
     *, item: Item, previous: str, current: str, user=None, actor: str = "system", parameters=None
 ) -> OrderEvent:
     return _event(
-        order=item.order, item=item, subject=EventSubject.ITEM, subject_id=item.pk, type="status_changed",
-        user=user, actor=actor, from_status=previous, to_status=current, parameters=parameters,
+        order=item.order,
+        item=item,
+        subject=EventSubject.ITEM,
+        subject_id=item.pk,
+        type="status_changed",
+        user=user,
+        actor=actor,
+        from_status=previous,
+        to_status=current,
+        parameters=parameters,
     )
 
 
@@ -68,8 +83,15 @@ def revision_status_changed_event(
     item = revision.item
     params = {"round": revision.number, **(parameters or {})}
     return _event(
-        order=item.order, item=item, subject=EventSubject.REVISION, subject_id=revision.pk,
-        type="status_changed", user=user, actor=actor, from_status=previous, to_status=current,
+        order=item.order,
+        item=item,
+        subject=EventSubject.REVISION,
+        subject_id=revision.pk,
+        type="status_changed",
+        user=user,
+        actor=actor,
+        from_status=previous,
+        to_status=current,
         parameters=params,
     )
 
@@ -80,8 +102,15 @@ def print_job_status_changed_event(
     item = print_job.item
     params = {"is_reprint": print_job.is_reprint, **(parameters or {})}
     return _event(
-        order=item.order, item=item, subject=EventSubject.PRINT_JOB, subject_id=print_job.pk,
-        type="status_changed", user=user, actor=actor, from_status=previous, to_status=current,
+        order=item.order,
+        item=item,
+        subject=EventSubject.PRINT_JOB,
+        subject_id=print_job.pk,
+        type="status_changed",
+        user=user,
+        actor=actor,
+        from_status=previous,
+        to_status=current,
         parameters=params,
     )
 
@@ -90,8 +119,15 @@ def tray_status_changed_event(
     *, tray, previous: str, current: str, user=None, actor: str = "system", parameters=None
 ) -> OrderEvent:
     return _event(
-        order=None, subject=EventSubject.TRAY, subject_id=tray.pk, type="status_changed",
-        user=user, actor=actor, from_status=previous, to_status=current, parameters=parameters,
+        order=None,
+        subject=EventSubject.TRAY,
+        subject_id=tray.pk,
+        type="status_changed",
+        user=user,
+        actor=actor,
+        from_status=previous,
+        to_status=current,
+        parameters=parameters,
     )
 
 
@@ -100,6 +136,12 @@ def order_note_event(
 ) -> OrderEvent:
     """A fact on the timeline that is not a state change (payment recorded, photo uploaded, e-mail sent)."""
     return _event(
-        order=order, item=item, subject=EventSubject.ITEM if item else EventSubject.ORDER,
-        subject_id=item.pk if item else order.pk, type=type, user=user, actor=actor, parameters=parameters,
+        order=order,
+        item=item,
+        subject=EventSubject.ITEM if item else EventSubject.ORDER,
+        subject_id=item.pk if item else order.pk,
+        type=type,
+        user=user,
+        actor=actor,
+        parameters=parameters,
     )

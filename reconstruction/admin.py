@@ -10,7 +10,16 @@ from reconstruction.models import ReconstructionJob
 
 @admin.register(ReconstructionJob)
 class ReconstructionJobAdmin(admin.ModelAdmin):
-    list_display = ("item", "status", "progress", "backend", "device", "attempts", "created_at", "completed_at")
+    list_display = (
+        "item",
+        "status",
+        "progress",
+        "backend",
+        "device",
+        "attempts",
+        "created_at",
+        "completed_at",
+    )
     list_filter = ("status", "backend", "device")
     search_fields = ("item__order__number", "item__order__customer__email")
     readonly_fields = [f.name for f in ReconstructionJob._meta.fields]

@@ -46,7 +46,9 @@ def reconstruction_photo_inputs(item: Item) -> list[Any]:
     photos = list(item.photos.filter(is_usable=True).order_by("person_index", "uploaded_at"))
     if not photos:
         photos = list(item.photos.order_by("person_index", "uploaded_at"))
-    person = next((p.person_index for p in photos if p.kind == "front"), photos[0].person_index if photos else 0)
+    person = next(
+        (p.person_index for p in photos if p.kind == "front"), photos[0].person_index if photos else 0
+    )
     order = {"front": 0, "side": 1, "full_body": 2, "back": 3}
     chosen = sorted((p for p in photos if p.person_index == person), key=lambda p: order.get(p.kind, 9))
     inputs = []
@@ -88,7 +90,9 @@ def reconstruction_store_revision(
         revision.mesh.save(f"base-{item.pk}.glb", ContentFile(data), save=False)
         revision.save()
         revision_transition(
-            revision_id=revision.pk, to=RevisionStatus.CHECKING, actor=RECONSTRUCTION_ACTOR,
+            revision_id=revision.pk,
+            to=RevisionStatus.CHECKING,
+            actor=RECONSTRUCTION_ACTOR,
             parameters={"source": source},
         )
         update: dict[str, Any] = {}
@@ -120,6 +124,9 @@ def reconstruction_fallback(*, job_id: int, reason: str) -> Revision:
     mesh = template_body(item.product_line, height_mm=float(item.height_mm), persons=item.persons)
     short = reason.strip().splitlines()[0] if reason.strip() else "unknown error"
     return reconstruction_store_revision(
-        job_id=job_id, mesh=mesh, source=RevisionSource.TEMPLATE, report={"template": item.product_line},
+        job_id=job_id,
+        mesh=mesh,
+        source=RevisionSource.TEMPLATE,
+        report={"template": item.product_line},
         flag_reason=f"Reconstruction failed ({short[:180]}); started from a template body.",
     )

@@ -61,7 +61,9 @@ def reconstruct_item(item_id: int) -> str:
         reconstruction_fallback(job_id=job.pk, reason=str(exc) or type(exc).__name__)
         return "failed: template body stored"
     claimed.set_progress("storing", 97)
-    reconstruction_store_revision(job_id=job.pk, mesh=result.mesh, source=RevisionSource.AI, report=result.report)
+    reconstruction_store_revision(
+        job_id=job.pk, mesh=result.mesh, source=RevisionSource.AI, report=result.report
+    )
     ReconstructionJob.objects.filter(pk=job.pk).update(
         backend=result.report.get("backend", ""), device=result.report.get("device", "")[:20]
     )

@@ -12,7 +12,9 @@ from django.utils.html import format_html
 from studio.errors import ApplicationError
 
 
-def report_outcome(modeladmin: admin.ModelAdmin, request, done: int, refused: list[str], done_text: str) -> None:
+def report_outcome(
+    modeladmin: admin.ModelAdmin, request, done: int, refused: list[str], done_text: str
+) -> None:
     """Tell the user how many objects an action changed, and why each refused one was refused."""
     if done:
         modeladmin.message_user(request, f"{done} {done_text}.", messages.SUCCESS)
@@ -20,7 +22,9 @@ def report_outcome(modeladmin: admin.ModelAdmin, request, done: int, refused: li
         modeladmin.message_user(request, line, messages.ERROR)
 
 
-def service_action(label: str, name: str, call: Callable[[Any, Any], Any], done_text: str) -> Callable[..., None]:
+def service_action(
+    label: str, name: str, call: Callable[[Any, Any], Any], done_text: str
+) -> Callable[..., None]:
     """An admin action that runs a service for each selected object (each in its own transaction).
 
     Refusals (typed application errors) are reported per object; the other objects still go through.
@@ -41,9 +45,7 @@ def service_action(label: str, name: str, call: Callable[[Any, Any], Any], done_
     return action
 
 
-def transition_action(
-    service: Callable[..., Any], id_kwarg: str, to: str, label: str
-) -> Callable[..., None]:
+def transition_action(service: Callable[..., Any], id_kwarg: str, to: str, label: str) -> Callable[..., None]:
     """An admin action that moves each selected object through its transition service."""
     return service_action(
         label,
@@ -65,9 +67,18 @@ def pretty_json(value: Any) -> str:
 
 def status_badge(status: str, label: str) -> str:
     colours = {
-        "cancelled": "#999", "rejected": "#c62828", "qc_failed": "#c62828", "failed": "#c62828",
-        "errored": "#c62828", "approved": "#2e7d32", "qc_passed": "#2e7d32", "delivered": "#2e7d32",
-        "completed": "#2e7d32", "shipped": "#1565c0", "in_review": "#ef6c00", "changes_requested": "#ef6c00",
+        "cancelled": "#999",
+        "rejected": "#c62828",
+        "qc_failed": "#c62828",
+        "failed": "#c62828",
+        "errored": "#c62828",
+        "approved": "#2e7d32",
+        "qc_passed": "#2e7d32",
+        "delivered": "#2e7d32",
+        "completed": "#2e7d32",
+        "shipped": "#1565c0",
+        "in_review": "#ef6c00",
+        "changes_requested": "#ef6c00",
     }
     return format_html(
         '<span style="padding:1px 6px;border-radius:8px;background:{};color:#fff">{}</span>',

@@ -30,7 +30,9 @@ class JobStatus(models.TextChoices):
 class JobBase(models.Model):
     """Abstract job row: status, stage and percent for the admin, attempts, timings and the error."""
 
-    status = models.CharField(max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True)
+    status = models.CharField(
+        max_length=16, choices=JobStatus.choices, default=JobStatus.PENDING, db_index=True
+    )
     stage = models.CharField(max_length=64, blank=True)
     percent = models.PositiveSmallIntegerField(default=0)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -48,7 +48,9 @@ def requeue_stalled_work(*, now: datetime | None = None) -> dict[str, int]:
     for item in Item.objects.filter(status__in=(ItemStatus.READY_FOR_DESIGN, ItemStatus.RECONSTRUCTING)):
         job = item.reconstruction_jobs.filter(status__in=OPEN).order_by("-created_at").first()
         if _lost(job, waiting_since=item.updated_at, now=now, cluster=gpu):
-            tasks.enqueue("reconstruction.tasks.reconstruct_item", item.pk, cluster=settings.RECONSTRUCTION_QUEUE)
+            tasks.enqueue(
+                "reconstruction.tasks.reconstruct_item", item.pk, cluster=settings.RECONSTRUCTION_QUEUE
+            )
             counts["reconstruction"] += 1
 
     for revision in Revision.objects.filter(status=RevisionStatus.CHECKING):

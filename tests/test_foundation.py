@@ -37,7 +37,10 @@ def test_catalog_is_public_and_seeded_with_the_default_prices():
     response = APIClient().get("/api/v1/catalog/")
     assert response.status_code == 200
     body = response.json()
-    prices = {line["code"]: {s["height_mm"]: s["price_cents"] for s in line["sizes"]} for line in body["product_lines"]}
+    prices = {
+        line["code"]: {s["height_mm"]: s["price_cents"] for s in line["sizes"]}
+        for line in body["product_lines"]
+    }
     assert prices == EXPECTED_PRICES
     family = next(line for line in body["product_lines"] if line["code"] == "family")
     assert family["per_person"] is True and family["min_persons"] >= 2
@@ -85,7 +88,9 @@ def test_schema_and_docs_are_served():
 def test_exception_handler_maps_an_illegal_transition_to_409():
     from studio.api import exception_handler
 
-    response = exception_handler(TransitionNotAllowed(subject="item", current="approved", target="sculpting"), {})
+    response = exception_handler(
+        TransitionNotAllowed(subject="item", current="approved", target="sculpting"), {}
+    )
     assert response.status_code == 409
     assert response.data["code"] == "transition_not_allowed"
     assert "approved" in response.data["message"]
@@ -102,17 +107,30 @@ def test_every_cluster_retries_later_than_it_times_out():
 
 def _settings_in_subprocess(env: dict[str, str], expr: str) -> str:
     code = f"import django,os;os.environ['DJANGO_SETTINGS_MODULE']='studio.settings';django.setup();from django.conf import settings;print(repr(({expr})))"
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}}
+    clean = {
+        k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY"}
+    }
     result = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()
 
 
 def test_broker_is_redis_when_redis_url_is_set_else_the_orm():
-    assert _settings_in_subprocess({}, "settings.Q_CLUSTER.get('orm'), 'redis' in settings.Q_CLUSTER") == "('default', False)"
-    out = _settings_in_subprocess({"REDIS_URL": "redis://127.0.0.1:6379/3"}, "settings.Q_CLUSTER.get('redis'), 'orm' in settings.Q_CLUSTER")
+    assert (
+        _settings_in_subprocess({}, "settings.Q_CLUSTER.get('orm'), 'redis' in settings.Q_CLUSTER")
+        == "('default', False)"
+    )
+    out = _settings_in_subprocess(
+        {"REDIS_URL": "redis://127.0.0.1:6379/3"},
+        "settings.Q_CLUSTER.get('redis'), 'orm' in settings.Q_CLUSTER",
+    )
     assert out == "('redis://127.0.0.1:6379/3', False)"
     out = _settings_in_subprocess(
         {"DATABASE_URL": "postgres://postgres@127.0.0.1:5432/x"}, "settings.DATABASES['default']['ENGINE']"
@@ -121,13 +139,23 @@ def test_broker_is_redis_when_redis_url_is_set_else_the_orm():
 
 
 def test_production_settings_pass_the_deploy_check():
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     env.update(
-        DEBUG="0", SECRET_KEY="prod-" + "k8Jx2mQ9vL4pR7tW1zY6nB3cF5hG0dS" * 2, ALLOWED_HOSTS="studio.example.com"
+        DEBUG="0",
+        SECRET_KEY="prod-" + "k8Jx2mQ9vL4pR7tW1zY6nB3cF5hG0dS" * 2,
+        ALLOWED_HOSTS="studio.example.com",
     )
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
@@ -182,12 +210,21 @@ def test_business_hours_skip_public_holidays():
     due = add_business_hours(wednesday, 48, tz="America/New_York", country="US")
     assert due == datetime(2026, 11, 30, 10, 0, tzinfo=NY)
     # In the UK that Thursday is a working day.
-    assert add_business_hours(wednesday, 48, tz="America/New_York", country="GB") == datetime(2026, 11, 27, 10, 0, tzinfo=NY)
+    assert add_business_hours(wednesday, 48, tz="America/New_York", country="GB") == datetime(
+        2026, 11, 27, 10, 0, tzinfo=NY
+    )
 
 
 def test_business_hours_start_on_a_day_off_counts_from_the_next_working_day():
     saturday = datetime(2026, 11, 21, 15, 0, tzinfo=NY)
-    assert add_business_hours(saturday, 24, tz="America/New_York", country="US") == datetime(2026, 11, 24, 0, 0, tzinfo=NY)
-    assert business_hours_between(saturday, datetime(2026, 11, 22, 23, 0, tzinfo=NY), tz="America/New_York", country="US") == 0
+    assert add_business_hours(saturday, 24, tz="America/New_York", country="US") == datetime(
+        2026, 11, 24, 0, 0, tzinfo=NY
+    )
+    assert (
+        business_hours_between(
+            saturday, datetime(2026, 11, 22, 23, 0, tzinfo=NY), tz="America/New_York", country="US"
+        )
+        == 0
+    )
     with pytest.raises(ValueError):
         add_business_hours(datetime(2026, 11, 21, 15, 0), 1, tz="America/New_York", country="US")

@@ -34,13 +34,21 @@ def _item_with_front_photo(**kwargs):
     Image.fromarray(person_photo((180, 240))).save(buffer, format="PNG")
     name = default_storage.save(f"photos/test/{item.pk}/front.png", ContentFile(buffer.getvalue()))
     Photo.objects.create(
-        item=item, kind="front", image=name, width=180, height=240, sha256="0" * 64, original_sha256="1" * 64,
+        item=item,
+        kind="front",
+        image=name,
+        width=180,
+        height=240,
+        sha256="0" * 64,
+        original_sha256="1" * 64,
         is_usable=True,
     )
     return item
 
 
-def test_reconstruction_stores_revision_zero_and_moves_the_item_to_sculpting(enqueued, django_capture_on_commit_callbacks):
+def test_reconstruction_stores_revision_zero_and_moves_the_item_to_sculpting(
+    enqueued, django_capture_on_commit_callbacks
+):
     item = _item_with_front_photo(height_mm=120)
     with django_capture_on_commit_callbacks(execute=True):
         assert reconstruct_item(item.pk) == "completed"
@@ -69,7 +77,9 @@ def test_a_second_delivery_changes_nothing(enqueued):
 
 
 def test_failure_still_reaches_sculpting_flagged_with_a_template_body(enqueued):
-    item = ItemFactory(status=ItemStatus.READY_FOR_DESIGN, product_line="pet", height_mm=100)  # no photos at all
+    item = ItemFactory(
+        status=ItemStatus.READY_FOR_DESIGN, product_line="pet", height_mm=100
+    )  # no photos at all
     assert reconstruct_item(item.pk).startswith("failed")
     item.refresh_from_db()
     assert item.status == ItemStatus.SCULPTING

@@ -73,7 +73,9 @@ def test_requeued_reconstruction_that_keeps_dying_ends_in_a_template(enqueued, s
 
     settings.TASK_MAX_ATTEMPTS = 2
     item = ItemFactory(status=ItemStatus.RECONSTRUCTING)
-    ReconstructionJob.objects.create(item=item, status=JobStatus.RUNNING, attempts=2, started_at=timezone.now())
+    ReconstructionJob.objects.create(
+        item=item, status=JobStatus.RUNNING, attempts=2, started_at=timezone.now()
+    )
     assert reconstruct_item(item.pk).startswith("gave up")
     item.refresh_from_db()
     assert item.status == ItemStatus.SCULPTING and item.flagged

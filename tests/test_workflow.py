@@ -32,8 +32,16 @@ def _make_tray(status):
 
 AGGREGATES = {
     # name: (table, make(status) -> obj, service(obj_id, to))
-    "order": (ORDER_TRANSITIONS, lambda s: OrderFactory(status=s), lambda pk, to: order_transition(order_id=pk, to=to)),
-    "item": (ITEM_TRANSITIONS, lambda s: ItemFactory(status=s), lambda pk, to: item_transition(item_id=pk, to=to)),
+    "order": (
+        ORDER_TRANSITIONS,
+        lambda s: OrderFactory(status=s),
+        lambda pk, to: order_transition(order_id=pk, to=to),
+    ),
+    "item": (
+        ITEM_TRANSITIONS,
+        lambda s: ItemFactory(status=s),
+        lambda pk, to: item_transition(item_id=pk, to=to),
+    ),
     "revision": (
         REVISION_TRANSITIONS,
         lambda s: RevisionFactory(status=s),
@@ -47,7 +55,12 @@ AGGREGATES = {
     "tray": (TRAY_TRANSITIONS, _make_tray, lambda pk, to: tray_transition(tray_id=pk, to=to)),
 }
 
-LEGAL = [(name, a, b) for name, (table, _, _) in AGGREGATES.items() for a, targets in table.items() for b in targets]
+LEGAL = [
+    (name, a, b)
+    for name, (table, _, _) in AGGREGATES.items()
+    for a, targets in table.items()
+    for b in targets
+]
 ILLEGAL = [
     (name, a, b)
     for name, (table, _, _) in AGGREGATES.items()
@@ -87,17 +100,52 @@ def test_illegal_transition_is_refused_and_changes_nothing(name, current, target
 
 
 def test_every_state_of_the_design_is_a_choice():
-    assert set(ORDER_TRANSITIONS) == set(OrderStatus.values) == {
-        "pending_payment", "paid", "in_design", "approved", "in_production", "shipped", "delivered",
-        "cancelled", "refunded",
-    }
-    assert set(ITEM_TRANSITIONS) == set(ItemStatus.values) == {
-        "awaiting_photos", "ready_for_design", "reconstructing", "sculpting", "in_review", "changes_requested",
-        "approved", "in_production", "shipped", "delivered", "cancelled",
-    }
-    assert set(REVISION_TRANSITIONS) == set(RevisionStatus.values) == {
-        "uploaded", "checking", "ready", "published", "approved", "changes_requested", "superseded", "rejected",
-    }
+    assert (
+        set(ORDER_TRANSITIONS)
+        == set(OrderStatus.values)
+        == {
+            "pending_payment",
+            "paid",
+            "in_design",
+            "approved",
+            "in_production",
+            "shipped",
+            "delivered",
+            "cancelled",
+            "refunded",
+        }
+    )
+    assert (
+        set(ITEM_TRANSITIONS)
+        == set(ItemStatus.values)
+        == {
+            "awaiting_photos",
+            "ready_for_design",
+            "reconstructing",
+            "sculpting",
+            "in_review",
+            "changes_requested",
+            "approved",
+            "in_production",
+            "shipped",
+            "delivered",
+            "cancelled",
+        }
+    )
+    assert (
+        set(REVISION_TRANSITIONS)
+        == set(RevisionStatus.values)
+        == {
+            "uploaded",
+            "checking",
+            "ready",
+            "published",
+            "approved",
+            "changes_requested",
+            "superseded",
+            "rejected",
+        }
+    )
     assert {"queued", "batched", "printing", "printed", "qc_passed", "qc_failed", "packed", "shipped"} <= set(
         PRINT_JOB_TRANSITIONS
     )
@@ -163,7 +211,9 @@ def test_order_follows_its_least_advanced_item(enqueued):
     order.refresh_from_db()
     assert order.status == OrderStatus.APPROVED
     steps = list(
-        OrderEvent.objects.filter(subject="order", subject_id=order.pk).values_list("from_status", "to_status")
+        OrderEvent.objects.filter(subject="order", subject_id=order.pk).values_list(
+            "from_status", "to_status"
+        )
     )
     assert steps == [("paid", "in_design"), ("in_design", "approved")]
 
@@ -180,7 +230,10 @@ def test_transition_records_who_and_details(enqueued, django_user_model):
     operator = django_user_model.objects.create_user("op", is_staff=True)
     job = PrintJobFactory(status="packed")
     print_job_transition(
-        print_job_id=job.pk, to="shipped", user=operator, parameters={"tracking_number": "1Z999"},
+        print_job_id=job.pk,
+        to="shipped",
+        user=operator,
+        parameters={"tracking_number": "1Z999"},
         update={"tracking_number": "1Z999", "carrier": "UPS"},
     )
     job.refresh_from_db()
@@ -207,7 +260,10 @@ def test_concurrent_transitions_on_postgres_one_wins(require_postgres, enqueued)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=worker, args=(t,)) for t in (ItemStatus.APPROVED, ItemStatus.CHANGES_REQUESTED)]
+    threads = [
+        threading.Thread(target=worker, args=(t,))
+        for t in (ItemStatus.APPROVED, ItemStatus.CHANGES_REQUESTED)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -252,5 +308,3 @@ def test_models_have_docstrings_and_ordering():
         if model._meta.app_label in {"orders", "revisions", "printing", "reconstruction"}:
             assert model.__doc__ and not model.__doc__.startswith(model.__name__ + "("), model
             assert model._meta.ordering, model
-
-

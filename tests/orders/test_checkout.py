@@ -148,7 +148,10 @@ def test_an_order_without_an_address_lets_checkout_collect_it(client, stripe_dou
     assert post_event(client, event).status_code == 200
     order = Order.objects.get(number=data["number"])
     assert (order.ship_name, order.ship_line1, order.ship_city, order.ship_country) == (
-        "Min Customer", "5 Harbour St", "Hamburg", "DE",
+        "Min Customer",
+        "5 Harbour St",
+        "Hamburg",
+        "DE",
     )
     assert order.status == "paid"
 

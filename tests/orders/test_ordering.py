@@ -135,7 +135,11 @@ def test_missing_customer_is_400_and_a_partial_address_too(client):
     assert "customer" in response.json()["message"]
     partial = client.post(
         "/api/v1/orders/",
-        {"email": "a@example.com", "shipping_address": {"city": "Paris"}, "items": [{"product_line": "solo", "height_mm": 150}]},
+        {
+            "email": "a@example.com",
+            "shipping_address": {"city": "Paris"},
+            "items": [{"product_line": "solo", "height_mm": 150}],
+        },
         content_type="application/json",
     )
     assert partial.status_code == 400

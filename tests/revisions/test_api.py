@@ -181,7 +181,9 @@ def test_bad_feedback_is_a_400_and_changes_nothing(customer_api, published, body
 
 
 def test_approve_records_origin_and_refuses_a_second_time(customer_api, published, item, enqueued):
-    refused = customer_api.post(f"/api/v1/revisions/{published.pk}/approve/", {"confirm": False}, format="json")
+    refused = customer_api.post(
+        f"/api/v1/revisions/{published.pk}/approve/", {"confirm": False}, format="json"
+    )
     assert refused.status_code == 400 and "confirmation" in refused.json()["message"]
     assert not Approval.objects.exists()
     response = customer_api.post(  # the POST itself is the explicit act: no body needed

@@ -21,7 +21,8 @@ class Command(BaseCommand):
         User = get_user_model()
         for username, password, superuser, group_name in DEMO_USERS:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.com"}
+                username=username,
+                defaults={"is_staff": True, "is_superuser": superuser, "email": f"{username}@example.com"},
             )
             if created:
                 user.set_password(password)

@@ -319,7 +319,6 @@ def check_mesh(
     return report
 
 
-
 def _empty_report(issues: list[dict[str, Any]]) -> dict[str, Any]:
     issues = [
         *issues,

@@ -75,7 +75,10 @@ def place_for_print(
         add_base = False
         reason = "not asked (--base never)" + ("" if before.stable else "; the figurine would tip over")
     elif not before.stable:
-        add_base, reason = True, "the centre of mass is not safely over the footprint: the figurine would tip over"
+        add_base, reason = (
+            True,
+            "the centre of mass is not safely over the footprint: the figurine would tip over",
+        )
     else:
         add_base, reason = False, "stable without a base"
 
