@@ -1,4 +1,4 @@
-"""The order timeline: one small function per event type (Saleor style).
+"""The order timeline: one small function per kind of event (Saleor style).
 
 Each is called by a service inside the transaction of the change it records, never from signals.
 """
@@ -44,90 +44,36 @@ def _event(
     )
 
 
-def order_status_changed_event(
-    *, order: Order, previous: str, current: str, user=None, actor: str = "system", parameters=None
+def _place_on_timeline(obj: Any) -> tuple[Order | None, Item | None, dict[str, Any]]:
+    """Which order and item a stateful object's events belong to, and what each event should say of it."""
+    subject = obj.SUBJECT
+    if subject == EventSubject.ORDER:
+        return obj, None, {}
+    if subject == EventSubject.ITEM:
+        return obj.order, obj, {}
+    if subject == EventSubject.REVISION:
+        return obj.item.order, obj.item, {"round": obj.number}
+    if subject == EventSubject.PRINT_JOB:
+        return obj.item.order, obj.item, {"is_reprint": obj.is_reprint}
+    return None, None, {}  # a tray belongs to no single order
+
+
+def status_changed_event(
+    *, obj: Any, previous: str, current: str, user=None, actor: str = "system", parameters=None
 ) -> OrderEvent:
+    """A state change of an order, item, revision, print job or tray (written by its transition service)."""
+    order, item, facts = _place_on_timeline(obj)
     return _event(
         order=order,
-        subject=EventSubject.ORDER,
-        subject_id=order.pk,
-        type="status_changed",
-        user=user,
-        actor=actor,
-        from_status=previous,
-        to_status=current,
-        parameters=parameters,
-    )
-
-
-def item_status_changed_event(
-    *, item: Item, previous: str, current: str, user=None, actor: str = "system", parameters=None
-) -> OrderEvent:
-    return _event(
-        order=item.order,
         item=item,
-        subject=EventSubject.ITEM,
-        subject_id=item.pk,
+        subject=obj.SUBJECT,
+        subject_id=obj.pk,
         type="status_changed",
         user=user,
         actor=actor,
         from_status=previous,
         to_status=current,
-        parameters=parameters,
-    )
-
-
-def revision_status_changed_event(
-    *, revision, previous: str, current: str, user=None, actor: str = "system", parameters=None
-) -> OrderEvent:
-    item = revision.item
-    params = {"round": revision.number, **(parameters or {})}
-    return _event(
-        order=item.order,
-        item=item,
-        subject=EventSubject.REVISION,
-        subject_id=revision.pk,
-        type="status_changed",
-        user=user,
-        actor=actor,
-        from_status=previous,
-        to_status=current,
-        parameters=params,
-    )
-
-
-def print_job_status_changed_event(
-    *, print_job, previous: str, current: str, user=None, actor: str = "system", parameters=None
-) -> OrderEvent:
-    item = print_job.item
-    params = {"is_reprint": print_job.is_reprint, **(parameters or {})}
-    return _event(
-        order=item.order,
-        item=item,
-        subject=EventSubject.PRINT_JOB,
-        subject_id=print_job.pk,
-        type="status_changed",
-        user=user,
-        actor=actor,
-        from_status=previous,
-        to_status=current,
-        parameters=params,
-    )
-
-
-def tray_status_changed_event(
-    *, tray, previous: str, current: str, user=None, actor: str = "system", parameters=None
-) -> OrderEvent:
-    return _event(
-        order=None,
-        subject=EventSubject.TRAY,
-        subject_id=tray.pk,
-        type="status_changed",
-        user=user,
-        actor=actor,
-        from_status=previous,
-        to_status=current,
-        parameters=parameters,
+        parameters={**facts, **(parameters or {})},
     )
 
 

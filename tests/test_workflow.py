@@ -166,7 +166,7 @@ def test_event_failure_rolls_back_the_state_change(monkeypatch, enqueued):
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr("orders.events.item_status_changed_event", broken)
+    monkeypatch.setattr("orders.events.status_changed_event", broken)
     with pytest.raises(RuntimeError):
         item_transition(item_id=item.pk, to=ItemStatus.READY_FOR_DESIGN)
     item.refresh_from_db()

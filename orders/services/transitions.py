@@ -41,8 +41,8 @@ def order_transition(
         lock=lambda: lock_order(order_id),
         target=to,
         update=update,
-        write_event=lambda order, prev, cur: events.order_status_changed_event(
-            order=order, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
+        write_event=lambda order, prev, cur: events.status_changed_event(
+            obj=order, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
         ),
         follow_ups=ORDER_FOLLOW_UPS,
         task_args=lambda order: (order.pk, to),
@@ -67,8 +67,8 @@ def item_transition(
             target=to,
             guard=guard,
             update=update,
-            write_event=lambda item, prev, cur: events.item_status_changed_event(
-                item=item, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
+            write_event=lambda item, prev, cur: events.status_changed_event(
+                obj=item, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
             ),
             follow_ups=ITEM_FOLLOW_UPS,
         )
