@@ -4,8 +4,9 @@
   rectangles (a run of the front silhouette's row times a run of the side silhouette's row). Each
   view gives a normalised offset ``u`` = distance from the centre of the run containing the point /
   half the run length (a distance-based height field per silhouette row, continuous outside the
-  runs), and a voxel is inside when ``u_x^n + u_y^n <= 1``: the rectangle's inscribed superellipse,
-  so limbs and bodies come out round instead of square, never outside the hull.
+  runs), and a voxel is inside when ``u_x^n + u_y^n <= 1``: with ``n = 2`` the rectangle's inscribed
+  ellipse (a body's or limb's cross-section is about elliptic), spanning both runs in full so both
+  silhouettes stay explained, never outside the hull.
 - Front only: silhouette inflation. A Poisson height field ``h`` (``laplace h = -1`` inside the
   silhouette, 0 on its outline) gives ``sqrt(2 h)``, the radius of a round cross-section for
   elongated parts; a per-product-line depth prior scales it into the half-depth.
@@ -28,7 +29,8 @@ __all__ = ["ShapeField", "DEPTH_PRIORS", "visual_hull_field", "inflation_field",
 #: Outside value of the normalised offsets (anything well above 1).
 FAR = 4.0
 #: Superellipse exponent of the rounded hull's cross-sections (2 = ellipse, large = rectangle).
-HULL_EXPONENT = 2.2
+#: The ellipse: bodies and limbs have about elliptic horizontal cross-sections.
+HULL_EXPONENT = 2.0
 #: A front run narrower than this share of the slice's widest run is a limb beside the body.
 LIMB_RATIO = 0.55
 #: A limb's half-depth as a multiple of its half-width (slightly more than round: slanted limbs).
