@@ -158,9 +158,10 @@ def _round_limbs(
     In a horizontal slice the front silhouette may show a narrow run (an arm) beside a much wider
     one (the torso) while the profile shows one run, the body's depth: the visual hull then gives
     the arm the torso's depth, a flat ghost twice the arm's volume. The profile run is explained by
-    the widest front run; a narrow run (< ``LIMB_RATIO`` of the widest) paired with a much longer
-    profile run gets a round cross-section instead (half-depth ``LIMB_DEPTH`` x its half-width)
-    centred in that profile run. Updates ``g[z, y, x]`` (the superellipse sum) in place.
+    the widest front run; a narrow run (< ``LIMB_RATIO`` of the widest) paired with a profile run
+    longer than the limb's round depth gets a round cross-section instead (half-depth
+    ``LIMB_DEPTH`` x its half-width) centred in that profile run (no further threshold: the depth
+    never jumps from round to the body's full depth as the profile run grows). Updates ``g[z, y, x]`` (the superellipse sum) in place.
     """
     for k in range(ux.shape[0]):
         x_in = ux[k] < 1.0
@@ -176,7 +177,7 @@ def _round_limbs(
         for i in np.nonzero(widths < LIMB_RATIO * widths.max())[0]:
             half_depth = LIMB_DEPTH * widths[i] / 2.0
             cols = torch.from_numpy(np.nonzero(x_near == i)[0]).to(g.device)
-            for j in np.nonzero(lengths > 2.0 * half_depth * 1.5)[0]:
+            for j in np.nonzero(lengths > 2.0 * half_depth)[0]:
                 rows_np = np.nonzero(y_near == j)[0]
                 centre = y[0] + (ys[j] + ye[j] - 1) / 2.0 * spacing
                 uy_limb = np.abs(y[rows_np] - centre) / half_depth
