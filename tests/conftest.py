@@ -27,6 +27,19 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(autouse=True)
+def _own_cache_per_worker(settings, worker_id):
+    """With Redis as the cache (CI's PostgreSQL + Redis run), each xdist worker gets its own Redis
+    database, so one worker's cache.clear() (a flush of the whole database) never wipes another's
+    throttle history in the middle of a test."""
+    cache = settings.CACHES["default"]
+    if not cache["BACKEND"].endswith("RedisCache") or worker_id == "master":
+        return
+    base, _, db = cache["LOCATION"].rpartition("/")
+    own = (int(db or 0) + 1 + int(worker_id.removeprefix("gw"))) % 16
+    settings.CACHES = {"default": {**cache, "LOCATION": f"{base}/{own}"}}
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test writes its files into its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
