@@ -64,9 +64,10 @@ def revision_transition(
         target=to,
         guard=guard,
         update=update,
-        write_event=lambda rev, prev, cur: events.status_changed_event(
-            obj=rev, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
-        ),
+        write_event=events.status_changed_event,
+        user=user,
+        actor=actor,
+        parameters=parameters,
         follow_ups=REVISION_FOLLOW_UPS,
     )
 

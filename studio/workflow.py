@@ -95,14 +95,18 @@ def run_transition(
     *,
     lock: Callable[[], M],
     target: str,
-    write_event: Callable[[M, str, str], Any],
+    write_event: Callable[..., Any],
+    user: Any = None,
+    actor: str = "system",
+    parameters: Mapping[str, Any] | None = None,
     guard: Callable[[M], None] | None = None,
     follow_ups: Mapping[str, Iterable[FollowUp]] | None = None,
     task_args: Callable[[M], tuple] | None = None,
     update: Mapping[str, Any] | None = None,
 ) -> TransitionResult:
     """Lock, check the table and guard, save (with `update`'s fields), write the event, and
-    schedule follow-ups after commit.
+    schedule follow-ups after commit. `write_event(obj=, previous=, current=, user=, actor=,
+    parameters=)` records the change on the timeline (the apps pass `orders.events.status_changed_event`).
 
     Everything happens in one transaction: an exception anywhere leaves no state change, no event
     and no task behind.
@@ -121,7 +125,7 @@ def run_transition(
         if any(f.name == "updated_at" for f in obj._meta.concrete_fields):
             fields.add("updated_at")
         obj.save(update_fields=sorted(fields))
-        write_event(obj, previous, target)
+        write_event(obj=obj, previous=previous, current=target, user=user, actor=actor, parameters=parameters)
         scheduled = list((follow_ups or {}).get(target, ()))
         args = task_args(obj) if task_args else (obj.pk,)
         for follow_up in scheduled:

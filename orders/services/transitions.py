@@ -41,9 +41,10 @@ def order_transition(
         lock=lambda: lock_order(order_id),
         target=to,
         update=update,
-        write_event=lambda order, prev, cur: events.status_changed_event(
-            obj=order, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
-        ),
+        write_event=events.status_changed_event,
+        user=user,
+        actor=actor,
+        parameters=parameters,
         follow_ups=ORDER_FOLLOW_UPS,
         task_args=lambda order: (order.pk, to),
     )
@@ -67,9 +68,10 @@ def item_transition(
             target=to,
             guard=guard,
             update=update,
-            write_event=lambda item, prev, cur: events.status_changed_event(
-                obj=item, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
-            ),
+            write_event=events.status_changed_event,
+            user=user,
+            actor=actor,
+            parameters=parameters,
             follow_ups=ITEM_FOLLOW_UPS,
         )
         order_sync_status(order_id=result.obj.order_id, user=user, actor=actor)

@@ -70,9 +70,10 @@ def print_job_transition(
         target=to,
         guard=guard,
         update=update,
-        write_event=lambda job, prev, cur: events.status_changed_event(
-            obj=job, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
-        ),
+        write_event=events.status_changed_event,
+        user=user,
+        actor=actor,
+        parameters=parameters,
         follow_ups=PRINT_JOB_FOLLOW_UPS,
     )
 
@@ -89,8 +90,9 @@ def tray_transition(
     return run_transition(
         lock=lambda: lock_tray(tray_id),
         target=to,
-        write_event=lambda tray, prev, cur: events.status_changed_event(
-            obj=tray, previous=prev, current=cur, user=user, actor=actor, parameters=parameters
-        ),
+        write_event=events.status_changed_event,
+        user=user,
+        actor=actor,
+        parameters=parameters,
         follow_ups=TRAY_FOLLOW_UPS,
     )
