@@ -282,8 +282,9 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
         )
         mask = ((dist_full > threshold) & (near > 0)) | (core > 0)
         mask = _fill_holes(mask, dist_full, bg_level, min_size=MIN_HOLE_FRACTION * h * w)
+        mask = _reopen_slits(mask, dist_full, bg_level)
     else:
-        mask = fg
+        mask = _reopen_slits(fg, dist, bg_level)
     mask, components = _components(mask, min_fraction)
 
     if components:
@@ -355,6 +356,49 @@ def _fill_holes(
         min_size = MIN_HOLE_FRACTION * mask.size
     backdrop = idx[(sizes >= min_size) & (level <= bg_level)]
     return filled & ~np.isin(labels, backdrop)
+
+
+def _reopen_slits(mask: np.ndarray, dist: np.ndarray, bg_level: float) -> np.ndarray:
+    """Give back to the backdrop the pixels that look exactly like it and touch it.
+
+    The closing that bridges noise also seals narrow slits of backdrop between parts of the
+    subject (the gap between the legs, an armpit, between a couple's arms), and the coarse working
+    resolution widens that: a mask pixel whose own colour distance is at the backdrop's noise level
+    and that is connected (through such pixels) to the background outside the mask is backdrop.
+    Holes enclosed by the subject are left as the hole filling decided, and so is a backdrop-coloured
+    band that would cut the subject in two (a white stripe across an overexposed shirt): a slit is
+    a dead end into the subject, not a bridge between two of its parts.
+    """
+    looks_like_backdrop = ~mask | (dist <= bg_level)
+    labels, count = ndimage.label(looks_like_backdrop)
+    if count == 0:
+        return mask
+    touches = np.zeros(count + 1, bool)
+    touches[np.unique(labels[~mask])] = True
+    touches[0] = False
+    reopen = mask & touches[labels]
+    if not reopen.any():
+        return mask
+    kept = mask & ~reopen
+    parts, n_parts = ndimage.label(kept)
+    # Specks cut off along the outline do not count as parts: only a band between real parts bridges.
+    sizes = np.bincount(parts.ravel(), minlength=n_parts + 1)
+    small = sizes < max(64.0, 0.002 * float(mask.sum()))
+    small[0] = True
+    parts[small[parts]] = 0
+    regions, n_regions = ndimage.label(reopen)
+    pairs = [np.zeros((0, 2), np.int64)]
+    for a, b in (
+        (regions[1:], parts[:-1]),
+        (regions[:-1], parts[1:]),
+        (regions[:, 1:], parts[:, :-1]),
+        (regions[:, :-1], parts[:, 1:]),
+    ):
+        sel = (a > 0) & (b > 0)
+        pairs.append(np.stack([a[sel], b[sel]], axis=1))
+    pairs = np.unique(np.concatenate(pairs), axis=0)
+    bridges = np.bincount(pairs[:, 0], minlength=n_regions + 1) >= 2
+    return kept | bridges[regions]
 
 
 #: Smallest local colour step (RGB units) that counts as an outline for the edge cue.

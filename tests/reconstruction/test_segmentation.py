@@ -143,3 +143,31 @@ def test_backdrop_seen_through_an_arm_loop_stays_background():
     assert len(result.components) == 1
     assert not result.mask[130, 83]
     assert result.mask[121, 121] and result.mask[130, 65] and result.mask[130, 120]
+
+
+def _legs_photo(stripe: bool = False) -> np.ndarray:
+    """A 1024-px-tall figure (segmented at a coarser working size) with legs 4 px apart."""
+    img = Image.new("RGB", (768, 1024), (238, 238, 236))
+    d = ImageDraw.Draw(img)
+    d.ellipse([334, 60, 434, 180], fill=(230, 190, 160))  # head
+    d.rectangle([300, 180, 468, 560], fill=(200, 60, 60))  # body
+    d.rectangle([320, 560, 381, 960], fill=(40, 50, 120))  # legs, a 4-px slit of backdrop between
+    d.rectangle([386, 560, 448, 960], fill=(40, 50, 120))
+    if stripe:  # a band of backdrop colour right across the shirt (an overexposed white stripe)
+        d.rectangle([300, 370, 468, 372], fill=(238, 238, 236))
+    return np.asarray(img)
+
+
+def test_narrow_slit_between_the_legs_stays_backdrop_at_full_resolution():
+    result = segment_subject(_legs_photo())
+    # the working resolution seals the slit; the full-resolution colours reopen it
+    assert not result.mask[700:950, 382:386].any()
+    assert result.mask[700, 350] and result.mask[700, 420] and result.mask[400, 384]
+    assert iou(result.mask, subject_truth(_legs_photo())) > 0.995
+
+
+def test_a_backdrop_coloured_band_across_the_subject_does_not_cut_it_in_two():
+    result = segment_subject(_legs_photo(stripe=True))
+    assert len(result.components) == 1
+    assert result.mask[371, 384]  # the band is bridged: one figure, not two
+    assert not result.mask[700:950, 382:386].any()  # while the dead-end slit between the legs is open
