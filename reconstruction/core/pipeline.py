@@ -20,7 +20,7 @@ from .colour import vertex_colours
 from .device import select_device
 from .shape import ShapeField
 from .style import chibi_warp
-from .surface import extract_surface, keep_significant_shells, remesh
+from .surface import extract_surface, keep_significant_shells, remesh, signed_volume
 from .types import PRODUCT_LINES, STYLES, PhotoInput, ReconstructionError, ReconstructionResult
 from .views import register_views
 
@@ -159,7 +159,7 @@ def reconstruct(
         "vertices": int(len(mesh.vertices)),
         "watertight": bool(mesh.is_watertight),
         "shells": int(mesh.body_count),
-        "volume_mm3": round(float(mesh.volume), 1),
+        "volume_mm3": round(abs(signed_volume(mesh.vertices, mesh.faces)), 1),
         "bbox_mm": [round(float(v), 2) for v in mesh.extents],
         "colour": {k: round(v, 3) for k, v in colour_stats.items()},
         "notes": notes,
