@@ -10,18 +10,32 @@ from django.db import transaction
 from django.template.loader import render_to_string
 
 from orders import events
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, PaymentKind, PaymentStatus
+from orders.services.payments import order_paid_cents
 
 logger = logging.getLogger(__name__)
 
 EMAIL_SUBJECTS = {
     "paid": "We received your payment — order {number}",
     "shipped": "Your figurine is on its way — order {number}",
+    "refunded": "Your refund for order {number}",
+    "cancelled": "Order {number} is cancelled",
+    "payment_failed": "Your payment for order {number} did not go through",
 }
 
 
-def send_order_email_task(order_id: int, status: str) -> bool:
-    """E-mail the customer about their order entering `status`; sends at most once per status."""
+def _refund_cents(order: Order) -> int:
+    """Refunds made or on their way (pending at Stripe), in cents."""
+    refunds = order.payments.filter(kind=PaymentKind.REFUND).exclude(status=PaymentStatus.FAILED)
+    return sum(refunds.values_list("amount_cents", flat=True))
+
+
+def send_order_email_task(order_id: int, status: str, reference: str = "") -> bool:
+    """E-mail the customer about their order entering `status` (or a payment failing).
+
+    Sends at most once per status and ``reference`` (a failed payment's Checkout Session: each
+    failed attempt is told once, a redelivered task never twice).
+    """
     subject_template = EMAIL_SUBJECTS.get(status)
     if subject_template is None:
         return False
@@ -30,7 +44,10 @@ def send_order_email_task(order_id: int, status: str) -> bool:
         if order is None:
             logger.warning("order %s vanished before its %s e-mail", order_id, status)
             return False
-        if OrderEvent.objects.filter(order=order, type="email_sent", parameters__template=status).exists():
+        sent = OrderEvent.objects.filter(order=order, type="email_sent", parameters__template=status)
+        if reference:
+            sent = sent.filter(parameters__reference=reference)
+        if sent.exists():
             return False
         context = {
             "order": order,
@@ -41,6 +58,10 @@ def send_order_email_task(order_id: int, status: str) -> bool:
                 .values_list("print_jobs__carrier", "print_jobs__tracking_number")
                 .distinct()
             ),
+            # pending refunds count: the customer is told what is on its way back
+            "refunded_cents": _refund_cents(order),
+            "paid_cents": order_paid_cents(order),
+            "can_pay": order.status == "pending_payment",
         }
         body = render_to_string(f"emails/order_{status}.txt", context)
         send_mail(
@@ -49,9 +70,10 @@ def send_order_email_task(order_id: int, status: str) -> bool:
             settings.DEFAULT_FROM_EMAIL,
             [order.customer.email],
         )
-        events.order_note_event(
-            order=order, type="email_sent", parameters={"template": status, "to": order.customer.email}
-        )
+        parameters = {"template": status, "to": order.customer.email}
+        if reference:
+            parameters["reference"] = reference
+        events.order_note_event(order=order, type="email_sent", parameters=parameters)
     return True
 
 

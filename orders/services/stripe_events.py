@@ -25,6 +25,7 @@ from orders.services.payments import (
     refund_status,
 )
 from studio.errors import ApplicationError
+from studio.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +171,8 @@ def _on_async_failed(order: Order, session: dict[str, Any], event_type: str) -> 
     events.order_note_event(
         order=order, type="payment_failed", actor="stripe", parameters={"session_id": session["id"]}
     )
+    # Tell the customer, with the way to pay again (once per failed session, after commit).
+    enqueue_on_commit("orders.tasks.send_order_email_task", order.pk, "payment_failed", session["id"])
     return "payment failed"
 
 

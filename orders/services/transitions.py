@@ -22,7 +22,11 @@ ORDER_FOLLOW_UPS: dict[str, list[FollowUp]] = {
     OrderStatus.PAID: [FollowUp("orders.tasks.send_order_email_task")],
     OrderStatus.SHIPPED: [FollowUp("orders.tasks.send_order_email_task")],
     # A cancelled order's open Stripe payment page is closed, so nobody pays for it afterwards.
-    OrderStatus.CANCELLED: [FollowUp("orders.tasks.expire_checkout_task")],
+    OrderStatus.CANCELLED: [
+        FollowUp("orders.tasks.expire_checkout_task"),
+        FollowUp("orders.tasks.send_order_email_task"),
+    ],
+    OrderStatus.REFUNDED: [FollowUp("orders.tasks.send_order_email_task")],
 }
 
 

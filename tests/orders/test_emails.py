@@ -6,9 +6,9 @@ import pytest
 from django.core import mail
 
 from orders.models import Order
-from orders.services import order_mark_paid_offline
+from orders.services import order_mark_paid_offline, order_refund, order_transition
 from orders.tasks import send_order_email_task
-from tests.orders.helpers import place_order
+from tests.orders.helpers import place_order, post_event, session_event
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +37,93 @@ def test_paid_email_is_sent_once_with_the_order_page(client, enqueued):
     assert len(mail.outbox) == 1
     assert data["number"] in mail.outbox[0].subject
     assert f"/portal/orders/{data['number']}/" in mail.outbox[0].body
+
+
+def _run_email_tasks(enqueued) -> None:
+    for func, args, _ in list(enqueued):
+        if func == "orders.tasks.send_order_email_task":
+            send_order_email_task(*args)
+    enqueued.clear()
+
+
+def test_a_failed_payment_is_told_once_per_attempt_with_the_way_to_pay_again(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    mail.outbox.clear()
+    for event_id, session in (("evt_c1", "cs_1"), ("evt_f1", "cs_1"), ("evt_f1b", "cs_1")):
+        kind = "completed" if event_id == "evt_c1" else "async_payment_failed"
+        with django_capture_on_commit_callbacks(execute=True):
+            post_event(
+                client,
+                session_event(
+                    event_id,
+                    order.number,
+                    order.total_cents,
+                    session_id=session,
+                    payment_status="unpaid",
+                    type=f"checkout.session.{kind}",
+                ),
+            )
+    assert ("orders.tasks.send_order_email_task", (order.pk, "payment_failed", "cs_1"), None) in enqueued
+    _run_email_tasks(enqueued)  # the same failure delivered twice: one e-mail
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert "did not go through" in message.subject and data["number"] in message.subject
+    assert "nothing has been charged" in message.body
+    assert "pay again" in message.body and f"/portal/orders/{data['number']}/" in message.body
+    assert "$" in message.body
+    # a second attempt that fails too is a new e-mail
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(
+            client,
+            session_event(
+                "evt_f2",
+                order.number,
+                order.total_cents,
+                session_id="cs_2",
+                payment_intent="pi_2",
+                type="checkout.session.async_payment_failed",
+            ),
+        )
+    _run_email_tasks(enqueued)
+    assert len(mail.outbox) == 2
+
+
+def test_refund_e_mails_the_amount_once(client, enqueued, django_capture_on_commit_callbacks):
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    order_mark_paid_offline(order_id=order.pk)
+    mail.outbox.clear()
+    enqueued.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        order_refund(order_id=order.pk, reason="customer changed their mind")
+    assert ("orders.tasks.send_order_email_task", (order.pk, "refunded"), None) in enqueued
+    _run_email_tasks(enqueued)
+    assert send_order_email_task(order.pk, "refunded") is False
+    assert len(mail.outbox) == 1
+    order.refresh_from_db()
+    assert "refund" in mail.outbox[0].subject.lower()
+    assert f"${order.total_cents / 100:.2f}" in mail.outbox[0].body
+
+
+def test_cancelling_tells_the_customer_and_what_happens_to_their_money(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    unpaid = Order.objects.get(number=place_order(client)["number"])
+    paid = Order.objects.get(number=place_order(client, email="bo@example.com")["number"])
+    order_mark_paid_offline(order_id=paid.pk)
+    mail.outbox.clear()
+    enqueued.clear()
+    for order in (unpaid, paid):
+        with django_capture_on_commit_callbacks(execute=True):
+            order_transition(order_id=order.pk, to="cancelled", actor="operator")
+    _run_email_tasks(enqueued)
+    bodies = {m.to[0]: m for m in mail.outbox}
+    assert set(bodies) == {"ada@example.com", "bo@example.com"}
+    assert "cancelled" in bodies["ada@example.com"].subject
+    assert "will be in touch" not in bodies["ada@example.com"].body
+    assert (
+        f"will be in touch about the ${paid.total_cents / 100:.2f} you paid" in bodies["bo@example.com"].body
+    )
