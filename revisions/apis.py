@@ -33,6 +33,7 @@ from orders.models import Item
 from revisions import services
 from revisions.models import Revision
 from studio.errors import ApplicationError, NotFound
+from studio.http import client_ip
 
 
 class IsStaff(BasePermission):
@@ -285,7 +286,7 @@ class RevisionApproveApi(APIView):
             revision_id=revision_id,
             customer=customer,
             confirm=request.data.get("confirm", True),
-            ip_address=request.META.get("REMOTE_ADDR"),
+            ip_address=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
             origin="portal" if request.session.get("portal_customer_id") else "api",
             order_scope=scope,

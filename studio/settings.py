@@ -154,7 +154,12 @@ MAX_MESH_UPLOAD_BYTES = env_int("MAX_MESH_UPLOAD_BYTES", 200 * 1024 * 1024)
 MAX_PHOTO_UPLOAD_BYTES = env_int("MAX_PHOTO_UPLOAD_BYTES", 25 * 1024 * 1024)
 
 # --- API --------------------------------------------------------------------------------------
+# Reverse proxies in front of the studio that append to X-Forwarded-For (0: trust REMOTE_ADDR only,
+# so a client cannot choose its own IP for throttles and approval records).
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
 REST_FRAMEWORK = {
+    "NUM_PROXIES": TRUSTED_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "orders.auth.PortalTokenAuthentication",
         "orders.auth.PortalSessionAuthentication",

@@ -198,6 +198,24 @@ def test_approve_records_origin_and_refuses_a_second_time(customer_api, publishe
     assert Approval.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (0, "203.0.113.9", "127.0.0.1"),  # no trusted proxy: a client cannot choose its own address
+        (1, "198.51.100.1, 203.0.113.9", "203.0.113.9"),  # the proxy's entry, not the client's claim
+        (2, "198.51.100.1, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (1, "not-an-ip", "127.0.0.1"),
+    ],
+)
+def test_approval_records_the_client_address_the_proxies_vouch_for(
+    customer_api, published, settings, proxies, forwarded, expected, enqueued
+):
+    settings.TRUSTED_PROXIES = proxies
+    response = customer_api.post(f"/api/v1/revisions/{published.pk}/approve/", HTTP_X_FORWARDED_FOR=forwarded)
+    assert response.status_code == 200, response.json()
+    assert Approval.objects.get(revision=published).ip_address == expected
+
+
 def test_superseded_round_cannot_be_approved_over_the_api(customer_api, published, item, sculptor, enqueued):
     newer = make_ready_round(item, sculptor, bump=2)
     revision_publish(revision_id=newer.pk, user=sculptor)

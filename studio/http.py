@@ -1,0 +1,31 @@
+"""Request helpers shared by the apps."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The client's IP address, as far as the studio's own proxies vouch for it.
+
+    With ``TRUSTED_PROXIES = n`` (n reverse proxies, each appending the address it saw to
+    X-Forwarded-For) the client is the n-th entry from the right; entries further left are the
+    client's own words. With 0, or without the header, or when that entry is no IP address, it is
+    the socket's address (REMOTE_ADDR). The same rule as DRF's throttles (``NUM_PROXIES``).
+    """
+    remote = request.META.get("REMOTE_ADDR") or None
+    proxies = int(getattr(settings, "TRUSTED_PROXIES", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if proxies <= 0 or not forwarded:
+        return remote
+    addresses = [a.strip() for a in forwarded.split(",") if a.strip()]
+    if not addresses:
+        return remote
+    candidate = addresses[-min(proxies, len(addresses))]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
