@@ -16,6 +16,7 @@ from orders.models import (
     PortalToken,
     StripeEvent,
 )
+from orders.selectors import photo_url
 from orders.services import (
     item_transition,
     order_mark_paid_offline,
@@ -75,7 +76,7 @@ class PhotoInline(ReadOnlyInline):
     def thumbnail(self, obj: Photo) -> str:
         if not obj.image:
             return "—"
-        return format_html('<img src="{}" style="max-height:120px;max-width:160px">', obj.image.url)
+        return format_html('<img src="{}" style="max-height:120px;max-width:160px">', photo_url(obj))
 
 
 @admin.register(Customer)

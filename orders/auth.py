@@ -142,3 +142,27 @@ def customer_can_see_order(request, order) -> bool:
         return False
     scope = order_scope_for_request(request)
     return scope is None or scope == order.pk
+
+
+def authenticate_api_headers(request) -> None:
+    """Let a plain Django view (a file download) accept the API's header credentials too.
+
+    A staff or portal session already identifies the request; otherwise a ``Portal`` token or a
+    staff ``Token`` header sets ``request.user``. Bad credentials leave the request anonymous (the
+    view then answers 404, as for anyone who may not see the file).
+    """
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.request import Request
+
+    user = getattr(request, "user", None)
+    if (user is not None and user.is_active and user.is_staff) or customer_for_request(request) is not None:
+        return
+    drf_request = Request(request)
+    for authenticator in (PortalTokenAuthentication(), TokenAuthentication()):
+        try:
+            found = authenticator.authenticate(drf_request)
+        except exceptions.AuthenticationFailed:
+            return
+        if found is not None:
+            request.user, request.auth = found
+            return

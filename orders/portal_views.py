@@ -10,7 +10,8 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -21,11 +22,13 @@ from orders import selectors, services
 from orders.auth import (
     SESSION_KEY,
     SESSION_ORDER_KEY,
+    authenticate_api_headers,
+    customer_can_see_order,
     customer_for_request,
     hash_token,
     order_scope_for_request,
 )
-from orders.models import Order, PortalToken
+from orders.models import Order, Photo, PortalToken
 from orders.photokit import KIND_LABELS
 from studio.errors import ApplicationError
 
@@ -180,6 +183,30 @@ def portal_photo_delete(request: HttpRequest, number: str, item_id: int, photo_i
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return HttpResponseRedirect(reverse("portal-order", args=[order.number]) + f"#item-{item_id}")
+
+
+@require_GET
+def portal_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """A customer's photo, for the staff and the order's own customer only (404 for anyone else)."""
+    authenticate_api_headers(request)
+    photo = Photo.objects.select_related("item__order").filter(pk=photo_id).first()
+    if photo is None or not photo.image:
+        raise Http404
+    if not (selectors.is_staff(request) or customer_can_see_order(request, photo.item.order)):
+        raise Http404
+    try:
+        handle = default_storage.open(photo.image.name, "rb")
+    except OSError:
+        raise Http404 from None
+    response = FileResponse(
+        handle, content_type=_PHOTO_TYPES.get(photo.image.name.rsplit(".", 1)[-1].lower())
+    )
+    response["Cache-Control"] = "private, max-age=3600"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+_PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
 
 
 @require_POST

@@ -57,8 +57,14 @@ def orders_for_customer(*, customer_id: int, order_scope: int | None = None):
 def _url(request, field) -> str | None:
     if not field:
         return None
-    url = field.url
+    url = field if isinstance(field, str) else field.url
     return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
+
+
+def photo_url(photo: Photo) -> str:
+    """Where a photo is served: a permission-checked view (staff, or the order's customer), never a
+    public media path, on disk or in a bucket alike."""
+    return reverse("portal-photo", args=[photo.pk])
 
 
 def photo_data(photo: Photo, request=None) -> dict[str, Any]:
@@ -67,7 +73,7 @@ def photo_data(photo: Photo, request=None) -> dict[str, Any]:
         "id": photo.pk,
         "kind": photo.kind,
         "person_index": photo.person_index,
-        "url": _url(request, photo.image),
+        "url": _url(request, photo_url(photo)) if photo.image else None,
         "width": photo.width,
         "height": photo.height,
         "sha256": photo.sha256,

@@ -20,5 +20,6 @@ urlpatterns = [
         portal_views.portal_photo_delete,
         name="portal-photo-delete",
     ),
+    path("portal/photos/<int:photo_id>/", portal_views.portal_photo, name="portal-photo"),
     path("webhooks/stripe/", apis.stripe_webhook, name="stripe-webhook"),
 ]

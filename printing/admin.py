@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
+from printing.files import file_url
 from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, ProductLine, ShippingRule, Size
 from printing.services import tray_move
 from studio.admin_tools import pretty_json, transition_action
@@ -105,7 +106,7 @@ class TrayAdmin(admin.ModelAdmin):
             return "—"
         return format_html(
             '<a href="{0}"><img src="{0}" style="max-width:900px;border:1px solid #ccc"></a>',
-            obj.layout_png.url,
+            file_url("tray-layout", obj.pk),
         )
 
     @admin.display(description="layout data")

@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from printing.files import file_url
 from printing.models import ClaimPhoto, Printer, PrintFileJob, PrintJob, PrintJobStatus
 from printing.selectors import delivery_estimate, is_late, items_ready_to_print, late_jobs_q
 from printing.services import print_file_request, print_job_create, print_job_move, tray_create
@@ -43,7 +44,9 @@ class ClaimPhotoInline(ReadOnlyInline):
     @admin.display(description="photo")
     def preview(self, obj: ClaimPhoto) -> str:
         return (
-            format_html('<a href="{0}"><img src="{0}" style="max-height:160px"></a>', obj.image.url)
+            format_html(
+                '<a href="{0}"><img src="{0}" style="max-height:160px"></a>', file_url("claim-photo", obj.pk)
+            )
             if obj.image
             else "—"
         )

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
+from printing.files import file_url
 from printing.models import Batch, PrintJob, PrintJobStatus
 from printing.selectors import active_shipping_rule, catalog_product_lines, is_late, print_job_list
 from printing.services import (
@@ -84,6 +85,11 @@ class IsStaff(BasePermission):
         return bool(user and getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
 
 
+def _absolute(context: dict, url: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(url) if request is not None else url
+
+
 class PrintJobOutput(serializers.Serializer):
     id = serializers.IntegerField()
     item_id = serializers.IntegerField()
@@ -116,7 +122,7 @@ class PrintJobOutput(serializers.Serializer):
     allowed_moves = serializers.SerializerMethodField()
 
     def get_print_file_url(self, job) -> str | None:
-        return job.print_file.url if job.print_file else None
+        return _absolute(self.context, file_url("print-file", job.pk)) if job.print_file else None
 
     def get_print_file_status(self, job) -> dict | None:
         file_job = next(iter(job.file_jobs.all()), None)  # newest first (Meta.ordering); prefetched in lists
@@ -297,10 +303,10 @@ class TrayOutput(serializers.Serializer):
     jobs = serializers.SerializerMethodField()
 
     def get_layout_png_url(self, tray) -> str | None:
-        return tray.layout_png.url if tray.layout_png else None
+        return _absolute(self.context, file_url("tray-layout", tray.pk)) if tray.layout_png else None
 
     def get_tray_file_url(self, tray) -> str | None:
-        return tray.tray_file.url if tray.tray_file else None
+        return _absolute(self.context, file_url("tray-file", tray.pk)) if tray.tray_file else None
 
     def get_jobs(self, tray) -> list[int]:
         return list(tray.jobs.order_by("pk").values_list("pk", flat=True))

@@ -15,16 +15,13 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
-from rest_framework.authentication import TokenAuthentication
-from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
-from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders.auth import (
-    PortalTokenAuthentication,
+    authenticate_api_headers,
     customer_can_see_order,
     customer_for_request,
     order_scope_for_request,
@@ -297,28 +294,13 @@ class RevisionApproveApi(APIView):
 
 
 # ------------------------------------------------------------------------------------------ files
-def _authenticate_headers(request: HttpRequest) -> None:
-    """Let a plain Django view accept the API's header credentials (portal or staff token) too."""
-    if is_staff(request) or customer_for_request(request) is not None:
-        return
-    drf_request = Request(request)
-    for authenticator in (PortalTokenAuthentication(), TokenAuthentication()):
-        try:
-            found = authenticator.authenticate(drf_request)
-        except AuthenticationFailed:
-            return
-        if found is not None:
-            request.user, request.auth = found
-            return
-
-
 FILE_TYPES = {"glb": "model/gltf-binary", "png": "image/png"}
 
 
 def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResponse:
     """A round's file, checked like the round itself: ``preview.glb``, ``heatmap.glb``, ``render-N.png``,
     and (staff only) ``mesh``, the full-resolution upload. Streamed from storage."""
-    _authenticate_headers(request)
+    authenticate_api_headers(request)
     try:
         revision = revision_for_request(request, revision_id)
     except NotFound:

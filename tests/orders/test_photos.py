@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from PIL import Image
 
 from orders.models import Order, Photo
@@ -34,8 +35,8 @@ def test_a_clean_photo_is_accepted_with_no_issues(client, placed):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["issues"] == [] and body["acceptable"] is True and body["usable"] is True
-    assert body["kind"] == "front" and body["url"].endswith(".jpg")
     photo = Photo.objects.get()
+    assert body["kind"] == "front" and body["url"] == f"http://testserver/portal/photos/{photo.pk}/"
     assert photo.sha256 == body["sha256"] and len(photo.sha256) == 64
     assert photo.original_sha256 and photo.original_sha256 != photo.sha256  # re-encoded copy
     assert photo.original_filename == "me.jpg"
@@ -207,3 +208,27 @@ def test_iphone_heic_png_and_webp_are_taken_by_content(client, placed, fmt, name
     assert response.json()["report"]["format"] == fmt
     with Image.open(Photo.objects.get().image.path) as stored:
         assert stored.format == "JPEG" and stored.size == (600, 800)
+
+
+def test_a_photo_is_served_only_to_its_customer_and_the_staff(client, placed, admin_client):
+    upload(client, placed["number"], placed["item_id"], clean_jpeg(), **placed["auth"])
+    photo = Photo.objects.get()
+    url = f"/portal/photos/{photo.pk}/"
+    stored = Path(photo.image.path).read_bytes()
+
+    owner = Client().get(url, **placed["auth"])  # the API's Portal header works on the file too
+    assert owner.status_code == 200 and owner["Content-Type"] == "image/jpeg"
+    assert b"".join(owner.streaming_content) == stored
+    assert "private" in owner["Cache-Control"]
+    staff = admin_client.get(url)
+    assert staff.status_code == 200 and b"".join(staff.streaming_content) == stored
+
+    other = place_order(Client(), email="eve@example.com")
+    assert Client().get(url, **portal_header(other["portal_token"])).status_code == 404
+    assert Client().get(url).status_code == 404  # anonymous
+    assert Client().get(url, HTTP_AUTHORIZATION="Portal not-a-token").status_code == 404
+    assert Client().get(f"/portal/photos/{photo.pk + 999}/", **placed["auth"]).status_code == 404
+    # a magic-link session opens the photos of its own order only
+    session = Client()
+    session.get(placed["portal_url"].removeprefix("http://testserver"))
+    assert session.get(url).status_code == 200

@@ -1,0 +1,72 @@
+"""The print queue's files for the staff: print files, tray layouts and tray files, claim photos.
+
+Served through Django with a staff check (session or the API's token header) and streamed from the
+configured storage, so they work the same on disk with DEBUG off and in a bucket; anyone else gets
+404, never a hint the file exists.
+"""
+
+from __future__ import annotations
+
+from django.core.files.storage import default_storage
+from django.db import models
+from django.http import FileResponse, Http404, HttpRequest
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from orders.auth import authenticate_api_headers
+from orders.selectors import is_staff
+from printing.models import Batch, ClaimPhoto, PrintJob
+
+#: kind -> (model, file field)
+FILES: dict[str, tuple[type[models.Model], str]] = {
+    "print-file": (PrintJob, "print_file"),
+    "tray-layout": (Batch, "layout_png"),
+    "tray-file": (Batch, "tray_file"),
+    "claim-photo": (ClaimPhoto, "image"),
+}
+CONTENT_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "webp": "image/webp",
+    "stl": "model/stl",
+    "3mf": "model/3mf",
+    "glb": "model/gltf-binary",
+    "obj": "model/obj",
+    "wrl": "model/vrml",
+    "ply": "application/octet-stream",
+    "fbx": "application/octet-stream",
+    "zip": "application/zip",
+}
+INLINE = {"tray-layout", "claim-photo"}
+
+
+def file_url(kind: str, pk: int) -> str:
+    return reverse("printing-file", args=[kind, pk])
+
+
+@require_GET
+def printing_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
+    authenticate_api_headers(request)
+    if kind not in FILES or not is_staff(request):
+        raise Http404
+    model, field = FILES[kind]
+    obj = model.objects.filter(pk=pk).first()
+    stored = getattr(obj, field, None) if obj is not None else None
+    if not stored:
+        raise Http404
+    try:
+        handle = default_storage.open(stored.name, "rb")
+    except OSError:
+        raise Http404 from None
+    filename = stored.name.rsplit("/", 1)[-1]
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    response = FileResponse(
+        handle,
+        as_attachment=kind not in INLINE,
+        filename=filename,
+        content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
