@@ -31,6 +31,7 @@ from orders.auth import (
 from orders.models import Order, Photo, PortalToken
 from orders.photokit import KIND_LABELS
 from studio.errors import ApplicationError
+from studio.signed_urls import has_valid_signature
 
 logger = logging.getLogger(__name__)
 
@@ -192,7 +193,8 @@ def portal_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = Photo.objects.select_related("item__order").filter(pk=photo_id).first()
     if photo is None or not photo.image:
         raise Http404
-    if not (selectors.is_staff(request) or customer_can_see_order(request, photo.item.order)):
+    allowed = has_valid_signature(request) or selectors.is_staff(request)
+    if not (allowed or customer_can_see_order(request, photo.item.order)):
         raise Http404
     try:
         handle = default_storage.open(photo.image.name, "rb")

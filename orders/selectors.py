@@ -15,6 +15,7 @@ from orders.auth import customer_can_see_order
 from orders.models import Item, ItemStatus, Order, OrderEvent, Photo
 from orders.photokit import KIND_LABELS, PHOTO_GUIDANCE
 from studio.errors import NotFound
+from studio.signed_urls import signed_path
 
 #: Delivery promise after approval.
 #: Timeline event types a customer sees (others are internal: e-mails, tokens, checkout sessions).
@@ -63,8 +64,8 @@ def _url(request, field) -> str | None:
 
 def photo_url(photo: Photo) -> str:
     """Where a photo is served: a permission-checked view (staff, or the order's customer), never a
-    public media path, on disk or in a bucket alike."""
-    return reverse("portal-photo", args=[photo.pk])
+    public media path, on disk or in a bucket alike; signed, so the link itself works for a while."""
+    return signed_path(reverse("portal-photo", args=[photo.pk]))
 
 
 def photo_data(photo: Photo, request=None) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """The print queue's files for the staff: print files, tray layouts and tray files, claim photos.
 
-Served through Django with a staff check (session or the API's token header) and streamed from the
-configured storage, so they work the same on disk with DEBUG off and in a bucket; anyone else gets
-404, never a hint the file exists.
+Served through Django and streamed from the configured storage, so they work the same on disk with
+DEBUG off and in a bucket: with the signed URL the API hands out (until it expires), else for the
+staff (session or the API's token header); anyone else gets 404, never a hint the file exists.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 from orders.auth import authenticate_api_headers
 from orders.selectors import is_staff
 from printing.models import Batch, ClaimPhoto, PrintJob
+from studio.signed_urls import has_valid_signature, signed_path
 
 #: kind -> (model, file field)
 FILES: dict[str, tuple[type[models.Model], str]] = {
@@ -42,14 +43,18 @@ INLINE = {"tray-layout", "claim-photo"}
 
 
 def file_url(kind: str, pk: int) -> str:
-    return reverse("printing-file", args=[kind, pk])
+    """The file's signed URL (works on its own until it expires, then for the staff only)."""
+    return signed_path(reverse("printing-file", args=[kind, pk]))
 
 
 @require_GET
 def printing_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
-    authenticate_api_headers(request)
-    if kind not in FILES or not is_staff(request):
+    if kind not in FILES:
         raise Http404
+    if not has_valid_signature(request):
+        authenticate_api_headers(request)
+        if not is_staff(request):
+            raise Http404
     model, field = FILES[kind]
     obj = model.objects.filter(pk=pk).first()
     stored = getattr(obj, field, None) if obj is not None else None

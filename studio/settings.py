@@ -147,6 +147,8 @@ if STORAGE_BUCKET:
             "file_overwrite": False,
         },
     }
+# How long a signed photo / print-file URL from the API works without credentials.
+SIGNED_FILE_URL_SECONDS = env_int("SIGNED_FILE_URL_SECONDS", 24 * 3600)
 # Uploads larger than this stream to a temporary file on disk instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

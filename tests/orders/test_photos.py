@@ -36,7 +36,9 @@ def test_a_clean_photo_is_accepted_with_no_issues(client, placed):
     body = response.json()
     assert body["issues"] == [] and body["acceptable"] is True and body["usable"] is True
     photo = Photo.objects.get()
-    assert body["kind"] == "front" and body["url"] == f"http://testserver/portal/photos/{photo.pk}/"
+    assert body["kind"] == "front" and body["url"].startswith(
+        f"http://testserver/portal/photos/{photo.pk}/?sig="
+    )
     assert photo.sha256 == body["sha256"] and len(photo.sha256) == 64
     assert photo.original_sha256 and photo.original_sha256 != photo.sha256  # re-encoded copy
     assert photo.original_filename == "me.jpg"
@@ -210,7 +212,7 @@ def test_iphone_heic_png_and_webp_are_taken_by_content(client, placed, fmt, name
         assert stored.format == "JPEG" and stored.size == (600, 800)
 
 
-def test_a_photo_is_served_only_to_its_customer_and_the_staff(client, placed, admin_client):
+def test_a_photo_is_served_only_to_its_customer_and_the_staff(client, placed, admin_client, settings):
     upload(client, placed["number"], placed["item_id"], clean_jpeg(), **placed["auth"])
     photo = Photo.objects.get()
     url = f"/portal/photos/{photo.pk}/"
@@ -232,3 +234,14 @@ def test_a_photo_is_served_only_to_its_customer_and_the_staff(client, placed, ad
     session = Client()
     session.get(placed["portal_url"].removeprefix("http://testserver"))
     assert session.get(url).status_code == 200
+
+    # the URL the API answers is signed: it works on its own (an <img>, a download) until it expires
+    signed = client.get(f"/api/v1/orders/{placed['number']}/", **placed["auth"]).json()
+    signed_url = signed["items"][0]["photos"][0]["url"].removeprefix("http://testserver")
+    anonymous = Client().get(signed_url)
+    assert anonymous.status_code == 200 and b"".join(anonymous.streaming_content) == stored
+    other_photo = signed_url.replace(f"/photos/{photo.pk}/", f"/photos/{photo.pk + 1}/")
+    assert Client().get(other_photo).status_code == 404  # the signature is for one path only
+    assert Client().get(signed_url[:-3] + "abc").status_code == 404  # tampered
+    settings.SIGNED_FILE_URL_SECONDS = -1
+    assert Client().get(signed_url).status_code == 404  # expired: back to the permission check

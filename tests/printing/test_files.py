@@ -31,8 +31,9 @@ def test_print_file_is_a_staff_download_and_a_404_for_anyone_else(
     settings.DEBUG = False  # no /media/ route: the files must come through the checked view
     job = job_in_state("queued")
     detail = staff_api.get(f"/api/v1/print-jobs/{job.pk}/").json()
-    url = detail["print_file_url"]
-    assert url == f"/api/v1/files/print-file/{job.pk}/"
+    signed_url = detail["print_file_url"]
+    assert signed_url.startswith(f"/api/v1/files/print-file/{job.pk}/?sig=")
+    url = signed_url.split("?")[0]
     response = staff_client.get(url)
     assert response.status_code == 200
     assert _body(response) == job.print_file.open("rb").read()
@@ -46,6 +47,12 @@ def test_print_file_is_a_staff_download_and_a_404_for_anyone_else(
     assert Client().get(url).status_code == 404
     assert staff_client.get(f"/api/v1/files/print-file/{job.pk + 1000}/").status_code == 404
     assert staff_client.get(f"/api/v1/files/passwords/{job.pk}/").status_code == 404
+    # the signed URL works on its own (a download tool, a printer's workstation) until it expires
+    anonymous = Client().get(signed_url)
+    assert anonymous.status_code == 200 and _body(anonymous) == job.print_file.open("rb").read()
+    assert Client().get(signed_url.replace("print-file", "tray-file")).status_code == 404
+    settings.SIGNED_FILE_URL_SECONDS = -1
+    assert Client().get(signed_url).status_code == 404
     PrintJob.objects.filter(pk=job.pk).update(print_file="")
     assert staff_client.get(url).status_code == 404
 
