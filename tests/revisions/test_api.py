@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 
 import pytest
@@ -116,6 +117,24 @@ def test_detail_for_staff_has_files_reports_and_diff(staff_api, item, sculptor, 
     assert b"".join(glb.streaming_content)[:4] == b"glTF"
     mesh = staff_api.get(body["files"]["mesh"])
     assert hashlib.sha256(b"".join(mesh.streaming_content)).hexdigest() == second.sha256
+
+
+def test_web_glbs_are_gzipped_for_browsers_that_accept_it(staff_api, item, sculptor, enqueued):
+    ready = make_ready_round(item, sculptor, run_checks=True)
+    url = staff_api.get(f"/api/v1/revisions/{ready.pk}/").json()["files"]["web_glb"]
+    stored = ready.web_glb.open("rb").read()
+    plain = staff_api.get(url)
+    assert "Content-Encoding" not in plain and b"".join(plain.streaming_content) == stored
+    packed = staff_api.get(url, HTTP_ACCEPT_ENCODING="gzip, deflate, br")
+    assert packed.status_code == 200 and packed["Content-Encoding"] == "gzip"
+    assert packed["Content-Type"] == "model/gltf-binary" and "Accept-Encoding" in packed["Vary"]
+    assert gzip.decompress(packed.content) == stored and len(packed.content) < len(stored)
+    refused = staff_api.get(url, HTTP_ACCEPT_ENCODING="gzip;q=0, br")
+    assert "Content-Encoding" not in refused
+    # the full-resolution mesh download is never re-encoded
+    mesh = staff_api.get(url.replace("preview.glb", "mesh"), HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in mesh
+    assert hashlib.sha256(b"".join(mesh.streaming_content)).hexdigest() == ready.sha256
 
 
 def test_another_customer_gets_404_everywhere(published, enqueued):
