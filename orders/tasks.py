@@ -44,6 +44,8 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
         if order is None:
             logger.warning("order %s vanished before its %s e-mail", order_id, status)
             return False
+        if status == "payment_failed" and order.status != "pending_payment":
+            return False  # paid another way (or closed) before the task ran: nothing to ask for
         sent = OrderEvent.objects.filter(order=order, type="email_sent", parameters__template=status)
         if reference:
             sent = sent.filter(parameters__reference=reference)

@@ -13,8 +13,9 @@ def client_ip(request: HttpRequest) -> str | None:
 
     With ``TRUSTED_PROXIES = n`` (n reverse proxies, each appending the address it saw to
     X-Forwarded-For) the client is the n-th entry from the right; entries further left are the
-    client's own words. With 0, or without the header, or when that entry is no IP address, it is
-    the socket's address (REMOTE_ADDR). The same rule as DRF's throttles (``NUM_PROXIES``).
+    client's own words. With 0, or without the header, or when that entry is no bare IP address
+    (e.g. with a port), it is the socket's address (REMOTE_ADDR). DRF's throttles count proxies the
+    same way (``NUM_PROXIES`` is set from the same setting) but take the entry as it is.
     """
     remote = request.META.get("REMOTE_ADDR") or None
     proxies = int(getattr(settings, "TRUSTED_PROXIES", 0) or 0)

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from orders import events
 from orders.lock_objects import lock_order
-from orders.models import Order, Payment, PaymentKind, PaymentStatus, StripeEvent
+from orders.models import Order, OrderStatus, Payment, PaymentKind, PaymentStatus, StripeEvent
 from orders.services.payments import (
     order_close_refunded,
     order_fulfil,
@@ -171,8 +171,11 @@ def _on_async_failed(order: Order, session: dict[str, Any], event_type: str) -> 
     events.order_note_event(
         order=order, type="payment_failed", actor="stripe", parameters={"session_id": session["id"]}
     )
-    # Tell the customer, with the way to pay again (once per failed session, after commit).
-    enqueue_on_commit("orders.tasks.send_order_email_task", order.pk, "payment_failed", session["id"])
+    # Tell the customer, with the way to pay again (once per failed session, after commit): only
+    # while the order still waits for this payment, never once it is paid another way or closed.
+    current = not order.stripe_checkout_session_id or order.stripe_checkout_session_id == session["id"]
+    if order.status == OrderStatus.PENDING_PAYMENT and current:
+        enqueue_on_commit("orders.tasks.send_order_email_task", order.pk, "payment_failed", session["id"])
     return "payment failed"
 
 

@@ -282,7 +282,10 @@ def _from_background(rgb: np.ndarray, min_fraction: float) -> SubjectMask:
         )
         mask = ((dist_full > threshold) & (near > 0)) | (core > 0)
         mask = _fill_holes(mask, dist_full, bg_level, min_size=MIN_HOLE_FRACTION * h * w)
-        mask = _reopen_slits(mask, dist_full, bg_level)
+        # Full-resolution distances carry the sensor noise that the working size averaged away:
+        # slits are judged against the backdrop's noise level measured at full resolution.
+        full_level = min(_background_level(mask, dist_full, threshold), threshold)
+        mask = _reopen_slits(mask, dist_full, full_level)
     else:
         mask = _reopen_slits(fg, dist, bg_level)
     mask, components = _components(mask, min_fraction)

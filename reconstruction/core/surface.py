@@ -70,18 +70,20 @@ def signed_volume(vertices: np.ndarray, faces: np.ndarray) -> float:
     return float(np.einsum("ij,ij->", a, np.cross(b, c)) / 6.0)
 
 
-def _face_components(faces: np.ndarray, n_vertices: int) -> tuple[int, np.ndarray]:
-    """Connected components of a triangle mesh: count and a label per face (shared vertices join)."""
-    rows = np.repeat(faces[:, 0], 2)
-    cols = faces[:, 1:].reshape(-1)
-    graph = sp.coo_matrix((np.ones(len(rows), np.int8), (rows, cols)), shape=(n_vertices, n_vertices))
-    count, labels = csgraph.connected_components(graph, directed=False)
-    return count, labels[faces[:, 0]]
+def _face_components(mesh: trimesh.Trimesh) -> tuple[int, np.ndarray]:
+    """Connected components of a triangle mesh: count and a label per face (faces sharing an edge
+    join, as in ``trimesh.split``; only the labels, without building a submesh per part)."""
+    adjacency = mesh.face_adjacency
+    n = len(mesh.faces)
+    graph = sp.coo_matrix(
+        (np.ones(len(adjacency), np.int8), (adjacency[:, 0], adjacency[:, 1])), shape=(n, n)
+    )
+    return csgraph.connected_components(graph, directed=False)
 
 
 def keep_significant_shells(mesh: trimesh.Trimesh, min_volume_fraction: float = 0.01) -> trimesh.Trimesh:
     """Drop specks: keep closed shells with at least ``min_volume_fraction`` of the total volume."""
-    count, labels = _face_components(mesh.faces, len(mesh.vertices))
+    count, labels = _face_components(mesh)
     if count <= 1:
         return mesh
     v = mesh.vertices
@@ -119,9 +121,9 @@ def remesh(mesh: trimesh.Trimesh, triangle_budget: int, smoothing_steps: int = 1
         if out is None:
             out = _decimate_meshlab(ms, triangle_budget)
         if out is None:
-            out = _closed(vertices, faces) or mesh
+            out = _closed(vertices, faces) or mesh.copy()
     else:
-        out = _closed(vertices, faces) or mesh
+        out = _closed(vertices, faces) or mesh.copy()
     if signed_volume(out.vertices, out.faces) < 0:
         out.invert()
     return out

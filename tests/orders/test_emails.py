@@ -127,3 +127,41 @@ def test_cancelling_tells_the_customer_and_what_happens_to_their_money(
     assert (
         f"will be in touch about the ${paid.total_cents / 100:.2f} you paid" in bodies["bo@example.com"].body
     )
+
+
+def test_a_late_failure_of_an_old_attempt_never_tells_a_paid_customer_to_pay_again(
+    client, enqueued, django_capture_on_commit_callbacks
+):
+    data = place_order(client)
+    order = Order.objects.get(number=data["number"])
+    with django_capture_on_commit_callbacks(execute=True):  # a bank debit, still pending
+        post_event(
+            client,
+            session_event(
+                "evt_c1", order.number, order.total_cents, session_id="cs_1", payment_status="unpaid"
+            ),
+        )
+        # then the customer pays by card on a new session
+        post_event(
+            client,
+            session_event(
+                "evt_p2", order.number, order.total_cents, session_id="cs_2", payment_intent="pi_2"
+            ),
+        )
+        post_event(
+            client,
+            session_event(
+                "evt_f1",
+                order.number,
+                order.total_cents,
+                session_id="cs_1",
+                type="checkout.session.async_payment_failed",
+            ),
+        )
+    order.refresh_from_db()
+    assert order.status == "paid"
+    assert not [args for func, args, _ in enqueued if args[1:2] == ("payment_failed",)]
+    # and a failure e-mail task already queued before the payment landed sends nothing
+    mail.outbox.clear()
+    assert send_order_email_task(order.pk, "payment_failed", "cs_1") is False
+    assert mail.outbox == []
