@@ -57,8 +57,8 @@ def _wire_hit(points: np.ndarray) -> bool:
 
 def run_ours(path: str) -> dict:
     start = time.perf_counter()
-    from printing.meshkit import load_mesh
-    from printing.meshkit.checks import check_mesh
+    from kits.mesh import load_mesh
+    from kits.mesh.checks import check_mesh
 
     t0 = time.perf_counter()
     loaded = load_mesh(path)

@@ -23,8 +23,8 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from orders.photokit import PhotoRejected, QualityThresholds, assess_photo, open_photo, reencode  # noqa: E402
-from tests.photokit.images import figure_photo  # noqa: E402
+from kits.photo import PhotoRejected, QualityThresholds, assess_photo, open_photo, reencode  # noqa: E402
+from tests.kits.photo.images import figure_photo  # noqa: E402
 
 
 def measure(fn, repeat: int = 3) -> tuple[float, float, object]:

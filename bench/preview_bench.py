@@ -30,9 +30,9 @@ import torch  # noqa: E402
 import trimesh  # noqa: E402
 from figurine_sdf import figurine_mesh  # noqa: E402
 
-from printing.meshkit.export import export_print  # noqa: E402
-from printing.meshkit.preview import hausdorff, make_web_glb  # noqa: E402
-from printing.meshkit.render import render_turntable  # noqa: E402
+from kits.mesh.preview import hausdorff, make_web_glb  # noqa: E402
+from kits.mesh.render import render_turntable  # noqa: E402
+from kits.printfiles import export_print  # noqa: E402
 
 
 def coloured_figurine(voxel_mm: float) -> trimesh.Trimesh:

@@ -1,4 +1,4 @@
-"""Turntable renders: the stamp rasteriser of ``printing.meshkit.render`` against its previous version.
+"""Turntable renders: the stamp rasteriser of ``kits.mesh.render`` against its previous version.
 
 Renders 8 views at 512 px with 2x2 supersampling (``render_turntable``'s defaults, PNGs written) of a
 300k-triangle coloured preview of the signed-distance figurine in ``bench/figurine_sdf.py``, with the
@@ -33,9 +33,9 @@ import trimesh  # noqa: E402
 from PIL import Image  # noqa: E402
 from scipy.spatial import cKDTree  # noqa: E402
 
-from printing.meshkit.export.colors import vertex_colors_of  # noqa: E402
-from printing.meshkit.preview import decimate  # noqa: E402
-from printing.meshkit.render import BACKGROUND, _camera, pick_device, render_turntable, view_azimuths  # noqa: E402
+from kits.mesh.colors import vertex_colors_of  # noqa: E402
+from kits.mesh.preview import decimate  # noqa: E402
+from kits.mesh.render import BACKGROUND, _camera, pick_device, render_turntable, view_azimuths  # noqa: E402
 
 DEFAULT_RGB = (0.78, 0.78, 0.80)
 AMBIENT = 0.35

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from printing.packing import Part, pack_trays, validate_layout  # noqa: E402
+from kits.printfiles.packing import Part, pack_trays, validate_layout  # noqa: E402
 
 # product: (heights in mm, width/height range, depth/height range), minimum base diameter 0.4 × height
 PRODUCTS = {

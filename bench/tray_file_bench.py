@@ -20,9 +20,9 @@ import trimesh
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from printing.meshkit.export import export_print  # noqa: E402
-from printing.packing import Part, pack_maxrects  # noqa: E402
-from printing.tray_render import TraySource, _concatenate, build_tray_file  # noqa: E402
+from kits.printfiles import export_print  # noqa: E402
+from kits.printfiles.packing import Part, pack_maxrects  # noqa: E402
+from kits.printfiles.tray_render import TraySource, _concatenate, build_tray_file  # noqa: E402
 
 
 def figurine(subdivisions: int) -> trimesh.Trimesh:

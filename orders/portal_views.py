@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from kits.photo import KIND_LABELS
 from orders import selectors, services
 from orders.auth import (
     SESSION_KEY,
@@ -29,7 +30,6 @@ from orders.auth import (
     order_scope_for_request,
 )
 from orders.models import Order, Photo, PortalToken
-from orders.photokit import KIND_LABELS
 from studio.errors import ApplicationError
 from studio.signed_urls import has_valid_signature
 

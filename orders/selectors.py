@@ -11,9 +11,9 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import NoReverseMatch, reverse
 
+from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
 from orders.models import Item, ItemStatus, Order, OrderEvent, Photo
-from orders.photokit import KIND_LABELS, PHOTO_GUIDANCE
 from studio.errors import NotFound
 from studio.signed_urls import signed_path
 

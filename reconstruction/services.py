@@ -11,10 +11,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from kits.mesh.axes import glb_bytes
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus
 from orders.services import item_transition
-from printing.meshkit.axes import glb_bytes
 from reconstruction.models import ReconstructionJob
 from revisions.models import Revision, RevisionSource, RevisionStatus
 from revisions.services import revision_transition

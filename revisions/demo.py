@@ -26,8 +26,8 @@ from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 from PIL import Image, ImageDraw
 
+from kits.mesh import load_mesh
 from orders.models import Item, OrderEvent
-from printing.meshkit import load_mesh
 from revisions.meshwork import for_web
 from revisions.models import Revision
 from revisions.tasks import local_copy

@@ -23,12 +23,12 @@ from typing import Any
 import numpy as np
 import trimesh
 
-from printing.meshkit import LoadedMesh, MeshLoadError, load_mesh
-from printing.meshkit.axes import for_gltf
-from printing.meshkit.checks import check_mesh
-from printing.meshkit.compare import compare_meshes
-from printing.meshkit.preview import make_web_glb
-from printing.meshkit.render import render_turntable
+from kits.mesh import LoadedMesh, MeshLoadError, load_mesh
+from kits.mesh.axes import for_gltf
+from kits.mesh.checks import check_mesh
+from kits.mesh.compare import compare_meshes
+from kits.mesh.preview import make_web_glb
+from kits.mesh.render import render_turntable
 
 TURNTABLE_VIEWS = 8
 RENDER_SIZE = 512

@@ -20,11 +20,11 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
+from kits.mesh.sniff import HEAD_BYTES, sniff_head
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Customer, Item, ItemStatus
 from orders.services import item_transition
-from printing.meshkit.sniff import HEAD_BYTES, sniff_head
 from revisions.lock_objects import lock_revision
 from revisions.models import (
     Approval,

@@ -24,11 +24,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from kits.mesh import MeshLoadError
 from orders import events
 from orders.auth import portal_token_issue
 from orders.lock_objects import lock_item, lock_order
 from orders.models import Item, OrderEvent
-from printing.meshkit import MeshLoadError
 from revisions import selectors
 from revisions.meshwork import process_revision_mesh
 from revisions.models import CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to

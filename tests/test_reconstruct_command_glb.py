@@ -13,7 +13,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from PIL import Image
 
-from printing.meshkit import load_mesh
+from kits.mesh import load_mesh
 from tests.reconstruction.drawing import person_photo
 
 

@@ -9,8 +9,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from kits.mesh import load_mesh
 from orders.models import ItemStatus, OrderEvent, Photo
-from printing.meshkit import load_mesh
 from reconstruction.models import ReconstructionJob
 from reconstruction.tasks import reconstruct_item
 from revisions.models import Revision, RevisionSource, RevisionStatus

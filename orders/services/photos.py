@@ -1,7 +1,7 @@
 """Photo intake for a figurine: checked, re-encoded without metadata, stored once, and its item moved on.
 
 The pure work (type sniffing, bomb refusal, EXIF orientation, re-encoding, quality report) is
-``orders.photokit``; this module adds the rules: which items take photos, how many, duplicates,
+``kits.photo``; this module adds the rules: which items take photos, how many, duplicates,
 and ``item_mark_ready_if_possible``.
 """
 
@@ -16,10 +16,10 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from kits.photo import KIND_LABELS, PhotoRejected, assess_photo, open_photo, reencode
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind
-from orders.photokit import KIND_LABELS, PhotoRejected, assess_photo, open_photo, reencode
 from orders.services.transitions import item_transition
 from studio.business_time import add_business_hours
 from studio.errors import ApplicationError, Conflict, NotFound

@@ -19,9 +19,9 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from kits.mesh.io import MeshLoadError, load_mesh, mesh_sha256
+from kits.printfiles import ExportError, export_print, file_sha256
 from orders import events
-from printing.meshkit.export import ExportError, export_print, file_sha256
-from printing.meshkit.io import MeshLoadError, load_mesh, mesh_sha256
 from printing.models import Printer, PrintFileJob, PrintJob
 from studio.errors import Conflict
 from studio.jobs import JobStatus

@@ -15,10 +15,10 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
+from kits.photo import PhotoRejected, open_photo, reencode
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import ItemStatus
-from orders.photokit import PhotoRejected, open_photo, reencode
 from printing.models import ClaimPhoto, GuaranteeClaim, PrintJob, PrintJobStatus
 from studio.errors import ApplicationError, Conflict, NotFound
 

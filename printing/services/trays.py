@@ -1,7 +1,7 @@
 """Printer trays (batches): jobs laid out together on one printer, their picture and their tray file.
 
 Footprints come from each job's print file (the scaled figurine with its base, seen from above); the
-layout is MaxRects with rotations and the printer's clearance margin (`printing.packing`), earliest due
+layout is MaxRects with rotations and the printer's clearance margin (`kits.printfiles.packing`), earliest due
 first. A tray stays open while jobs join or leave it (its layout is packed again each time), prints as
 one, and is done when every job on it has left the printer.
 """
@@ -18,9 +18,9 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from kits.printfiles.packing import Part, TrayLayout, fits_tray, pack_maxrects
 from printing.lock_objects import lock_print_job, lock_tray
 from printing.models import Batch, Printer, PrintJob, PrintJobStatus, TrayStatus
-from printing.packing import Part, TrayLayout, fits_tray, pack_maxrects
 from printing.services.core import print_job_transition, tray_transition
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from studio.tasks import enqueue_on_commit
@@ -70,7 +70,7 @@ def pack_tray(printer: Printer, jobs: list[PrintJob]) -> TrayLayout:
 
 def _save_layout(tray: Batch, layout: TrayLayout) -> None:
     """Record the layout and utilisation, draw the picture, and rebuild the tray file after commit."""
-    from printing.tray_render import render_layout_png
+    from kits.printfiles.tray_render import render_layout_png
 
     data = layout.as_dict()
     for part in data["parts"]:
@@ -294,8 +294,8 @@ def tray_artifacts_build(tray_id: int, revision: int | None = None) -> Batch | N
 
     With `revision`, a task for a layout that changed since (a newer task is queued) does nothing.
     """
+    from kits.printfiles.tray_render import TraySource, build_tray_file
     from printing.services.print_files import local_copy
-    from printing.tray_render import TraySource, build_tray_file
 
     tray = Batch.objects.select_related("printer").filter(pk=tray_id).first()
     if tray is None or not tray.layout.get("parts"):

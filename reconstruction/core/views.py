@@ -20,7 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from .segmentation import SubjectMask, segment_subject
+from kits.photo.segmentation import SubjectMask, segment_subject
+
 from .types import PhotoInput, ReconstructionError
 
 __all__ = ["RegisteredView", "register_views", "prepare_view"]

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.photokit.images import encode, figure_photo
+from tests.kits.photo.images import encode, figure_photo
 
 WEBHOOK_SECRET = "whsec_test_studio_secret"
 

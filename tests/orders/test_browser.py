@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from tests.browser import ARTIFACTS, chromium_page
+from tests.kits.photo.images import blurred, encode, figure_photo
 from tests.orders.helpers import clean_jpeg, place_order
-from tests.photokit.images import blurred, encode, figure_photo
 
 
 @pytest.fixture

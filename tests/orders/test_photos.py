@@ -11,8 +11,8 @@ from django.test import Client
 from PIL import Image
 
 from orders.models import Order, Photo
+from tests.kits.photo.images import blurred, encode, figure_photo
 from tests.orders.helpers import clean_jpeg, jpeg_with_gps, place_order, portal_header, upload
-from tests.photokit.images import blurred, encode, figure_photo
 
 pytestmark = pytest.mark.django_db
 

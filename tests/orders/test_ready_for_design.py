@@ -10,8 +10,8 @@ from django.conf import settings
 from orders.models import Order
 from orders.services import order_mark_paid_offline
 from studio.business_time import business_hours_between
+from tests.kits.photo.images import blurred, encode, figure_photo
 from tests.orders.helpers import clean_jpeg, place_order, portal_header, post_event, session_event, upload
-from tests.photokit.images import blurred, encode, figure_photo
 
 pytestmark = pytest.mark.django_db
 

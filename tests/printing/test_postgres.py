@@ -11,8 +11,8 @@ import threading
 import pytest
 from django.db import connection
 
+from kits.printfiles.packing import validate_layout
 from printing.models import Batch, PrintJob
-from printing.packing import validate_layout
 from printing.services import print_job_create, print_job_move
 from studio.errors import ApplicationError
 from tests.printing.factories import approved_item, job_in_state

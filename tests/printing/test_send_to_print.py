@@ -8,8 +8,8 @@ from datetime import timedelta
 import numpy as np
 import pytest
 
+from kits.printfiles import read_3mf, read_wrl
 from orders.models import Item, OrderEvent
-from printing.meshkit.export import read_3mf, read_wrl
 from printing.models import PrintFileJob, PrintJob
 from printing.selectors import delivery_estimate
 from printing.tasks import make_print_file
@@ -96,7 +96,7 @@ def test_print_file_at_the_ordered_height_in_the_printers_format(
     z = vertices[:, 2]
     assert abs((z.max() - z.min()) - 120) <= 0.5 and abs(z.min()) < 1e-3
     assert colors is not None  # full colour
-    from printing.meshkit.export import file_sha256
+    from kits.printfiles import file_sha256
 
     assert file_sha256(job.print_file.path) == job.print_file_sha256
     width, depth = np.ptp(vertices[:, 0]), np.ptp(vertices[:, 1])

@@ -10,9 +10,9 @@ import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 
+from kits.mesh import load_mesh
+from kits.mesh.axes import gltf_to_studio, studio_to_gltf
 from orders.models import Item, ItemStatus, OrderEvent
-from printing.meshkit import load_mesh
-from printing.meshkit.axes import gltf_to_studio, studio_to_gltf
 from revisions.models import CheckJob, RevisionStatus
 from revisions.services import revision_publish, revision_request_changes, revision_upload
 from revisions.tasks import (

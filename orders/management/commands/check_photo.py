@@ -1,6 +1,6 @@
 """``python manage.py check_photo PATH [--kind front|side|back|full_body] [--json]``.
 
-A thin layer over :mod:`orders.photokit`: exit 0 when the photo is usable, 1 when an issue blocks it
+A thin layer over :mod:`kits.photo`: exit 0 when the photo is usable, 1 when an issue blocks it
 (``too_small, blurry, too_dark, subject_too_small``), 2 when the file is unreadable or too large
 (one line, no traceback; with ``--json`` the rejection report is printed first).
 """
@@ -13,10 +13,10 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.photokit.guidance import PHOTO_KINDS
-from orders.photokit.intake import PhotoRejected
-from orders.photokit.quality import rejection_report
-from orders.photokit.report import EXIT_OK, check_photo, exit_code, format_report
+from kits.photo.guidance import PHOTO_KINDS
+from kits.photo.intake import PhotoRejected
+from kits.photo.quality import rejection_report
+from kits.photo.report import EXIT_OK, check_photo, exit_code, format_report
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 """``python manage.py check_mesh PATH [--height-mm H] [--json]``: printability report of a mesh file.
 
-A thin layer over :func:`printing.meshkit.checks.check_mesh`. Exit 0 when printable, 1 when not (after the
+A thin layer over :func:`kits.mesh.checks.check_mesh`. Exit 0 when printable, 1 when not (after the
 report), 2 with one line when the file cannot be read or holds no triangles.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from printing.meshkit.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
-from printing.meshkit.io import MeshLoadError, load_mesh
+from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
+from kits.mesh.io import MeshLoadError, load_mesh
 
 #: The report's keys (DESIGN.md section 5); a file that cannot be read still answers all of them (null).
 REPORT_KEYS = (

@@ -1,6 +1,6 @@
 """``python manage.py export_print MESH --height-mm H --format FMT [--base auto|always|never] --out PATH``.
 
-A thin layer over :func:`printing.meshkit.export.export_print`: exit 0 when the print file is written and
+A thin layer over :func:`kits.printfiles.export_print`: exit 0 when the print file is written and
 printable (closed, standing, fits a printer), 1 when it was written but is not (it would tip over with
 ``--base never``, its surface is open, or it is too big for every printer), 2 on an unreadable mesh or bad
 arguments (one line, no traceback).
@@ -14,8 +14,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from printing.meshkit.export import BASE_MODES, FORMATS, ExportError, export_print
-from printing.meshkit.io import MeshLoadError, load_mesh
+from kits.mesh.io import MeshLoadError, load_mesh
+from kits.printfiles import BASE_MODES, FORMATS, ExportError, export_print
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ MESH_SUFFIXES = (".ply", ".glb", ".obj", ".stl", ".off")
 
 def _load_photo(path: str):
     """EXIF-oriented pixels of a photo through the studio's safe loader (exit 2 when unreadable)."""
-    from orders.photokit.intake import PhotoRejected, open_photo
+    from kits.photo.intake import PhotoRejected, open_photo
 
     if not Path(path).is_file():
         raise CommandError(f"{path}: no such file", returncode=2)
@@ -119,7 +119,7 @@ class Command(BaseCommand):
         if out.suffix.lower() == ".glb":
             # glTF is Y up: the studio's one GLB writer turns the mesh, so every studio reader and viewer
             # sees it standing (a raw trimesh export would lie on its back).
-            from printing.meshkit.axes import glb_bytes
+            from kits.mesh.axes import glb_bytes
 
             out.write_bytes(glb_bytes(result.mesh))
         else:
