@@ -1,4 +1,4 @@
-"""Orders admin: customers, orders with items and their timeline, photos, payments, Stripe events."""
+"""Orders admin: the catalog, customers, orders with items and their timeline, photos, payments, Stripe events."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from orders.models import (
     Payment,
     Photo,
     PortalToken,
+    ProductLine,
+    ShippingRule,
+    Size,
     StripeEvent,
 )
 from orders.selectors import photo_url
@@ -26,6 +29,30 @@ from orders.services import (
     portal_token_revoke,
 )
 from studio.admin_tools import ReadOnlyInline, pretty_json, service_action, status_badge, transition_action
+
+
+class SizeInline(admin.TabularInline):
+    model = Size
+    extra = 0
+    fields = ("height_mm", "price_cents", "active")
+
+
+@admin.register(ProductLine)
+class ProductLineAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "per_person", "min_persons", "max_persons", "active", "sort_order")
+    list_editable = ("active", "sort_order")
+    inlines = [SizeInline]
+
+
+@admin.register(Size)
+class SizeAdmin(admin.ModelAdmin):
+    list_display = ("product_line", "height_mm", "price_cents", "active")
+    list_filter = ("product_line", "active")
+
+
+@admin.register(ShippingRule)
+class ShippingRuleAdmin(admin.ModelAdmin):
+    list_display = ("name", "flat_fee_cents", "free_from_cents", "active")
 
 
 def _reissue(customer: Customer, request) -> None:

@@ -15,18 +15,63 @@ from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from orders import selectors, services
 from orders.auth import customer_for_request
-from orders.models import PhotoKind, Style
+from orders.models import PhotoKind, ProductLineCode, Style
 from orders.stripe_client import WebhookSignatureError, verify_webhook
-from printing.models import ProductLineCode
 from studio.errors import ApplicationError, Conflict
 
 logger = logging.getLogger(__name__)
+
+
+class CatalogApi(APIView):
+    """The size and price catalog (public): product lines, heights, prices in integer cents, shipping."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+
+    class SizeOutput(serializers.Serializer):
+        height_mm = serializers.IntegerField()
+        price_cents = serializers.IntegerField()
+
+    class ProductLineOutput(serializers.Serializer):
+        code = serializers.CharField()
+        name = serializers.CharField()
+        description = serializers.CharField()
+        per_person = serializers.BooleanField()
+        min_persons = serializers.IntegerField()
+        max_persons = serializers.IntegerField()
+        full_figure = serializers.BooleanField()
+        sizes = serializers.SerializerMethodField()
+
+        def get_sizes(self, obj) -> list[dict]:
+            return CatalogApi.SizeOutput(obj.sizes.all(), many=True).data
+
+    class ShippingOutput(serializers.Serializer):
+        flat_fee_cents = serializers.IntegerField()
+        free_from_cents = serializers.IntegerField()
+
+    class Output(serializers.Serializer):
+        currency = serializers.CharField()
+        product_lines = serializers.ListField(child=serializers.DictField())
+        shipping = serializers.DictField()
+
+    @extend_schema(responses=Output, summary="The size and price catalog")
+    def get(self, request):
+        terms = services.shipping_terms()
+        shipping = {"flat_fee_cents": terms.flat_fee_cents, "free_from_cents": terms.free_from_cents}
+        return Response(
+            {
+                "currency": settings.STUDIO_CURRENCY,
+                "product_lines": self.ProductLineOutput(selectors.catalog_product_lines(), many=True).data,
+                "shipping": shipping,
+            }
+        )
 
 
 class OrderCreateThrottle(AnonRateThrottle):

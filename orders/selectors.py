@@ -8,12 +8,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.urls import NoReverseMatch, reverse
 
 from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
-from orders.models import Item, ItemStatus, Order, OrderEvent, Photo
+from orders.models import Item, ItemStatus, Order, OrderEvent, Photo, ProductLine, Size
 from studio.errors import NotFound
 from studio.signed_urls import signed_path
 
@@ -27,6 +27,13 @@ CUSTOMER_EVENT_TYPES = {
     "photo_uploaded",
     "payment_failed",
 }
+
+
+def catalog_product_lines() -> QuerySet[ProductLine]:
+    """Active product lines with their active sizes, in catalog order."""
+    return ProductLine.objects.filter(active=True).prefetch_related(
+        Prefetch("sizes", queryset=Size.objects.filter(active=True).order_by("height_mm"))
+    )
 
 
 def is_staff(request) -> bool:

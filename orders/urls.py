@@ -5,6 +5,7 @@ from django.urls import path
 from orders import apis
 
 urlpatterns = [
+    path("catalog/", apis.CatalogApi.as_view(), name="catalog"),
     path("orders/", apis.OrderCreateApi.as_view(), name="order-create"),
     path("orders/<str:number>/", apis.OrderDetailApi.as_view(), name="order-detail"),
     path("orders/<str:number>/checkout/", apis.OrderCheckoutApi.as_view(), name="order-checkout"),

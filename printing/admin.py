@@ -1,4 +1,4 @@
-"""Printing admin: the catalog, printers, trays and print jobs."""
+"""Printing admin: printers, trays and print jobs."""
 
 from __future__ import annotations
 
@@ -7,33 +7,9 @@ from django.utils.html import format_html
 
 from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
 from printing.files import file_url
-from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, ProductLine, ShippingRule, Size
+from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob
 from printing.services import tray_move
 from studio.admin_tools import pretty_json, transition_action
-
-
-class SizeInline(admin.TabularInline):
-    model = Size
-    extra = 0
-    fields = ("height_mm", "price_cents", "active")
-
-
-@admin.register(ProductLine)
-class ProductLineAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "per_person", "min_persons", "max_persons", "active", "sort_order")
-    list_editable = ("active", "sort_order")
-    inlines = [SizeInline]
-
-
-@admin.register(Size)
-class SizeAdmin(admin.ModelAdmin):
-    list_display = ("product_line", "height_mm", "price_cents", "active")
-    list_filter = ("product_line", "active")
-
-
-@admin.register(ShippingRule)
-class ShippingRuleAdmin(admin.ModelAdmin):
-    list_display = ("name", "flat_fee_cents", "free_from_cents", "active")
 
 
 @admin.register(Printer)

@@ -1,12 +1,11 @@
-"""Printing API: the public catalog, and the print queue (jobs, trays, reprints) for staff."""
+"""Printing API: the print queue (jobs, trays, reprints) for staff."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -14,7 +13,7 @@ from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
 from printing.files import file_url
 from printing.models import Batch, PrintJob, PrintJobStatus
-from printing.selectors import active_shipping_rule, catalog_product_lines, is_late, print_job_list
+from printing.selectors import is_late, print_job_list
 from printing.services import (
     guarantee_claim_create,
     print_job_create,
@@ -24,54 +23,6 @@ from printing.services import (
     tray_move,
 )
 from studio.errors import ApplicationError, NotFound, PermissionDenied
-
-
-class CatalogApi(APIView):
-    """The size and price catalog (public): product lines, heights, prices in integer cents, shipping."""
-
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-
-    class SizeOutput(serializers.Serializer):
-        height_mm = serializers.IntegerField()
-        price_cents = serializers.IntegerField()
-
-    class ProductLineOutput(serializers.Serializer):
-        code = serializers.CharField()
-        name = serializers.CharField()
-        description = serializers.CharField()
-        per_person = serializers.BooleanField()
-        min_persons = serializers.IntegerField()
-        max_persons = serializers.IntegerField()
-        full_figure = serializers.BooleanField()
-        sizes = serializers.SerializerMethodField()
-
-        def get_sizes(self, obj) -> list[dict]:
-            return CatalogApi.SizeOutput(obj.sizes.all(), many=True).data
-
-    class ShippingOutput(serializers.Serializer):
-        flat_fee_cents = serializers.IntegerField()
-        free_from_cents = serializers.IntegerField()
-
-    class Output(serializers.Serializer):
-        currency = serializers.CharField()
-        product_lines = serializers.ListField(child=serializers.DictField())
-        shipping = serializers.DictField()
-
-    @extend_schema(responses=Output, summary="The size and price catalog")
-    def get(self, request):
-        rule = active_shipping_rule()
-        shipping = {
-            "flat_fee_cents": rule.flat_fee_cents if rule else settings.SHIPPING_FLAT_FEE_CENTS,
-            "free_from_cents": rule.free_from_cents if rule else settings.SHIPPING_FREE_FROM_CENTS,
-        }
-        return Response(
-            {
-                "currency": settings.STUDIO_CURRENCY,
-                "product_lines": self.ProductLineOutput(catalog_product_lines(), many=True).data,
-                "shipping": shipping,
-            }
-        )
 
 
 # --------------------------------------------------------------------------------------------- print queue

@@ -1,24 +1,13 @@
-"""Read-side queries for the catalog, printers and print jobs."""
+"""Read-side queries for printers and print jobs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from printing.models import PrintJob, ProductLine, ShippingRule, Size
-
-
-def catalog_product_lines() -> QuerySet[ProductLine]:
-    """Active product lines with their active sizes, in catalog order."""
-    return ProductLine.objects.filter(active=True).prefetch_related(
-        Prefetch("sizes", queryset=Size.objects.filter(active=True).order_by("height_mm"))
-    )
-
-
-def active_shipping_rule() -> ShippingRule | None:
-    return ShippingRule.objects.filter(active=True).first()
+from printing.models import PrintJob
 
 
 # --------------------------------------------------------------------------------------------- print queue

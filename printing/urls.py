@@ -3,7 +3,6 @@ from django.urls import path
 from printing import apis, files
 
 urlpatterns = [
-    path("catalog/", apis.CatalogApi.as_view(), name="catalog"),
     path("files/<str:kind>/<int:pk>/", files.printing_file, name="printing-file"),
     path("print-jobs/", apis.PrintJobListApi.as_view(), name="print-job-list"),
     path("print-jobs/<int:print_job_id>/", apis.PrintJobDetailApi.as_view(), name="print-job-detail"),

@@ -50,7 +50,7 @@ def test_catalog_is_public_and_seeded_with_the_default_prices():
 
 @pytest.mark.django_db
 def test_catalog_follows_operator_edits():
-    from printing.models import Size
+    from orders.models import Size
 
     Size.objects.filter(product_line__code="pet", height_mm=120).update(price_cents=19900, active=True)
     Size.objects.filter(product_line__code="pet", height_mm=150).update(active=False)

@@ -1,6 +1,7 @@
 """Order services: the only code that writes orders, items, photos and payments.
 
 * ``transitions`` — order and item state changes (guarded, audited, follow-ups after commit);
+* ``catalog`` — the size and price catalog: a figurine's price, shipping;
 * ``ordering`` — pricing and creating an order;
 * ``photos`` — photo intake and ``item_mark_ready_if_possible``;
 * ``payments`` — Stripe Checkout, offline payments and refunds;
@@ -8,6 +9,7 @@
 * ``portal`` — portal tokens (re-issue, revoke), magic links and customer e-mails.
 """
 
+from orders.services.catalog import ItemPrice, ShippingTerms, catalog_price, shipping_price, shipping_terms
 from orders.services.ordering import ItemRequest, OrderQuote, order_create, order_number_generate, order_quote
 from orders.services.payments import checkout_session_create, order_mark_paid_offline, order_refund
 from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
@@ -28,6 +30,11 @@ from orders.services.transitions import (
 )
 
 __all__ = [
+    "ItemPrice",
+    "ShippingTerms",
+    "catalog_price",
+    "shipping_price",
+    "shipping_terms",
     "ITEM_FOLLOW_UPS",
     "ORDER_FOLLOW_UPS",
     "ItemRequest",

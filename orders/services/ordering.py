@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from orders import events
 from orders.auth import portal_token_issue
 from orders.models import Customer, Item, Order, Style
+from orders.services.catalog import catalog_price, shipping_price
 from studio.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ class OrderCreated:
 
 def order_quote(*, items: list[ItemRequest]) -> OrderQuote:
     """Price items from the catalog (per person for family sets) and add shipping."""
-    from printing.services import catalog_price, shipping_price  # printing builds on orders: import late
-
     if not items:
         raise ApplicationError("An order needs at least one figurine.")
     if len(items) > MAX_ITEMS_PER_ORDER:

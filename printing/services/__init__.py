@@ -1,4 +1,4 @@
-"""Printing services: the catalog, print jobs and their print files, trays, shipping and reprints.
+"""Printing services: print jobs and their print files, trays, shipping and reprints.
 
 Every state change of a print job or a tray goes through `print_job_transition` / `tray_transition`;
 `print_job_move` adds the operator's rules on top (print file present, carrier and tracking number,
@@ -8,10 +8,7 @@ automatic reprint on a failed QC, the item following its jobs).
 from printing.services.core import (
     PRINT_JOB_FOLLOW_UPS,
     TRAY_FOLLOW_UPS,
-    ItemPrice,
-    catalog_price,
     print_job_transition,
-    shipping_price,
     tray_transition,
 )
 from printing.services.print_files import print_file_make, print_file_request
@@ -36,8 +33,6 @@ __all__ = [
     "DELIVERY_LATEST_DAYS",
     "PRINT_JOB_FOLLOW_UPS",
     "TRAY_FOLLOW_UPS",
-    "ItemPrice",
-    "catalog_price",
     "delivery_window",
     "guarantee_claim_create",
     "print_file_make",
@@ -47,7 +42,6 @@ __all__ = [
     "print_job_transition",
     "printers_fitting",
     "reprint_create",
-    "shipping_price",
     "tray_artifacts_build",
     "tray_create",
     "tray_move",

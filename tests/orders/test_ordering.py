@@ -8,9 +8,8 @@ import pytest
 from django.core import mail
 
 from orders.auth import hash_token
-from orders.models import Customer, Order, OrderEvent, PortalToken
+from orders.models import Customer, Order, OrderEvent, PortalToken, ShippingRule
 from orders.services import ItemRequest, order_quote
-from printing.models import ShippingRule
 from tests.orders.helpers import order_body, place_order
 
 pytestmark = pytest.mark.django_db
