@@ -204,18 +204,6 @@ class OrderCreateApi(APIView):
 # --------------------------------------------------------------------------- reading and paying
 
 
-class OrderDetailApi(APIView):
-    """The order for its customer (portal token or session) or staff: items, photos, previews, payments, timeline."""
-
-    permission_classes = [permissions.IsAuthenticated]
-
-    @extend_schema(responses={200: dict})
-    def get(self, request, number: str):
-        order = selectors.order_get_for_request(number=number, request=request)
-        staff = selectors.is_staff(request)
-        return Response(selectors.order_detail(order, request, staff=staff))
-
-
 class OrderCheckoutApi(APIView):
     """A Stripe Checkout URL for an unpaid order (the same one while it is valid)."""
 

@@ -81,7 +81,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"orders": orders, "portal_customer": customer})
 
 
-def _order_or_response(request: HttpRequest, number: str) -> Order | HttpResponse:
+def order_or_response(request: HttpRequest, number: str) -> Order | HttpResponse:
     if customer_for_request(request) is None and not selectors.is_staff(request):
         return render(request, "portal/signed_out.html", status=401)
     try:
@@ -90,33 +90,10 @@ def _order_or_response(request: HttpRequest, number: str) -> Order | HttpRespons
         return render(request, "portal/not_found.html", {"number": number}, status=404)
 
 
-@never_cache
-@require_GET
-def portal_order(request: HttpRequest, number: str) -> HttpResponse:
-    """The order page: status, payment, photos with their reports, previews, timeline, what happens next."""
-    order = _order_or_response(request, number)
-    if isinstance(order, HttpResponse):
-        return order
-    detail = selectors.order_detail(order, request)
-    checkout = request.GET.get("checkout")
-    context = {
-        "order": order,
-        "detail": detail,
-        "portal_customer": order.customer,
-        "online": bool(settings.STRIPE_SECRET_KEY),
-        "checkout_state": checkout if checkout in ("success", "cancelled") else None,
-        "guidance": selectors.photo_guidance(),
-        "kind_labels": KIND_LABELS,
-        "next_steps": selectors.next_steps(order),
-        "max_mb": settings.MAX_PHOTO_UPLOAD_BYTES // (1024 * 1024),
-    }
-    return render(request, "portal/order.html", context)
-
-
 @require_POST
 def portal_pay(request: HttpRequest, number: str) -> HttpResponse:
     """Send the customer to Stripe Checkout (created on demand, reused while valid)."""
-    order = _order_or_response(request, number)
+    order = order_or_response(request, number)
     if isinstance(order, HttpResponse):
         return order
     back = reverse("portal-order", args=[order.number])
@@ -134,7 +111,7 @@ def portal_pay(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def portal_photo_upload(request: HttpRequest, number: str, item_id: int) -> HttpResponse:
     """The upload form: the same service as the API; the page then shows the photo's report."""
-    order = _order_or_response(request, number)
+    order = order_or_response(request, number)
     if isinstance(order, HttpResponse):
         return order
     back = reverse("portal-order", args=[order.number]) + f"#item-{item_id}"
@@ -173,7 +150,7 @@ def portal_photo_upload(request: HttpRequest, number: str, item_id: int) -> Http
 
 @require_POST
 def portal_photo_delete(request: HttpRequest, number: str, item_id: int, photo_id: int) -> HttpResponse:
-    order = _order_or_response(request, number)
+    order = order_or_response(request, number)
     if isinstance(order, HttpResponse):
         return order
     try:

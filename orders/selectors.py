@@ -9,15 +9,16 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
 from orders.models import Item, ItemStatus, Order, OrderEvent, Photo, ProductLine, Size
+from orders.promises import item_delivery_window
 from studio.errors import NotFound
+from studio.http import absolute_url
 from studio.signed_urls import signed_path
 
-#: Delivery promise after approval.
 #: Timeline event types a customer sees (others are internal: e-mails, tokens, checkout sessions).
 CUSTOMER_EVENT_TYPES = {
     "order_placed",
@@ -62,13 +63,6 @@ def orders_for_customer(*, customer_id: int, order_scope: int | None = None):
     return qs.filter(pk=order_scope) if order_scope else qs
 
 
-def _url(request, field) -> str | None:
-    if not field:
-        return None
-    url = field if isinstance(field, str) else field.url
-    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
-
-
 def photo_url(photo: Photo) -> str:
     """Where a photo is served: a permission-checked view (staff, or the order's customer), never a
     public media path, on disk or in a bucket alike; signed, so the link itself works for a while."""
@@ -81,7 +75,7 @@ def photo_data(photo: Photo, request=None) -> dict[str, Any]:
         "id": photo.pk,
         "kind": photo.kind,
         "person_index": photo.person_index,
-        "url": _url(request, photo_url(photo)) if photo.image else None,
+        "url": absolute_url(request, photo_url(photo)) if photo.image else None,
         "width": photo.width,
         "height": photo.height,
         "sha256": photo.sha256,
@@ -91,54 +85,12 @@ def photo_data(photo: Photo, request=None) -> dict[str, Any]:
     }
 
 
-def _published_revisions(item: Item, request) -> list[dict[str, Any]]:
-    from revisions.models import Revision
-
-    out = []
-    for rev in Revision.objects.filter(item=item, published_at__isnull=False).order_by("number"):
-        out.append(
-            {
-                "id": rev.pk,
-                "number": rev.number,
-                "status": rev.status,
-                "published_at": rev.published_at,
-                "preview_url": _url(request, rev.web_glb),
-                "portal_url": _revision_page(rev.pk),
-                "note": rev.note,
-            }
-        )
-    return out
-
-
-def _revision_page(revision_id: int) -> str | None:
-    """The customer's 3D preview page for a round (the revisions app's portal page)."""
-    try:
-        return reverse("portal-revision", args=[revision_id])
-    except NoReverseMatch:
-        return None
-
-
-def _tracking(item: Item) -> list[dict[str, Any]]:
-    jobs = item.print_jobs.exclude(tracking_number="").order_by("created_at")
-    return [
-        {
-            "carrier": job.carrier,
-            "tracking_number": job.tracking_number,
-            "shipped_at": job.shipped_at,
-            "is_reprint": job.is_reprint,
-        }
-        for job in jobs
-    ]
-
-
 def delivery_estimate(item: Item) -> dict[str, Any] | None:
-    """2–4 weeks after approval (None before approval): the print queue's promise, as dates."""
-    from printing.selectors import delivery_estimate as promised_window
-
-    earliest, latest = promised_window(item)
-    if earliest is None:
+    """The promised delivery after approval (None before), as dates."""
+    window = item_delivery_window(item)
+    if window is None:
         return None
-    return {"earliest": earliest.date(), "latest": latest.date()}
+    return {"earliest": window[0].date(), "latest": window[1].date()}
 
 
 def photo_needs(item: Item) -> list[dict[str, Any]]:
@@ -181,12 +133,12 @@ def item_data(item: Item, request=None) -> dict[str, Any]:
         "accepts_photos": item.status in (ItemStatus.AWAITING_PHOTOS, ItemStatus.READY_FOR_DESIGN),
         "photos": [photo_data(p, request) for p in item.photos.all()],
         "photo_needs": photo_needs(item),
-        "revisions": _published_revisions(item, request),
+        "revisions": [],  # the rounds and the parcels are the higher apps': glue.order_page fills them
         "ready_for_design_at": item.ready_for_design_at,
         "preview_due_at": item.preview_due_at,
         "approved_at": item.approved_at,
         "delivery_estimate": delivery_estimate(item),
-        "tracking": _tracking(item),
+        "tracking": [],
     }
 
 
@@ -255,7 +207,11 @@ def payments_data(order: Order) -> list[dict[str, Any]]:
 
 
 def order_detail(order: Order, request=None, *, staff: bool = False) -> dict[str, Any]:
-    """The order as the API and the portal show it."""
+    """The order's own part of the customer's order page: items, photos, payments, timeline.
+
+    Each item's ``revisions`` and ``tracking`` (and the order's ``tracking``) are left empty here:
+    they belong to the revisions and printing apps, and ``glue.order_page`` fills them in.
+    """
     items = [item_data(item, request) for item in order.items.all()]
     due = [i["preview_due_at"] for i in items if i["preview_due_at"]]
     estimates = [i["delivery_estimate"] for i in items if i["delivery_estimate"]]
@@ -288,7 +244,7 @@ def order_detail(order: Order, request=None, *, staff: bool = False) -> dict[str
         }
         if estimates
         else None,
-        "tracking": [t for i in items for t in i["tracking"]],
+        "tracking": [],
     }
 
 

@@ -1,4 +1,4 @@
-"""Portal pages and the Stripe webhook (included at the site root from studio.urls)."""
+"""Portal pages and the Stripe webhook (included at the site root from glue.urls)."""
 
 from django.urls import path
 
@@ -8,7 +8,6 @@ urlpatterns = [
     path("portal/", portal_views.portal_home, name="portal-home"),
     path("portal/login/<str:token>/", portal_views.portal_login, name="portal-login"),
     path("portal/logout/", portal_views.portal_logout, name="portal-logout"),
-    path("portal/orders/<str:number>/", portal_views.portal_order, name="portal-order"),
     path("portal/orders/<str:number>/pay/", portal_views.portal_pay, name="portal-pay"),
     path(
         "portal/orders/<str:number>/items/<int:item_id>/photos/",

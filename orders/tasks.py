@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -14,6 +16,10 @@ from orders.models import Order, OrderEvent, PaymentKind, PaymentStatus
 from orders.services.payments import order_paid_cents
 
 logger = logging.getLogger(__name__)
+
+#: More context for the order e-mails, from the apps that own it (printing adds the parcels'
+#: ``tracking``: (carrier, number) pairs), registered in their AppConfig.ready.
+ORDER_EMAIL_CONTEXT: list[Callable[[Order], dict[str, Any]]] = []
 
 EMAIL_SUBJECTS = {
     "paid": "We received your payment — order {number}",
@@ -55,16 +61,14 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
             "order": order,
             "customer": order.customer,
             "portal_url": f"{settings.PUBLIC_BASE_URL}/portal/orders/{order.number}/",
-            "tracking": list(
-                order.items.filter(print_jobs__tracking_number__gt="")
-                .values_list("print_jobs__carrier", "print_jobs__tracking_number")
-                .distinct()
-            ),
+            "tracking": [],
             # pending refunds count: the customer is told what is on its way back
             "refunded_cents": _refund_cents(order),
             "paid_cents": order_paid_cents(order),
             "can_pay": order.status == "pending_payment",
         }
+        for extra_context in ORDER_EMAIL_CONTEXT:
+            context.update(extra_context(order))
         body = render_to_string(f"emails/order_{status}.txt", context)
         send_mail(
             subject_template.format(number=order.number),

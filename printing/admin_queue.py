@@ -16,9 +16,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
+from orders.promises import item_delivery_window
 from printing.files import file_url
 from printing.models import ClaimPhoto, Printer, PrintFileJob, PrintJob, PrintJobStatus
-from printing.selectors import delivery_estimate, is_late, items_ready_to_print, late_jobs_q
+from printing.selectors import is_late, items_ready_to_print, late_jobs_q
 from printing.services import print_file_request, print_job_create, print_job_move, tray_create
 from studio.admin_tools import ReadOnlyInline, pretty_json, report_outcome, status_badge, transition_action
 from studio.errors import ApplicationError
@@ -320,7 +321,10 @@ class PrintJobAdmin(admin.ModelAdmin):
                     refused.append(f"item {item_id}: {getattr(exc, 'message', exc)}")
             report_outcome(self, request, done, refused, "job(s) sent to print")
             return HttpResponseRedirect(reverse("admin:printing_printjob_changelist"))
-        items = [{"item": item, "estimate": delivery_estimate(item)} for item in items_ready_to_print()]
+        items = [
+            {"item": item, "estimate": item_delivery_window(item) or (None, None)}
+            for item in items_ready_to_print()
+        ]
         return render(
             request,
             "printing/admin/send_to_print.html",
@@ -363,7 +367,7 @@ class PrintJobAdmin(admin.ModelAdmin):
 
     @admin.display(description="delivery estimate")
     def delivery_window(self, obj: PrintJob) -> str:
-        earliest, latest = delivery_estimate(obj.item)
+        earliest, latest = item_delivery_window(obj.item) or (None, None)
         if earliest is None:
             return "—"
         return f"{timezone.localtime(earliest):%Y-%m-%d} – {timezone.localtime(latest):%Y-%m-%d}"

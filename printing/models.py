@@ -17,6 +17,16 @@ class PrinterStatus(models.TextChoices):
     OFFLINE = "offline", "Offline"
 
 
+#: A printer in these states takes no new work.
+OUT_OF_SERVICE = (PrinterStatus.MAINTENANCE, PrinterStatus.OFFLINE)
+
+
+class PrinterQuerySet(models.QuerySet):
+    def in_service(self) -> PrinterQuerySet:
+        """Printers that take work (not in maintenance, not offline)."""
+        return self.exclude(status__in=OUT_OF_SERVICE)
+
+
 class Printer(models.Model):
     """A full-colour printer: its build volume (mm), the file formats it takes, and its state."""
 
@@ -33,6 +43,8 @@ class Printer(models.Model):
     resin_cost_cents_per_cm3 = models.PositiveIntegerField(default=45)
     tray_margin_mm = models.PositiveSmallIntegerField(default=5)
 
+    objects = PrinterQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -42,6 +54,10 @@ class Printer(models.Model):
     @property
     def build_volume_mm(self) -> tuple[int, int, int]:
         return (self.build_x_mm, self.build_y_mm, self.build_z_mm)
+
+    @property
+    def in_service(self) -> bool:
+        return self.status not in OUT_OF_SERVICE
 
     @property
     def preferred_format(self) -> str:
@@ -120,6 +136,9 @@ PRINT_JOB_TRANSITIONS: dict[str, tuple[str, ...]] = {
     P.DELIVERED: (),
     P.CANCELLED: (),
 }
+#: Jobs still on their way to the customer (not finished, failed or cancelled).
+LIVE_STATUSES = (P.QUEUED, P.BATCHED, P.PRINTING, P.PRINTED, P.QC_PASSED, P.PACKED)
+CLOSED_STATUSES = (P.SHIPPED, P.DELIVERED, P.QC_FAILED, P.CANCELLED)
 
 
 def print_file_upload_to(instance: PrintJob, filename: str) -> str:

@@ -1,4 +1,4 @@
-"""Portal pages of the printing app (included at the site root by studio.urls)."""
+"""Portal pages of the printing app (included at the site root by glue.urls)."""
 
 from django.urls import path
 

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from printing.models import PrintJob
+from orders.models import Item, ItemStatus
+from printing.models import LIVE_STATUSES, PrintJob
 
 
 # --------------------------------------------------------------------------------------------- print queue
-def delivery_estimate(item) -> tuple[datetime | None, datetime | None]:
-    """The promised delivery of an item: 2 to 4 weeks after its approval; (None, None) before approval.
-
-    For the portal and the admin. Reads the item's approval (its time), else `item.approved_at`.
-    """
-    from printing.services.print_jobs import delivery_window
-    from revisions.models import Approval
-
-    approved_at = Approval.objects.filter(item_id=item.pk).values_list("approved_at", flat=True).first()
-    approved_at = approved_at or getattr(item, "approved_at", None)
-    if approved_at is None:
-        return None, None
-    return delivery_window(approved_at)
-
-
 def print_job_list(
     *,
     status: str | None = None,
@@ -50,15 +34,39 @@ def print_job_list(
 
 def late_jobs_q() -> Q:
     """Jobs past their promised delivery that have not shipped (nor failed or been cancelled)."""
-    from printing.services.print_jobs import LIVE_STATUSES
-
     return Q(due_at__lt=timezone.now(), status__in=LIVE_STATUSES)
 
 
 def is_late(job: PrintJob) -> bool:
-    from printing.services.print_jobs import LIVE_STATUSES
-
     return bool(job.due_at and job.due_at < timezone.now() and job.status in LIVE_STATUSES)
+
+
+def tracking_by_item(item_ids) -> dict[int, list[dict]]:
+    """Each item's parcels (carrier, tracking number, when shipped, reprint or not), oldest first;
+    for the customer's order page (one query)."""
+    tracking: dict[int, list[dict]] = {item_id: [] for item_id in item_ids}
+    jobs = PrintJob.objects.filter(item_id__in=list(tracking)).exclude(tracking_number="")
+    for job in jobs.order_by("item_id", "created_at"):
+        tracking[job.item_id].append(
+            {
+                "carrier": job.carrier,
+                "tracking_number": job.tracking_number,
+                "shipped_at": job.shipped_at,
+                "is_reprint": job.is_reprint,
+            }
+        )
+    return tracking
+
+
+def order_email_tracking(order) -> dict[str, list[tuple[str, str]]]:
+    """The order e-mails' ``tracking``: each parcel's (carrier, tracking number), once."""
+    pairs = (
+        PrintJob.objects.filter(item__order=order)
+        .exclude(tracking_number="")
+        .order_by("created_at")
+        .values_list("carrier", "tracking_number")
+    )
+    return {"tracking": list(dict.fromkeys(pairs))}
 
 
 def shipments_for_order(order) -> list[dict]:
@@ -81,8 +89,6 @@ def shipments_for_order(order) -> list[dict]:
 
 def items_ready_to_print() -> QuerySet:
     """Approved items waiting to be sent to print, oldest approval first."""
-    from orders.models import Item, ItemStatus
-
     return (
         Item.objects.select_related("order", "approval")
         .filter(status=ItemStatus.APPROVED)

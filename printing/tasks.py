@@ -12,14 +12,14 @@ from django.template.loader import render_to_string
 from orders import events
 from orders.models import OrderEvent
 from printing.models import PrintJob
+from printing.services.print_files import print_file_make
+from printing.services.trays import tray_artifacts_build
 
 logger = logging.getLogger(__name__)
 
 
 def make_print_file(print_job_id: int) -> dict | None:
     """Export the job's print file from the approved design (refused when its SHA-256 changed)."""
-    from printing.services.print_files import print_file_make
-
     file_job = print_file_make(print_job_id)
     if file_job is None:
         return None
@@ -28,8 +28,6 @@ def make_print_file(print_job_id: int) -> dict | None:
 
 def build_tray_file(tray_id: int, revision: int | None = None) -> dict | None:
     """Write the tray file with every part placed (for layout `revision`; stale layouts are skipped)."""
-    from printing.services.trays import tray_artifacts_build
-
     tray = tray_artifacts_build(tray_id, revision)
     return {"tray": tray.pk, "tray_file": tray.tray_file.name} if tray is not None else None
 

@@ -11,11 +11,14 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Item, ItemStatus
+from orders.promises import preview_due_after
 from revisions.models import Approval, Feedback, FeedbackKind, Pin, Revision, RevisionStatus
-from studio.business_time import add_business_hours, business_hours_between
+from studio.business_time import business_hours_between
+from studio.http import absolute_url
 
 #: Items waiting on the studio for a (new) preview.
 AWAITING_PREVIEW_STATES = (
@@ -71,12 +74,7 @@ def preview_due_at(item: Item) -> datetime | None:
     if item.status == ItemStatus.CHANGES_REQUESTED:
         feedback = latest_feedback(item)
         if feedback is not None:
-            return add_business_hours(
-                feedback.created_at,
-                settings.PREVIEW_DUE_BUSINESS_HOURS,
-                tz=settings.STUDIO_TIME_ZONE,
-                country=settings.STUDIO_COUNTRY,
-            )
+            return preview_due_after(feedback.created_at)
     return item.preview_due_at
 
 
@@ -189,6 +187,27 @@ def pins_of_revision(revision: Revision) -> list[Pin]:
 def customer_revisions(item: Item) -> QuerySet[Revision]:
     """The rounds the customer has been shown (published at some point), oldest first."""
     return Revision.objects.filter(item=item, published_at__isnull=False).order_by("number")
+
+
+def published_rounds_by_item(item_ids, request=None) -> dict[int, list[dict[str, Any]]]:
+    """The rounds shown to the customer, per item id, for the customer's order page (one query)."""
+    rounds: dict[int, list[dict[str, Any]]] = {item_id: [] for item_id in item_ids}
+    published = Revision.objects.filter(item_id__in=list(rounds), published_at__isnull=False).order_by(
+        "item_id", "number"
+    )
+    for rev in published:
+        rounds[rev.item_id].append(
+            {
+                "id": rev.pk,
+                "number": rev.number,
+                "status": rev.status,
+                "published_at": rev.published_at,
+                "preview_url": absolute_url(request, rev.web_glb),
+                "portal_url": reverse("portal-revision", args=[rev.pk]),
+                "note": rev.note,
+            }
+        )
+    return rounds
 
 
 def previous_published_revision(revision: Revision) -> Revision | None:

@@ -1,4 +1,4 @@
-"""Revision routes, included once at the site root from studio.urls: the API under /api/v1/ and the
+"""Revision routes, included once at the site root from glue.urls: the API under /api/v1/ and the
 customer's preview page (and its permission-checked files) under /portal/."""
 
 from django.urls import path

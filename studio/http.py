@@ -30,3 +30,11 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def absolute_url(request: HttpRequest | None, target) -> str | None:
+    """A URL or a stored file's URL, absolute when a request tells the host; None for an empty field."""
+    if not target:
+        return None
+    url = target if isinstance(target, str) else target.url
+    return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url

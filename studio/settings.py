@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "reconstruction",
     "revisions",
     "printing",
+    "glue",
 ]
 
 MIDDLEWARE = [
@@ -72,7 +73,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
-ROOT_URLCONF = "studio.urls"
+ROOT_URLCONF = "glue.urls"
 WSGI_APPLICATION = "studio.wsgi.application"
 
 TEMPLATES = [
@@ -122,6 +123,9 @@ STUDIO_TIME_ZONE = env("STUDIO_TIME_ZONE", "America/New_York")
 STUDIO_COUNTRY = env("STUDIO_COUNTRY", "US")
 TIME_ZONE = STUDIO_TIME_ZONE
 PREVIEW_DUE_BUSINESS_HOURS = env_int("PREVIEW_DUE_BUSINESS_HOURS", 48)
+# Delivery promise after approval (DESIGN: 2–4 weeks).
+DELIVERY_EARLIEST_DAYS = env_int("DELIVERY_EARLIEST_DAYS", 14)
+DELIVERY_LATEST_DAYS = env_int("DELIVERY_LATEST_DAYS", 28)
 # The assigned sculptor is warned when this many business hours are left before a preview is due.
 PREVIEW_WARNING_BUSINESS_HOURS = env_int("PREVIEW_WARNING_BUSINESS_HOURS", 8)
 

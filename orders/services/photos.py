@@ -20,8 +20,8 @@ from kits.photo import KIND_LABELS, PhotoRejected, assess_photo, open_photo, ree
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind
+from orders.promises import preview_due_after
 from orders.services.transitions import item_transition
-from studio.business_time import add_business_hours
 from studio.errors import ApplicationError, Conflict, NotFound
 
 logger = logging.getLogger(__name__)
@@ -232,12 +232,7 @@ def item_mark_ready_if_possible(*, item_id: int, user: Any = None, actor: str = 
         if not item_has_usable_front_photos(item):
             return False
         now = timezone.now()
-        due = add_business_hours(
-            now,
-            settings.PREVIEW_DUE_BUSINESS_HOURS,
-            tz=settings.STUDIO_TIME_ZONE,
-            country=settings.STUDIO_COUNTRY,
-        )
+        due = preview_due_after(now)
         item_transition(
             item_id=item.pk,
             to=ItemStatus.READY_FOR_DESIGN,

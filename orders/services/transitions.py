@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from orders import events
@@ -12,12 +11,10 @@ from orders.lock_objects import lock_item, lock_order
 from orders.models import ITEM_PROGRESS, ItemStatus, Order, OrderStatus
 from studio.workflow import FollowUp, TransitionResult, run_transition
 
-# Tasks to enqueue after an item enters a state (dotted paths; resolved by the worker).
-ITEM_FOLLOW_UPS: dict[str, list[FollowUp]] = {
-    ItemStatus.READY_FOR_DESIGN: [
-        FollowUp("reconstruction.tasks.reconstruct_item", settings.RECONSTRUCTION_QUEUE)
-    ],
-}
+# Tasks to enqueue after an item or an order enters a state (dotted paths; resolved by the worker).
+# Higher apps add theirs from their AppConfig.ready (reconstruction: a base mesh once an item is
+# ready for design), so this app never names them.
+ITEM_FOLLOW_UPS: dict[str, list[FollowUp]] = {}
 ORDER_FOLLOW_UPS: dict[str, list[FollowUp]] = {
     OrderStatus.PAID: [FollowUp("orders.tasks.send_order_email_task")],
     OrderStatus.SHIPPED: [FollowUp("orders.tasks.send_order_email_task")],

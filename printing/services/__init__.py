@@ -13,9 +13,6 @@ from printing.services.core import (
 )
 from printing.services.print_files import print_file_make, print_file_request
 from printing.services.print_jobs import (
-    DELIVERY_EARLIEST_DAYS,
-    DELIVERY_LATEST_DAYS,
-    delivery_window,
     print_job_create,
     print_job_move,
 )
@@ -29,11 +26,8 @@ from printing.services.trays import (
 )
 
 __all__ = [
-    "DELIVERY_EARLIEST_DAYS",
-    "DELIVERY_LATEST_DAYS",
     "PRINT_JOB_FOLLOW_UPS",
     "TRAY_FOLLOW_UPS",
-    "delivery_window",
     "guarantee_claim_create",
     "print_file_make",
     "print_file_request",

@@ -23,8 +23,10 @@ from kits.mesh.io import MeshLoadError, load_mesh, mesh_sha256
 from kits.printfiles import ExportError, export_print, file_sha256
 from orders import events
 from printing.models import Printer, PrintFileJob, PrintJob
-from studio.errors import Conflict
+from revisions.models import Approval
+from studio.errors import Conflict, NotFound
 from studio.jobs import JobStatus
+from studio.tasks import enqueue_on_commit
 
 
 @contextmanager
@@ -44,6 +46,37 @@ def local_copy(field_file) -> Iterator[Path]:
         yield Path(handle.name)
 
 
+def approval_of(item) -> Any:
+    """The item's approval (revision and SHA-256 locked), or a 409 when there is none."""
+    approval = Approval.objects.select_related("revision").filter(item_id=item.pk).first()
+    if approval is None:
+        raise Conflict(
+            f"Item {item.pk} has no recorded approval: nothing can be printed before the customer approves."
+        )
+    if approval.revision.item_id != item.pk:
+        raise Conflict(f"Item {item.pk}'s approval points at another item's revision.")
+    if approval.sha256 != approval.revision.sha256:
+        raise Conflict(
+            f"Item {item.pk}'s approval locked {approval.sha256[:12]}… but its revision records "
+            f"{approval.revision.sha256[:12]}…: the approved file cannot be identified."
+        )
+    return approval
+
+
+def request_print_file(job: PrintJob) -> PrintFileJob:
+    """A new print-file run for the job, enqueued after commit."""
+    file_job = PrintFileJob.objects.create(print_job=job)
+    enqueue_on_commit("printing.tasks.make_print_file", job.pk)
+    return file_job
+
+
+def guard_print_file(job: PrintJob) -> None:
+    """A job prints only its own print file, unchanged since it was made from the approved design."""
+    problem = verify_print_file(job)
+    if problem:
+        raise Conflict(problem, extra={"print_job_id": job.pk})
+
+
 def choose_printer(job: PrintJob) -> Printer | None:
     """The job's printer, else the first printer in service tall enough for it (by name)."""
     if job.printer_id:
@@ -58,13 +91,9 @@ def choose_printer(job: PrintJob) -> Printer | None:
 
 def print_file_request(*, print_job_id: int, user: Any = None) -> PrintFileJob:
     """Ask for a (new) print file, e.g. after a failure was fixed; refused once the job is printing."""
-    from printing.services.print_jobs import request_print_file
-
     with transaction.atomic():
         job = PrintJob.objects.select_for_update().filter(pk=print_job_id).first()
         if job is None:
-            from studio.errors import NotFound
-
             raise NotFound(f"Print job {print_job_id} does not exist.")
         if job.status not in ("queued",):
             raise Conflict(

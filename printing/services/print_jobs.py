@@ -14,7 +14,6 @@ applies the rules of each state on top of `print_job_transition`:
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -23,57 +22,18 @@ from django.utils import timezone
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import ItemStatus, OrderEvent, OrderStatus
-from printing.models import Printer, PrintFileJob, PrintJob, PrintJobStatus
+from orders.promises import delivery_window
+from orders.services.transitions import item_transition
+from printing.models import LIVE_STATUSES, Printer, PrintJob, PrintJobStatus
+from printing.services import trays
 from printing.services.core import print_job_transition
+from printing.services.print_files import approval_of, guard_print_file, request_print_file
+from printing.services.reprints import reprint_create
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from studio.tasks import enqueue_on_commit
 
-DELIVERY_EARLIEST_DAYS = 14
-DELIVERY_LATEST_DAYS = 28
-
-# Jobs that are still on their way to the customer (not finished, failed or cancelled).
-LIVE_STATUSES = (
-    PrintJobStatus.QUEUED,
-    PrintJobStatus.BATCHED,
-    PrintJobStatus.PRINTING,
-    PrintJobStatus.PRINTED,
-    PrintJobStatus.QC_PASSED,
-    PrintJobStatus.PACKED,
-)
-CLOSED_STATUSES = (
-    PrintJobStatus.SHIPPED,
-    PrintJobStatus.DELIVERED,
-    PrintJobStatus.QC_FAILED,
-    PrintJobStatus.CANCELLED,
-)
 MAX_CARRIER = 60
 MAX_TRACKING = 100
-
-
-def delivery_window(approved_at: datetime) -> tuple[datetime, datetime]:
-    """The promised delivery: 2 to 4 weeks after approval (earliest, latest)."""
-    return approved_at + timedelta(days=DELIVERY_EARLIEST_DAYS), approved_at + timedelta(
-        days=DELIVERY_LATEST_DAYS
-    )
-
-
-def approval_of(item) -> Any:
-    """The item's approval (revision and SHA-256 locked), or a 409 when there is none."""
-    from revisions.models import Approval
-
-    approval = Approval.objects.select_related("revision").filter(item_id=item.pk).first()
-    if approval is None:
-        raise Conflict(
-            f"Item {item.pk} has no recorded approval: nothing can be printed before the customer approves."
-        )
-    if approval.revision.item_id != item.pk:
-        raise Conflict(f"Item {item.pk}'s approval points at another item's revision.")
-    if approval.sha256 != approval.revision.sha256:
-        raise Conflict(
-            f"Item {item.pk}'s approval locked {approval.sha256[:12]}… but its revision records "
-            f"{approval.revision.sha256[:12]}…: the approved file cannot be identified."
-        )
-    return approval
 
 
 def printer_for_job(printer_id: int | None, height_mm: int) -> Printer | None:
@@ -98,8 +58,6 @@ def print_job_create(*, item_id: int, user: Any = None, printer_id: int | None =
     The job records the approved revision and SHA-256, the ordered height, and is due at the latest
     promised delivery (4 weeks after approval). The item moves to in_production. 409 unless approved.
     """
-    from orders.services.transitions import item_transition
-
     with transaction.atomic():
         item = lock_item(item_id)
         if item.status != ItemStatus.APPROVED:
@@ -145,13 +103,6 @@ def print_job_create(*, item_id: int, user: Any = None, printer_id: int | None =
     return job
 
 
-def request_print_file(job: PrintJob) -> PrintFileJob:
-    """A new print-file run for the job, enqueued after commit."""
-    file_job = PrintFileJob.objects.create(print_job=job)
-    enqueue_on_commit("printing.tasks.make_print_file", job.pk)
-    return file_job
-
-
 def _clean(text: Any, limit: int, name: str) -> str:
     value = (text or "").strip() if isinstance(text, str | type(None)) else str(text).strip()
     if len(value) > limit:
@@ -170,9 +121,6 @@ def print_job_move(
     reason: str = "",
 ) -> PrintJob:
     """The operator moves a job to `to`, with the rules of that state (see the module docstring)."""
-    from printing.services import trays
-    from printing.services.reprints import reprint_create
-
     if to not in PrintJobStatus.values:
         raise ApplicationError(f"'{to}' is not a print job state; one of {', '.join(PrintJobStatus.values)}.")
     job = PrintJob.objects.filter(pk=print_job_id).first()
@@ -192,7 +140,7 @@ def print_job_move(
     elif to == PrintJobStatus.PRINTING:
         with transaction.atomic():
             print_job_transition(
-                print_job_id=job.pk, to=to, user=user, actor=actor, parameters=params, guard=_guard_print_file
+                print_job_id=job.pk, to=to, user=user, actor=actor, parameters=params, guard=guard_print_file
             )
             trays.tray_follow_jobs(job.batch_id, user=user)
     elif to == PrintJobStatus.QC_FAILED:
@@ -235,18 +183,7 @@ def print_job_move(
     return job
 
 
-def _guard_print_file(job: PrintJob) -> None:
-    """A job prints only its own print file, unchanged since it was made from the approved design."""
-    from printing.services.print_files import verify_print_file
-
-    problem = verify_print_file(job)
-    if problem:
-        raise Conflict(problem, extra={"print_job_id": job.pk})
-
-
 def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number: str) -> None:
-    from orders.services.transitions import item_transition
-
     carrier = _clean(carrier, MAX_CARRIER, "carrier")
     tracking_number = _clean(tracking_number, MAX_TRACKING, "tracking_number")
     if not tracking_number:
@@ -289,8 +226,6 @@ def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number
 
 
 def _deliver(job: PrintJob, *, user: Any, actor: str) -> None:
-    from orders.services.transitions import item_transition
-
     with transaction.atomic():
         result = print_job_transition(
             print_job_id=job.pk,
@@ -313,9 +248,6 @@ def _deliver(job: PrintJob, *, user: Any, actor: str) -> None:
 
 def _cancel(job: PrintJob, *, user: Any, actor: str, reason: str) -> None:
     """Cancel a job; when nothing else prints the item, the item goes back to where it was."""
-    from orders.services.transitions import item_transition
-    from printing.services import trays
-
     with transaction.atomic():
         tray_id = job.batch_id
         result = print_job_transition(

@@ -18,8 +18,10 @@ from django.utils import timezone
 from kits.photo import PhotoRejected, open_photo, reencode
 from orders import events
 from orders.lock_objects import lock_item
-from orders.models import ItemStatus
-from printing.models import ClaimPhoto, GuaranteeClaim, PrintJob, PrintJobStatus
+from orders.models import Item, ItemStatus
+from orders.services.transitions import item_transition
+from printing.models import LIVE_STATUSES, ClaimPhoto, GuaranteeClaim, PrintJob, PrintJobStatus
+from printing.services.print_files import approval_of, request_print_file
 from studio.errors import ApplicationError, Conflict, NotFound
 
 REPRINT_DUE_DAYS = 14
@@ -38,9 +40,6 @@ def reprint_create(
 ) -> PrintJob:
     """A zero-charge reprint of the item's approved file (same SHA-256). 409 when nothing was printed yet
     or a reprint of the item is already on its way."""
-    from orders.services.transitions import item_transition
-    from printing.services.print_jobs import LIVE_STATUSES, approval_of, request_print_file
-
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError("A reprint needs a reason.")
@@ -123,8 +122,6 @@ def guarantee_claim_create(*, item_id: int, customer: Any, reason: str, photos: 
     The customer must own the item (404 otherwise) and it must have shipped (409 otherwise). Photos go
     through the studio's photo intake (type sniffed, size limits, re-encoded without metadata).
     """
-    from orders.models import Item
-
     item = Item.objects.select_related("order").filter(pk=item_id, order__customer=customer).first()
     if item is None:
         raise NotFound(f"Item {item_id} does not exist.")

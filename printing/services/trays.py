@@ -19,9 +19,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from kits.printfiles.packing import Part, TrayLayout, fits_tray, pack_maxrects
+from kits.printfiles.tray_render import TraySource, build_tray_file, render_layout_png
 from printing.lock_objects import lock_print_job, lock_tray
 from printing.models import Batch, Printer, PrintJob, PrintJobStatus, TrayStatus
 from printing.services.core import print_job_transition, tray_transition
+from printing.services.print_files import guard_print_file, local_copy
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from studio.tasks import enqueue_on_commit
 
@@ -70,8 +72,6 @@ def pack_tray(printer: Printer, jobs: list[PrintJob]) -> TrayLayout:
 
 def _save_layout(tray: Batch, layout: TrayLayout) -> None:
     """Record the layout and utilisation, draw the picture, and rebuild the tray file after commit."""
-    from kits.printfiles.tray_render import render_layout_png
-
     data = layout.as_dict()
     for part in data["parts"]:
         part["print_job_id"] = int(part["key"])
@@ -242,8 +242,6 @@ def tray_follow_jobs(tray_id: int | None, *, user: Any = None) -> None:
 def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
     """The operator moves a whole tray: printing (every job on it starts), done (every printing job is
     printed) or cancelled (every job goes back to the queue). All or nothing."""
-    from printing.services.print_jobs import _guard_print_file
-
     if to not in TrayStatus.values:
         raise ApplicationError(f"'{to}' is not a tray state; one of {', '.join(TrayStatus.values)}.")
     tray = Batch.objects.filter(pk=tray_id).first()
@@ -266,7 +264,7 @@ def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
         if to == TrayStatus.PRINTING and not job_ids:
             raise Conflict(f"Tray {tray_id} has no job to print.")
         for job_id in job_ids:
-            guard = _guard_print_file if target == PrintJobStatus.PRINTING else None
+            guard = guard_print_file if target == PrintJobStatus.PRINTING else None
             update = {"batch": None} if target == PrintJobStatus.QUEUED else None
             print_job_transition(
                 print_job_id=job_id,
@@ -294,9 +292,6 @@ def tray_artifacts_build(tray_id: int, revision: int | None = None) -> Batch | N
 
     With `revision`, a task for a layout that changed since (a newer task is queued) does nothing.
     """
-    from kits.printfiles.tray_render import TraySource, build_tray_file
-    from printing.services.print_files import local_copy
-
     tray = Batch.objects.select_related("printer").filter(pk=tray_id).first()
     if tray is None or not tray.layout.get("parts"):
         return tray

@@ -10,8 +10,8 @@ import pytest
 
 from kits.printfiles import read_3mf, read_wrl
 from orders.models import Item, OrderEvent
+from orders.promises import item_delivery_window
 from printing.models import PrintFileJob, PrintJob
-from printing.selectors import delivery_estimate
 from printing.tasks import make_print_file
 from studio.jobs import JobStatus
 from tests.factories import ItemFactory
@@ -38,7 +38,8 @@ def test_send_to_print_locks_the_approved_file(staff_api, enqueued, django_captu
     )
     assert job.height_mm == 150 and job.status == "queued" and not job.is_reprint
     assert job.due_at == approval.approved_at + timedelta(days=28)
-    assert delivery_estimate(item) == (approval.approved_at + timedelta(days=14), job.due_at)
+    item.refresh_from_db()
+    assert item_delivery_window(item) == (approval.approved_at + timedelta(days=14), job.due_at)
     item.refresh_from_db()
     assert item.status == "in_production" and item.order.status == "in_production"
     assert ("printing.tasks.make_print_file", (job.pk,), None) in enqueued
@@ -170,4 +171,4 @@ def test_queue_list_filters(staff_api, enqueued):
 
 
 def test_delivery_estimate_before_approval_is_empty():
-    assert delivery_estimate(ItemFactory()) == (None, None)
+    assert item_delivery_window(ItemFactory()) is None

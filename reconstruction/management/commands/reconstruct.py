@@ -9,6 +9,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kits.mesh.axes import glb_bytes
+from kits.photo.intake import PhotoRejected, open_photo
 from reconstruction.core.types import BACKENDS, DEVICES, PHOTO_KINDS, PRODUCT_LINES, STYLES
 
 #: Argument ranges checked before any photo is read (a bad argument exits 2, as DESIGN asks).
@@ -20,8 +22,6 @@ MESH_SUFFIXES = (".ply", ".glb", ".obj", ".stl", ".off")
 
 def _load_photo(path: str):
     """EXIF-oriented pixels of a photo through the studio's safe loader (exit 2 when unreadable)."""
-    from kits.photo.intake import PhotoRejected, open_photo
-
     if not Path(path).is_file():
         raise CommandError(f"{path}: no such file", returncode=2)
     try:
@@ -119,8 +119,6 @@ class Command(BaseCommand):
         if out.suffix.lower() == ".glb":
             # glTF is Y up: the studio's one GLB writer turns the mesh, so every studio reader and viewer
             # sees it standing (a raw trimesh export would lie on its back).
-            from kits.mesh.axes import glb_bytes
-
             out.write_bytes(glb_bytes(result.mesh))
         else:
             result.mesh.export(out)

@@ -8,6 +8,7 @@ import json
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from glue.demo import demo_report, run_demo
 from studio.errors import ApplicationError
 
 
@@ -33,8 +34,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from revisions.demo import demo_report, run_demo
-
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         as_json = options["json"]

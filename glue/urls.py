@@ -1,4 +1,4 @@
-"""URLs: the admin, the REST API under /api/v1/, its schema and docs, media in development."""
+"""URLs (the glue: every app's routes meet here): the admin, the REST API under /api/v1/, its schema and docs, media in development."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -6,11 +6,15 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from glue import apis as glue_apis
+from glue import portal_views as glue_portal_views
+
 admin.site.site_header = "Figurine Studio"
 admin.site.site_title = "Figurine Studio admin"
 admin.site.index_title = "Studio workroom"
 
 api_v1 = [
+    path("orders/<str:number>/", glue_apis.OrderDetailApi.as_view(), name="order-detail"),
     path("", include("printing.urls")),
     path("", include("orders.urls")),
 ]
@@ -18,6 +22,7 @@ api_v1 = [
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("portal/orders/<str:number>/", glue_portal_views.portal_order, name="portal-order"),
     path("", include("orders.site_urls")),
     path("", include("revisions.urls")),
     path("", include("printing.portal_urls")),

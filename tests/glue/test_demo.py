@@ -6,8 +6,8 @@ import io
 
 import pytest
 
+from glue.demo_print import demo_print_and_ship
 from orders.models import OrderEvent
-from printing.demo import demo_print_and_ship
 from printing.models import Batch, PrintJob
 from tests.printing.factories import approved_item, printer
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
+from orders.promises import item_delivery_window
 from printing.models import PrintJob
-from printing.selectors import delivery_estimate
 from printing.services import print_job_create, print_job_move, printers_fitting, tray_create
 from printing.tasks import build_tray_file, make_print_file
 
@@ -46,7 +46,7 @@ def _tray(job: PrintJob, user: Any, stdout: TextIO) -> None:
 
 def demo_print_and_ship(item, stdout: TextIO, *, user: Any = None) -> dict:
     """Send `item` (approved) to print, fail QC once, reprint the same approved file, ship and deliver it."""
-    earliest, latest = delivery_estimate(item)
+    earliest, latest = item_delivery_window(item)
     job = print_job_create(item_id=item.pk, user=user)
     _line(
         stdout,

@@ -8,12 +8,12 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
+from glue.sweeper import requeue_stalled_work
 from orders.models import Item, ItemStatus
 from printing.models import PrintFileJob, PrintJob
 from reconstruction.models import ReconstructionJob
 from revisions.models import CheckJob, Revision, RevisionStatus
 from studio.jobs import JobStatus
-from studio.sweeper import requeue_stalled_work
 from tests.factories import ItemFactory, PrintJobFactory, RevisionFactory
 
 pytestmark = pytest.mark.django_db

@@ -26,10 +26,13 @@ from django.test.utils import override_settings
 from django.utils.module_loading import import_string
 from PIL import Image, ImageDraw
 
+from glue.demo_print import demo_print_and_ship
 from kits.mesh import load_mesh
 from orders.models import Item, OrderEvent
+from orders.services import ItemRequest, order_create, order_mark_paid_offline, photo_upload
 from revisions.meshwork import for_web
 from revisions.models import Revision
+from revisions.services import revision_approve, revision_publish, revision_request_changes, revision_upload
 from revisions.tasks import local_copy
 
 BACKGROUND = (226, 229, 233)
@@ -138,8 +141,6 @@ class Demo:
         return user
 
     def round(self, item: Item, sculptor, mesh: trimesh.Trimesh, note: str) -> Revision:
-        from revisions.services import revision_publish, revision_upload
-
         revision = revision_upload(
             item_id=item.pk, file=ContentFile(glb_bytes(mesh), name="round.glb"), user=sculptor, note=note
         )
@@ -165,9 +166,6 @@ class Demo:
         return revision
 
     def run(self) -> Item:
-        from orders.services import ItemRequest, order_create, order_mark_paid_offline, photo_upload
-        from revisions.services import revision_approve, revision_request_changes
-
         operator = self.staff("demo-operator", "Operators")
         sculptor = self.staff("demo-sculptor", "Sculptors")
         email = f"demo+{int(time.time())}@example.com"
@@ -253,19 +251,8 @@ class Demo:
         return mesh
 
     def print_job(self, item: Item, operator) -> None:
-        try:
-            from printing.demo import demo_print_and_ship
-        except ImportError:
-            demo_print_and_ship = None
-        if demo_print_and_ship is not None:
-            demo_print_and_ship(item, self.out, user=operator)
-            self.ran()
-            return
-        from printing.services import print_job_create
-
-        job = print_job_create(item_id=item.pk, user=operator)
+        demo_print_and_ship(item, self.out, user=operator)
         self.ran()
-        self.say(f"print job #{job.pk} queued for the approved file")
 
     def timeline(self, item: Item) -> None:
         self.out.write(f"\nTimeline of order {item.order.number}:\n")

@@ -17,6 +17,9 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from orders.models import Item, ItemStatus
+from printing.models import PrintJob, PrintJobStatus
+from revisions.models import Revision, RevisionStatus
 from studio import tasks
 from studio.jobs import JobStatus
 
@@ -37,10 +40,6 @@ def _lost(job, *, waiting_since: datetime, now: datetime, cluster: dict) -> bool
 
 def requeue_stalled_work(*, now: datetime | None = None) -> dict[str, int]:
     """Enqueue again the reconstruction, check and print-file tasks that were lost; returns counts."""
-    from orders.models import Item, ItemStatus
-    from printing.models import PrintJob, PrintJobStatus
-    from revisions.models import Revision, RevisionStatus
-
     now = now or timezone.now()
     gpu = settings.Q_CLUSTER["ALT_CLUSTERS"][settings.RECONSTRUCTION_QUEUE]
     counts = {"reconstruction": 0, "checks": 0, "print_files": 0}
