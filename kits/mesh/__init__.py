@@ -3,6 +3,6 @@
 Plain Python over numpy/trimesh/pymeshlab; no Django import anywhere in this package.
 """
 
-from kits.mesh.io import LoadedMesh, MeshLoadError, load_mesh, mesh_sha256
+from kits.mesh.io import LoadedMesh, MeshLoadError, load_mesh
 
-__all__ = ["LoadedMesh", "MeshLoadError", "load_mesh", "mesh_sha256"]
+__all__ = ["LoadedMesh", "MeshLoadError", "load_mesh"]

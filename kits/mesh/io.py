@@ -66,15 +66,6 @@ class LoadedMesh:
     has_color: bool = False
 
 
-def mesh_sha256(path: str | Path, chunk_bytes: int = 1 << 20) -> str:
-    """SHA-256 of a file, streamed in chunks (the hash approvals and reprints are locked to)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(chunk_bytes):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # --------------------------------------------------------------------------------------------- helpers
 def _unreadable(message: str) -> MeshLoadError:
     return MeshLoadError("unreadable", message)

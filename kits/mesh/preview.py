@@ -15,9 +15,9 @@ import numpy as np
 import trimesh
 from scipy.spatial import cKDTree
 
+from kits.hashing import file_sha256
 from kits.mesh.colors import colored_mesh, vertex_colors_of
 from kits.mesh.compare import SurfaceIndex, refine_max, sample_surface
-from kits.printfiles import file_sha256
 
 DEFAULT_MAX_TRIANGLES = 300_000
 

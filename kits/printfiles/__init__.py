@@ -6,13 +6,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import trimesh
 
+from kits.hashing import file_sha256
 from kits.mesh.checks.stand import fits_build_volume, mesh_stability
 from kits.printfiles.fbx import read_fbx_mesh, write_fbx
 from kits.printfiles.placement import BASE_MODES, ExportError, place_for_print
@@ -45,15 +45,6 @@ __all__ = [
     "read_fbx_mesh",
     "read_wrl",
 ]
-
-
-def file_sha256(path: Path) -> str:
-    """SHA-256 hex digest of a file, streamed."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _round(values: np.ndarray, digits: int = 3) -> list[float]:

@@ -19,7 +19,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from kits.mesh.io import MeshLoadError, load_mesh, mesh_sha256
+from kits.mesh.io import MeshLoadError, load_mesh
 from kits.printfiles import ExportError, export_print, file_sha256
 from orders import events
 from printing.models import Printer, PrintFileJob, PrintJob
@@ -145,7 +145,7 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
         return _fail(file_job, job, f"Revision {revision.number} has no stored mesh file.", "missing_file")
     try:
         with local_copy(revision.mesh) as source:
-            found = mesh_sha256(source)
+            found = file_sha256(source)
             if found != job.approved_sha256:
                 return _fail(
                     file_job,

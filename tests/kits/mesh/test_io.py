@@ -15,7 +15,8 @@ import pytest
 import trimesh
 from PIL import Image
 
-from kits.mesh import MeshLoadError, load_mesh, mesh_sha256
+from kits.hashing import file_sha256
+from kits.mesh import MeshLoadError, load_mesh
 from tests.kits.mesh.meshes import box, figurine
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -45,7 +46,7 @@ def test_every_format_loads_with_the_same_geometry(
     assert loaded.mesh.is_watertight
     assert loaded.issues == []
     assert loaded.size_bytes == path.stat().st_size
-    assert loaded.sha256 == mesh_sha256(path)
+    assert loaded.sha256 == file_sha256(path)
     if ext != "glb":  # glTF is Y up: the loader turns it to the studio's Z up
         np.testing.assert_allclose(loaded.mesh.bounds, colored.bounds, atol=1e-4)
 
