@@ -25,8 +25,11 @@ from studio.jobs import JobStatus
 logger = logging.getLogger(__name__)
 
 
-def reconstruct_item(item_id: int) -> str:
-    """Run the photo-to-mesh pipeline for an item and store the result as revision 0."""
+def reconstruct_item(item_id: int, *, triangle_budget: int | None = None) -> str:
+    """Run the photo-to-mesh pipeline for an item and store the result as revision 0.
+
+    ``triangle_budget`` overrides ``RECONSTRUCTION_TRIANGLE_BUDGET`` (the demo asks for a small mesh).
+    """
     job = reconstruction_start(
         item_id=item_id, backend=settings.RECONSTRUCTION_BACKEND, device=settings.RECONSTRUCTION_DEVICE
     )
@@ -52,7 +55,7 @@ def reconstruct_item(item_id: int) -> str:
             backend=settings.RECONSTRUCTION_BACKEND,
             device=settings.RECONSTRUCTION_DEVICE,
             checkpoint_path=settings.RECONSTRUCTION_CHECKPOINT or None,
-            triangle_budget=settings.RECONSTRUCTION_TRIANGLE_BUDGET,
+            triangle_budget=triangle_budget or settings.RECONSTRUCTION_TRIANGLE_BUDGET,
             progress=claimed.set_progress,
         )
     except Exception as exc:  # noqa: BLE001 — any failure ends in a template body, never a stuck item

@@ -72,8 +72,11 @@ def _job_for(revision: Revision) -> CheckJob:
     return job or CheckJob.objects.create(revision=revision)
 
 
-def check_revision(revision_id: int) -> str:
-    """Run the checks of a round in ``checking``; returns what happened ("ready", "rejected", "skipped")."""
+def check_revision(revision_id: int, *, render_size: int | None = None) -> str:
+    """Run the checks of a round in ``checking``; returns what happened ("ready", "rejected", "skipped").
+
+    ``render_size`` overrides ``REVISION_RENDER_SIZE`` (the demo asks for small renders).
+    """
     revision = Revision.objects.select_related("item__order").filter(pk=revision_id).first()
     if revision is None or revision.status != RevisionStatus.CHECKING:
         return "skipped"
@@ -82,7 +85,7 @@ def check_revision(revision_id: int) -> str:
         return "skipped"
     item = revision.item
     previous = selectors.previous_comparable_revision(revision)
-    size = getattr(settings, "REVISION_RENDER_SIZE", 512)
+    size = render_size or settings.REVISION_RENDER_SIZE
     try:
         with tempfile.TemporaryDirectory(prefix=f"check-r{revision.pk}-") as tmp, ExitStack() as stack:
             scratch = Path(tmp)
