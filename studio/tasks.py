@@ -1,13 +1,52 @@
-"""One door to the django-q2 queue, so every task is enqueued the same way (and after commit)."""
+"""One door to the django-q2 queue, so every task is enqueued the same way (and after commit).
+
+``run_inline()`` switches the door, for the block it wraps, to django-q2's sync mode: each task runs
+at once in this process, through django-q2's own worker code (the result is saved like a worker's),
+when the transaction that enqueued it commits. ``manage.py demo`` runs the whole story that way, so
+it needs no cluster; everything else goes through the broker.
+"""
 
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass
+class InlineRun:
+    """What ``run_inline`` runs with: extra keyword arguments per task, and a log of what ran."""
+
+    task_kwargs: dict[str, dict[str, Any]] = field(default_factory=dict)
+    log: list[str] = field(default_factory=list)
+
+
+_inline: ContextVar[InlineRun | None] = ContextVar("studio_tasks_inline", default=None)
+
+
+@contextmanager
+def run_inline(
+    *, task_kwargs: dict[str, dict[str, Any]] | None = None, log: list[str] | None = None
+) -> Iterator[InlineRun]:
+    """Run every task enqueued inside the block at once, in django-q2's sync mode.
+
+    ``task_kwargs`` adds keyword arguments to the named tasks (dotted path -> kwargs), e.g. a small
+    triangle budget for the demo; ``log`` receives one line per task run (name, args, result, time).
+    """
+    run = InlineRun(task_kwargs=dict(task_kwargs or {}), log=log if log is not None else [])
+    token = _inline.set(run)
+    try:
+        yield run
+    finally:
+        _inline.reset(token)
 
 
 def enqueue(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) -> str:
@@ -17,11 +56,19 @@ def enqueue(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) ->
     queue of the process that enqueues, so a follow-up enqueued by a GPU worker would stay on the GPU queue.
     """
     from django.conf import settings
-    from django_q.tasks import async_task
+    from django_q.tasks import async_task, fetch
 
     options: dict[str, Any] = {"cluster": cluster or settings.Q_CLUSTER["name"]}
-    task_id = async_task(func, *args, **options, **kwargs)
-    logger.info("enqueued %s%r on %s as %s", func, args, cluster or "default", task_id)
+    inline = _inline.get()
+    if inline is None:
+        task_id = async_task(func, *args, **options, **kwargs)
+        logger.info("enqueued %s%r on %s as %s", func, args, cluster or "default", task_id)
+        return task_id
+    started = time.perf_counter()
+    task_id = async_task(func, *args, **options, **inline.task_kwargs.get(func, {}), **kwargs, sync=True)
+    done = fetch(task_id)
+    outcome = (done.result if done.success else f"failed: {done.result}") if done else "not recorded"
+    inline.log.append(f"{func.rsplit('.', 1)[-1]}{args} -> {outcome} ({time.perf_counter() - started:.1f} s)")
     return task_id
 
 

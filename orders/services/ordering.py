@@ -106,8 +106,11 @@ def order_create(
     phone: str = "",
     notes: str = "",
     send_email: bool = True,
+    checkout: bool = True,
 ) -> OrderCreated:
     """Create a priced order in ``pending_payment`` with its items, a portal token and (online) a checkout.
+
+    ``checkout=False`` opens no Stripe Checkout even online (an order an operator marks paid offline).
 
     The token is scoped to this order: whoever ordered with an e-mail address sees this order, not the
     address owner's earlier orders. The confirmation e-mail carries the magic link.
@@ -166,7 +169,7 @@ def order_create(
             transaction.on_commit(lambda: send_order_confirmation(order_id=order.pk, raw_token=raw_token))
 
     checkout_url = None
-    if stripe_online():
+    if checkout and stripe_online():
         try:
             checkout_url = checkout_session_create(order_id=order.pk)
         except ApplicationError as exc:
