@@ -49,6 +49,12 @@ def delivery_promise_text() -> str:
     return f"{early}–{late} days"
 
 
+def delivery_latest_text() -> str:
+    """The latest promised delivery in words, e.g. '4 weeks' (a print job is due then)."""
+    late = settings.DELIVERY_LATEST_DAYS
+    return f"{late // 7} weeks" if late % 7 == 0 else f"{late} days"
+
+
 def preview_promise_text() -> str:
     """The preview promise in words, e.g. '48 business hours'."""
     return f"{settings.PREVIEW_DUE_BUSINESS_HOURS:g} business hours"

@@ -14,7 +14,7 @@ from django.urls import reverse
 from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
 from orders.models import Item, ItemStatus, Order, OrderEvent, Photo, ProductLine, Size
-from orders.promises import item_delivery_window
+from orders.promises import delivery_promise_text, item_delivery_window, preview_promise_text
 from studio.errors import NotFound
 from studio.http import absolute_url
 from studio.signed_urls import signed_path
@@ -266,13 +266,15 @@ def next_steps(order: Order) -> list[str]:
     if "awaiting_photos" in statuses:
         steps.append("Upload a usable front photo for each figurine; we start as soon as it is in.")
     if statuses & {"ready_for_design", "reconstructing", "sculpting"}:
-        steps.append("Our sculptors are preparing your 3D preview (due within 48 business hours).")
+        steps.append(f"Our sculptors are preparing your 3D preview (due within {preview_promise_text()}).")
     if "in_review" in statuses:
         steps.append("Your 3D preview is ready: review it, then approve it or ask for changes.")
     if "changes_requested" in statuses:
         steps.append("We are working on the changes you asked for.")
     if statuses & {"approved", "in_production"}:
-        steps.append("Your approved design is being printed; delivery 2–4 weeks after approval.")
+        steps.append(
+            f"Your approved design is being printed; delivery {delivery_promise_text()} after approval."
+        )
     if "shipped" in statuses:
         steps.append("Your figurine is on its way (see tracking below).")
     return steps or ["Nothing to do right now; we will e-mail you at each step."]
