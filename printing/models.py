@@ -196,6 +196,10 @@ class PrintJob(StatusModel):
 
     class Meta:
         ordering = ["due_at", "created_at"]
+        indexes = [
+            # The print queue's late filter (selectors.late_jobs_q): status in LIVE_STATUSES, due_at < now.
+            models.Index(fields=["status", "due_at"], name="printjob_status_due_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(is_reprint=False) | models.Q(charge_cents=0), name="reprint_is_free"
