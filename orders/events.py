@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from orders.models import EventSubject, Item, Order, OrderEvent
+from orders.models import EventSubject, Item, Order, OrderEvent, OrderEventType
 
 
 def actor_label(user: Any | None, fallback: str = "system") -> str:
@@ -22,7 +22,7 @@ def _event(
     item: Item | None = None,
     subject: str,
     subject_id: int | None,
-    type: str,
+    type: OrderEventType,
     user: Any | None = None,
     actor: str = "system",
     from_status: str = "",
@@ -68,7 +68,7 @@ def status_changed_event(
         item=item,
         subject=obj.SUBJECT,
         subject_id=obj.pk,
-        type="status_changed",
+        type=OrderEventType.STATUS_CHANGED,
         user=user,
         actor=actor,
         from_status=previous,
@@ -77,10 +77,17 @@ def status_changed_event(
     )
 
 
-def order_note_event(
-    *, order: Order, type: str, item: Item | None = None, user=None, actor: str = "system", parameters=None
+def _note(
+    *,
+    type: OrderEventType,
+    order: Order | None = None,
+    item: Item | None = None,
+    user: Any | None = None,
+    actor: str = "system",
+    parameters: dict[str, Any] | None = None,
 ) -> OrderEvent:
-    """A fact on the timeline that is not a state change (payment recorded, photo uploaded, e-mail sent)."""
+    """A fact on the order's (or one item's) timeline that is not a state change."""
+    order = order if order is not None else item.order
     return _event(
         order=order,
         item=item,
@@ -90,4 +97,288 @@ def order_note_event(
         user=user,
         actor=actor,
         parameters=parameters,
+    )
+
+
+# --------------------------------------------------------------------------- ordering and paying
+
+
+def order_placed_event(*, order: Order, actor: str, items: int, total_cents: int) -> OrderEvent:
+    return _note(
+        type=OrderEventType.ORDER_PLACED,
+        order=order,
+        actor=actor,
+        parameters={"items": items, "total_cents": total_cents},
+    )
+
+
+def checkout_created_event(*, order: Order, session_id: str, idempotency_key: str) -> OrderEvent:
+    return _note(
+        type=OrderEventType.CHECKOUT_CREATED,
+        order=order,
+        parameters={"session_id": session_id, "idempotency_key": idempotency_key},
+    )
+
+
+def checkout_closed_event(*, order: Order, session_id: str) -> OrderEvent:
+    return _note(type=OrderEventType.CHECKOUT_CLOSED, order=order, parameters={"session_id": session_id})
+
+
+def payment_recorded_event(
+    *,
+    order: Order,
+    payment_id: int,
+    provider: str,
+    amount_cents: int,
+    user: Any = None,
+    actor: str = "system",
+    **details: Any,
+) -> OrderEvent:
+    """Money came in (`details`: the offline method and reference, or the Stripe event type)."""
+    return _note(
+        type=OrderEventType.PAYMENT_RECORDED,
+        order=order,
+        user=user,
+        actor=actor,
+        parameters={"payment_id": payment_id, "provider": provider, "amount_cents": amount_cents, **details},
+    )
+
+
+def payment_failed_event(*, order: Order, session_id: str, actor: str = "stripe") -> OrderEvent:
+    return _note(
+        type=OrderEventType.PAYMENT_FAILED, order=order, actor=actor, parameters={"session_id": session_id}
+    )
+
+
+def payment_mismatch_event(
+    *, order: Order, session_id: str, amount_cents: int, expected_cents: int, actor: str = "stripe"
+) -> OrderEvent:
+    """A paid Checkout Session whose amount or currency does not match the order (left for an operator)."""
+    return _note(
+        type=OrderEventType.PAYMENT_MISMATCH,
+        order=order,
+        actor=actor,
+        parameters={"session_id": session_id, "amount_cents": amount_cents, "expected_cents": expected_cents},
+    )
+
+
+def payment_after_close_event(
+    *, order: Order, payment_id: int, status: str, actor: str = "stripe"
+) -> OrderEvent:
+    """A payment that arrived once the order could no longer be paid."""
+    return _note(
+        type=OrderEventType.PAYMENT_AFTER_CLOSE,
+        order=order,
+        actor=actor,
+        parameters={"payment_id": payment_id, "status": status},
+    )
+
+
+def refund_recorded_event(
+    *,
+    order: Order,
+    payment_id: int,
+    provider: str,
+    amount_cents: int,
+    reason: str,
+    user: Any = None,
+    actor: str = "system",
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.REFUND_RECORDED,
+        order=order,
+        user=user,
+        actor=actor,
+        parameters={
+            "payment_id": payment_id,
+            "provider": provider,
+            "amount_cents": amount_cents,
+            "reason": reason,
+        },
+    )
+
+
+# --------------------------------------------------------------------------- photos and the portal
+
+
+def photo_uploaded_event(
+    *,
+    item: Item,
+    photo_id: int,
+    kind: str,
+    person_index: int,
+    usable: bool,
+    issues: list[str],
+    user: Any = None,
+    actor: str = "system",
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PHOTO_UPLOADED,
+        item=item,
+        user=user,
+        actor=actor,
+        parameters={
+            "photo_id": photo_id,
+            "kind": kind,
+            "person_index": person_index,
+            "usable": usable,
+            "issues": issues,
+        },
+    )
+
+
+def photo_deleted_event(
+    *, item: Item, photo_id: int, kind: str, person_index: int, user: Any = None, actor: str = "system"
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PHOTO_DELETED,
+        item=item,
+        user=user,
+        actor=actor,
+        parameters={"photo_id": photo_id, "kind": kind, "person_index": person_index},
+    )
+
+
+def portal_token_issued_event(
+    *, order: Order, revoked_others: bool, user: Any = None, actor: str = "operator"
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PORTAL_TOKEN_ISSUED,
+        order=order,
+        user=user,
+        actor=actor,
+        parameters={"revoked_others": revoked_others},
+    )
+
+
+def portal_token_revoked_event(
+    *, order: Order, token_id: int, user: Any = None, actor: str = "operator"
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PORTAL_TOKEN_REVOKED,
+        order=order,
+        user=user,
+        actor=actor,
+        parameters={"token_id": token_id},
+    )
+
+
+def email_sent_event(
+    *, template: str, to: str, order: Order | None = None, item: Item | None = None, **keys: Any
+) -> OrderEvent:
+    """An e-mail went out (staff see it; `orders.notifications` keeps it from going out twice).
+
+    `keys` say what it was about (a revision, a feedback, a print job, a failed Checkout Session).
+    """
+    return _note(
+        type=OrderEventType.EMAIL_SENT,
+        order=order,
+        item=item,
+        parameters={"template": template, "to": to, **keys},
+    )
+
+
+# --------------------------------------------------------------------------- design and production
+
+
+def preview_due_warning_event(*, item: Item, due: str, to: str, business_hours_left: float) -> OrderEvent:
+    """The assigned sculptor was warned that a preview is due soon (or late)."""
+    return _note(
+        type=OrderEventType.PREVIEW_DUE_WARNING,
+        item=item,
+        parameters={"due": due, "to": to, "business_hours_left": business_hours_left},
+    )
+
+
+def print_file_ready_event(
+    *,
+    item: Item,
+    print_job_id: int,
+    format: str,
+    sha256: str,
+    height_mm: Any,
+    volume_mm3: Any,
+    reused_from_job: int | None,
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PRINT_FILE_READY,
+        item=item,
+        parameters={
+            "print_job_id": print_job_id,
+            "format": format,
+            "sha256": sha256,
+            "height_mm": height_mm,
+            "volume_mm3": volume_mm3,
+            "reused_from_job": reused_from_job,
+        },
+    )
+
+
+def print_file_failed_event(*, item: Item, print_job_id: int, code: str, message: str) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PRINT_FILE_FAILED,
+        item=item,
+        parameters={"print_job_id": print_job_id, "code": code, "message": message},
+    )
+
+
+def print_job_created_event(
+    *,
+    item: Item,
+    print_job_id: int,
+    sha256: str,
+    height_mm: int,
+    due_at: str,
+    printer: str | None,
+    user: Any = None,
+    actor: str = "staff",
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.PRINT_JOB_CREATED,
+        item=item,
+        user=user,
+        actor=actor,
+        parameters={
+            "print_job_id": print_job_id,
+            "sha256": sha256,
+            "height_mm": height_mm,
+            "due_at": due_at,
+            "printer": printer,
+        },
+    )
+
+
+def reprint_created_event(
+    *,
+    item: Item,
+    print_job_id: int,
+    reprint_of: int,
+    reason: str,
+    sha256: str,
+    user: Any = None,
+    actor: str = "system",
+) -> OrderEvent:
+    return _note(
+        type=OrderEventType.REPRINT_CREATED,
+        item=item,
+        user=user,
+        actor=actor,
+        parameters={
+            "print_job_id": print_job_id,
+            "reprint_of": reprint_of,
+            "reason": reason,
+            "sha256": sha256,
+        },
+    )
+
+
+def guarantee_claim_event(
+    *, item: Item, claim_id: int, print_job_id: int, photos: int, actor: str = "customer"
+) -> OrderEvent:
+    """The customer claimed the guarantee for a broken figurine (a free reprint is made)."""
+    return _note(
+        type=OrderEventType.GUARANTEE_CLAIM,
+        item=item,
+        actor=actor,
+        parameters={"claim_id": claim_id, "print_job_id": print_job_id, "photos": photos},
     )

@@ -411,18 +411,44 @@ class EventSubject(models.TextChoices):
     PHOTO = "photo", "Photo"
 
 
+class OrderEventType(models.TextChoices):
+    """Every kind of timeline line (the strings are part of the API's timeline); the higher apps'
+    facts (previews, print files, print jobs, reprints) live here too, since the table is the order's."""
+
+    STATUS_CHANGED = "status_changed", "Status changed"
+    ORDER_PLACED = "order_placed", "Order placed"
+    CHECKOUT_CREATED = "checkout_created", "Checkout created"
+    CHECKOUT_CLOSED = "checkout_closed", "Checkout closed"
+    PAYMENT_RECORDED = "payment_recorded", "Payment recorded"
+    PAYMENT_FAILED = "payment_failed", "Payment failed"
+    PAYMENT_MISMATCH = "payment_mismatch", "Payment does not match the order"
+    PAYMENT_AFTER_CLOSE = "payment_after_close", "Payment after the order closed"
+    REFUND_RECORDED = "refund_recorded", "Refund recorded"
+    PHOTO_UPLOADED = "photo_uploaded", "Photo uploaded"
+    PHOTO_DELETED = "photo_deleted", "Photo deleted"
+    PORTAL_TOKEN_ISSUED = "portal_token_issued", "Portal link issued"
+    PORTAL_TOKEN_REVOKED = "portal_token_revoked", "Portal link revoked"
+    EMAIL_SENT = "email_sent", "E-mail sent"
+    PREVIEW_DUE_WARNING = "preview_due_warning", "Preview due warning"
+    PRINT_FILE_READY = "print_file_ready", "Print file ready"
+    PRINT_FILE_FAILED = "print_file_failed", "Print file failed"
+    PRINT_JOB_CREATED = "print_job_created", "Print job created"
+    REPRINT_CREATED = "reprint_created", "Reprint created"
+    GUARANTEE_CLAIM = "guarantee_claim", "Guarantee claim"
+
+
 class OrderEvent(models.Model):
     """One line of the timeline: a state change or a notable fact, who did it and when.
 
-    Written by the transition services and the small functions in `orders.events`, in the same
-    transaction as the change they record. Tray events have no order.
+    Written by the small functions in `orders.events` (one per type), called by the services in the
+    same transaction as the change they record. Trays keep their own events (`printing.TrayEvent`).
     """
 
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     item = models.ForeignKey(Item, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
     subject = models.CharField(max_length=16, choices=EventSubject.choices)
     subject_id = models.PositiveBigIntegerField(null=True, blank=True)
-    type = models.CharField(max_length=40, db_index=True)
+    type = models.CharField(max_length=40, choices=OrderEventType.choices, db_index=True)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     parameters = models.JSONField(default=dict, blank=True)

@@ -76,10 +76,8 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
             settings.DEFAULT_FROM_EMAIL,
             [order.customer.email],
         )
-        parameters = {"template": status, "to": order.customer.email}
-        if reference:
-            parameters["reference"] = reference
-        events.order_note_event(order=order, type="email_sent", parameters=parameters)
+        keys = {"reference": reference} if reference else {}
+        events.email_sent_event(order=order, template=status, to=order.customer.email, **keys)
     return True
 
 
@@ -98,9 +96,5 @@ def expire_checkout_task(order_id: int, status: str = "cancelled") -> bool:
         if order.stripe_checkout_url:
             order.stripe_checkout_url = ""
             order.save(update_fields=["stripe_checkout_url"])
-            events.order_note_event(
-                order=order,
-                type="checkout_closed",
-                parameters={"session_id": order.stripe_checkout_session_id},
-            )
+            events.checkout_closed_event(order=order, session_id=order.stripe_checkout_session_id)
     return closed

@@ -61,10 +61,7 @@ def send_shipment_email(print_job_id: int) -> bool:
         body = render_to_string("printing/emails/print_job_shipped.txt", context)
         subject = f"{'Your replacement figurine' if job.is_reprint else 'Your figurine'} is on its way — order {order.number}"
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.customer.email])
-        events.order_note_event(
-            order=order,
-            item=job.item,
-            type="email_sent",
-            parameters={"template": "print_job_shipped", "to": order.customer.email, "print_job_id": job.pk},
+        events.email_sent_event(
+            item=job.item, template="print_job_shipped", to=order.customer.email, print_job_id=job.pk
         )
     return True

@@ -185,15 +185,11 @@ def send_revision_published_email(revision_id: int) -> bool:
             settings.DEFAULT_FROM_EMAIL,
             [order.customer.email],
         )
-        events.order_note_event(
-            order=order,
+        events.email_sent_event(
             item=revision.item,
-            type="email_sent",
-            parameters={
-                "template": "revision_published",
-                "revision_id": revision.pk,
-                "to": order.customer.email,
-            },
+            template="revision_published",
+            to=order.customer.email,
+            revision_id=revision.pk,
         )
     return True
 
@@ -223,11 +219,8 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
             settings.DEFAULT_FROM_EMAIL,
             [sculptor.email],
         )
-        events.order_note_event(
-            order=item.order,
-            item=item,
-            type="email_sent",
-            parameters={"template": "feedback_to_sculptor", "feedback_id": feedback.pk, "to": sculptor.email},
+        events.email_sent_event(
+            item=item, template="feedback_to_sculptor", to=sculptor.email, feedback_id=feedback.pk
         )
     return True
 
@@ -257,11 +250,8 @@ def notify_sculptor_of_rejection(revision_id: int) -> bool:
             settings.DEFAULT_FROM_EMAIL,
             [person.email],
         )
-        events.order_note_event(
-            order=item.order,
-            item=item,
-            type="email_sent",
-            parameters={"template": "revision_rejected", "revision_id": revision.pk, "to": person.email},
+        events.email_sent_event(
+            item=item, template="revision_rejected", to=person.email, revision_id=revision.pk
         )
     return True
 
@@ -307,10 +297,7 @@ def _warn_one(item_id: int, due_at, hours_left: float) -> bool:
             settings.DEFAULT_FROM_EMAIL,
             [sculptor.email],
         )
-        events.order_note_event(
-            order=item.order,
-            item=item,
-            type="preview_due_warning",
-            parameters={"due": due_key, "to": sculptor.email, "business_hours_left": hours_left},
+        events.preview_due_warning_event(
+            item=item, due=due_key, to=sculptor.email, business_hours_left=hours_left
         )
     return True

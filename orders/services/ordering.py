@@ -159,11 +159,11 @@ def order_create(
                 price_cents=priced.price_cents,
             )
         raw_token = portal_token_issue(customer=customer, order=order)
-        events.order_note_event(
+        events.order_placed_event(
             order=order,
-            type="order_placed",
             actor=f"customer:{customer.email}",
-            parameters={"items": len(quote.items), "total_cents": quote.total_cents},
+            items=len(quote.items),
+            total_cents=quote.total_cents,
         )
         if send_email:
             transaction.on_commit(lambda: send_order_confirmation(order_id=order.pk, raw_token=raw_token))

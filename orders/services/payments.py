@@ -133,12 +133,7 @@ def checkout_session_create(*, order_id: int) -> str:
         order.save(
             update_fields=["stripe_checkout_session_id", "stripe_checkout_url", "stripe_checkout_expires_at"]
         )
-        events.order_note_event(
-            order=order,
-            type="checkout_created",
-            actor="system",
-            parameters={"session_id": session.id, "idempotency_key": key},
-        )
+        events.checkout_created_event(order=order, session_id=session.id, idempotency_key=key)
     return session.url
 
 
@@ -179,18 +174,15 @@ def order_mark_paid_offline(
             if getattr(user, "is_authenticated", False) and getattr(user, "pk", None)
             else None,
         )
-        events.order_note_event(
+        events.payment_recorded_event(
             order=order,
-            type="payment_recorded",
+            payment_id=payment.pk,
+            provider="offline",
+            amount_cents=payment.amount_cents,
             user=user,
             actor=actor,
-            parameters={
-                "payment_id": payment.pk,
-                "provider": "offline",
-                "method": method,
-                "amount_cents": payment.amount_cents,
-                "reference": reference,
-            },
+            method=method,
+            reference=reference,
         )
         order_fulfil(order, user=user, actor=actor)
     return payment
@@ -291,17 +283,14 @@ def order_refund(*, order_id: int, user: Any = None, reason: str = "", actor: st
                 currency=order.currency,
                 recorded_by=recorded_by,
             )
-        events.order_note_event(
+        events.refund_recorded_event(
             order=order,
-            type="refund_recorded",
+            payment_id=payment.pk,
+            provider=payment.provider,
+            amount_cents=payment.amount_cents,
+            reason=reason,
             user=user,
             actor=actor,
-            parameters={
-                "payment_id": payment.pk,
-                "provider": payment.provider,
-                "amount_cents": payment.amount_cents,
-                "reason": reason,
-            },
         )
         order_close_refunded(order, user=user, actor=actor, reason=reason or "operator refund")
     return payment

@@ -128,19 +128,15 @@ def photo_upload(
                 if not Photo.objects.filter(item=item, original_sha256=photo.sha256).exists():
                     raise
                 raise _duplicate(item, None) from exc  # the same file raced in through another request
-            events.order_note_event(
-                order=item.order,
+            events.photo_uploaded_event(
                 item=item,
-                type="photo_uploaded",
+                photo_id=record.pk,
+                kind=kind,
+                person_index=person_index,
+                usable=record.is_usable,
+                issues=[issue["code"] for issue in report["issues"]],
                 user=user,
                 actor=actor,
-                parameters={
-                    "photo_id": record.pk,
-                    "kind": kind,
-                    "person_index": person_index,
-                    "usable": record.is_usable,
-                    "issues": [issue["code"] for issue in report["issues"]],
-                },
             )
             item_mark_ready_if_possible(item_id=item.pk, user=user, actor=actor)
     except BaseException:
@@ -191,13 +187,13 @@ def photo_delete(*, photo_id: int, item_id: int, user: Any = None, actor: str = 
             raise NotFound("No such photo on this figurine.")
         name = photo.image.name
         photo.delete()
-        events.order_note_event(
-            order=item.order,
+        events.photo_deleted_event(
             item=item,
-            type="photo_deleted",
+            photo_id=photo_id,
+            kind=photo.kind,
+            person_index=photo.person_index,
             user=user,
             actor=actor,
-            parameters={"photo_id": photo_id, "kind": photo.kind, "person_index": photo.person_index},
         )
         transaction.on_commit(lambda: _delete_file(name))
 

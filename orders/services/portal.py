@@ -38,13 +38,7 @@ def portal_token_revoke(*, token_id: int, user: Any = None) -> bool:
         token.save(update_fields=["revoked_at"])
         order = token.order or token.customer.orders.order_by("-created_at").first()
         if order is not None:
-            events.order_note_event(
-                order=order,
-                type="portal_token_revoked",
-                user=user,
-                actor="operator",
-                parameters={"token_id": token.pk},
-            )
+            events.portal_token_revoked_event(order=order, token_id=token.pk, user=user, actor="operator")
     return True
 
 
@@ -60,12 +54,8 @@ def portal_token_reissue(
         raw = portal_token_issue(customer=customer, created_by=created_by)
         order = customer.orders.order_by("-created_at").first()
         if order is not None:
-            events.order_note_event(
-                order=order,
-                type="portal_token_issued",
-                user=user,
-                actor="operator",
-                parameters={"revoked_others": revoke_others},
+            events.portal_token_issued_event(
+                order=order, revoked_others=revoke_others, user=user, actor="operator"
             )
     if send_email:
         _send(
@@ -99,11 +89,7 @@ def send_order_confirmation(*, order_id: int, raw_token: str) -> bool:
         context=context,
     )
     if sent:
-        events.order_note_event(
-            order=order,
-            type="email_sent",
-            parameters={"template": "confirmation", "to": order.customer.email},
-        )
+        events.email_sent_event(order=order, template="confirmation", to=order.customer.email)
     return sent
 
 

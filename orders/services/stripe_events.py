@@ -85,41 +85,26 @@ def _session_paid(order: Order, session: dict[str, Any], event_type: str) -> str
         return "already paid"
     amount = int(session.get("amount_total") or 0)
     if amount < order.total_cents or (session.get("currency") or order.currency).lower() != order.currency:
-        events.order_note_event(
-            order=order,
-            type="payment_mismatch",
-            actor="stripe",
-            parameters={
-                "session_id": session["id"],
-                "amount_cents": amount,
-                "expected_cents": order.total_cents,
-            },
+        events.payment_mismatch_event(
+            order=order, session_id=session["id"], amount_cents=amount, expected_cents=order.total_cents
         )
         return "amount does not match the order; left for an operator"
     payment.status = PaymentStatus.SUCCEEDED
     payment.amount_cents = amount
     payment.save(update_fields=["status", "amount_cents", "updated_at"])
-    events.order_note_event(
+    events.payment_recorded_event(
         order=order,
-        type="payment_recorded",
+        payment_id=payment.pk,
+        provider="stripe",
+        amount_cents=amount,
         actor="stripe",
-        parameters={
-            "payment_id": payment.pk,
-            "provider": "stripe",
-            "amount_cents": amount,
-            "event": event_type,
-        },
+        event=event_type,
     )
     if order_fulfil(order, actor="stripe"):
         order.refresh_from_db()
         replayed = _replay_deferred(order, payment.stripe_payment_intent_id)
         return "paid" + (f"; then {replayed}" if replayed else "")
-    events.order_note_event(
-        order=order,
-        type="payment_after_close",
-        actor="stripe",
-        parameters={"payment_id": payment.pk, "status": order.status},
-    )
+    events.payment_after_close_event(order=order, payment_id=payment.pk, status=order.status)
     return f"payment recorded; order was already {order.status}"
 
 
@@ -168,9 +153,7 @@ def _on_async_failed(order: Order, session: dict[str, Any], event_type: str) -> 
     if order.stripe_checkout_session_id == session["id"]:
         order.stripe_checkout_url = ""
         order.save(update_fields=["stripe_checkout_url"])
-    events.order_note_event(
-        order=order, type="payment_failed", actor="stripe", parameters={"session_id": session["id"]}
-    )
+    events.payment_failed_event(order=order, session_id=session["id"])
     # Tell the customer, with the way to pay again (once per failed session, after commit): only
     # while the order still waits for this payment, never once it is paid another way or closed.
     current = not order.stripe_checkout_session_id or order.stripe_checkout_session_id == session["id"]

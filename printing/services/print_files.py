@@ -106,12 +106,7 @@ def print_file_request(*, print_job_id: int, user: Any = None) -> PrintFileJob:
 
 def _fail(file_job: PrintFileJob, job: PrintJob, message: str, code: str) -> PrintFileJob:
     file_job.terminate(JobStatus.FAILED, error=message, code=code)
-    events.order_note_event(
-        order=job.item.order,
-        item=job.item,
-        type="print_file_failed",
-        parameters={"print_job_id": job.pk, "code": code, "message": message},
-    )
+    events.print_file_failed_event(item=job.item, print_job_id=job.pk, code=code, message=message)
     return file_job
 
 
@@ -242,18 +237,14 @@ def _finish(job: PrintJob, file_job: PrintFileJob, report: dict, printer: Printe
             volume_mm3=volume,
             reused_from_job=report.get("reused_from_job"),
         )
-        events.order_note_event(
-            order=job.item.order,
+        events.print_file_ready_event(
             item=job.item,
-            type="print_file_ready",
-            parameters={
-                "print_job_id": job.pk,
-                "format": report["format"],
-                "sha256": report["sha256"],
-                "height_mm": report["height_mm"],
-                "volume_mm3": volume,
-                "reused_from_job": report.get("reused_from_job"),
-            },
+            print_job_id=job.pk,
+            format=report["format"],
+            sha256=report["sha256"],
+            height_mm=report["height_mm"],
+            volume_mm3=volume,
+            reused_from_job=report.get("reused_from_job"),
         )
     return file_job
 

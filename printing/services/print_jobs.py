@@ -78,19 +78,15 @@ def print_job_create(*, item_id: int, user: Any = None, printer_id: int | None =
             charge_cents=item.price_cents,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        events.order_note_event(
-            order=item.order,
+        events.print_job_created_event(
             item=item,
-            type="print_job_created",
+            print_job_id=job.pk,
+            sha256=job.approved_sha256,
+            height_mm=job.height_mm,
+            due_at=latest.isoformat(),
+            printer=printer.name if printer else None,
             user=user,
             actor="staff",
-            parameters={
-                "print_job_id": job.pk,
-                "sha256": job.approved_sha256,
-                "height_mm": job.height_mm,
-                "due_at": latest.isoformat(),
-                "printer": printer.name if printer else None,
-            },
         )
         item_transition(
             item_id=item.pk,

@@ -91,18 +91,14 @@ def reprint_create(
             due_at=due,
             created_by=user if getattr(user, "is_authenticated", False) else None,
         )
-        events.order_note_event(
-            order=item.order,
+        events.reprint_created_event(
             item=item,
-            type="reprint_created",
+            print_job_id=job.pk,
+            reprint_of=original.pk,
+            reason=reason,
+            sha256=job.approved_sha256,
             user=user,
             actor=actor,
-            parameters={
-                "print_job_id": job.pk,
-                "reprint_of": original.pk,
-                "reason": reason,
-                "sha256": job.approved_sha256,
-            },
         )
         if item.status in CLAIMABLE_ITEM_STATUSES:
             item_transition(
@@ -164,11 +160,7 @@ def guarantee_claim_create(*, item_id: int, customer: Any, reason: str, photos: 
             )
             record.width, record.height = photo.width, photo.height
             record.save()
-        events.order_note_event(
-            order=item.order,
-            item=item,
-            type="guarantee_claim",
-            actor="customer",
-            parameters={"claim_id": claim.pk, "print_job_id": reprint.pk, "photos": len(stored)},
+        events.guarantee_claim_event(
+            item=item, claim_id=claim.pk, print_job_id=reprint.pk, photos=len(stored)
         )
     return claim
