@@ -55,13 +55,13 @@ def _place_on_timeline(obj: Any) -> tuple[Order | None, Item | None, dict[str, A
         return obj.item.order, obj.item, {"round": obj.number}
     if subject == EventSubject.PRINT_JOB:
         return obj.item.order, obj.item, {"is_reprint": obj.is_reprint}
-    return None, None, {}  # a tray belongs to no single order
+    raise ValueError(f"a {subject} is on no order's timeline")  # trays keep their own (printing.TrayEvent)
 
 
 def status_changed_event(
     *, obj: Any, previous: str, current: str, user=None, actor: str = "system", parameters=None
 ) -> OrderEvent:
-    """A state change of an order, item, revision, print job or tray (written by its transition service)."""
+    """A state change of an order, item, revision or print job (written by its transition service)."""
     order, item, facts = _place_on_timeline(obj)
     return _event(
         order=order,

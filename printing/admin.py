@@ -7,9 +7,9 @@ from django.utils.html import format_html
 
 from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
 from printing.files import file_url
-from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob
+from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, TrayEvent
 from printing.services import tray_move
-from studio.admin_tools import pretty_json, transition_action
+from studio.admin_tools import ReadOnlyInline, pretty_json, transition_action
 
 
 @admin.register(Printer)
@@ -36,6 +36,15 @@ class PrinterAdmin(admin.ModelAdmin):
         return f"{open_trays} open tray(s), {printing} printing"
 
 
+class TrayEventInline(ReadOnlyInline):
+    model = TrayEvent
+    fields = ("date", "type", "from_status", "to_status", "actor", "parameters")
+    readonly_fields = fields
+    show_change_link = False
+    verbose_name = "tray event"
+    verbose_name_plural = "tray history"
+
+
 @admin.register(Batch)
 class TrayAdmin(admin.ModelAdmin):
     list_display = ("__str__", "printer", "status", "utilisation_display", "job_count", "created_at")
@@ -52,7 +61,7 @@ class TrayAdmin(admin.ModelAdmin):
         "updated_at",
     )
     exclude = ("layout", "utilisation")
-    inlines = [PrintJobInline]
+    inlines = [PrintJobInline, TrayEventInline]
     actions = [
         transition_action(
             tray_move, "tray_id", "printing", "Start printing the selected trays (every job on them)"

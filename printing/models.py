@@ -110,6 +110,35 @@ class Batch(StatusModel):
         return f"tray #{self.pk} on {self.printer.name} ({self.status})"
 
 
+class TrayEventType(models.TextChoices):
+    STATUS_CHANGED = "status_changed", "Status changed"
+
+
+class TrayEvent(models.Model):
+    """One line of a tray's own history (a tray belongs to no single order): a state change, who made
+    it and when. Written by `tray_transition` in the same transaction as the change."""
+
+    tray = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(
+        max_length=40, choices=TrayEventType.choices, default=TrayEventType.STATUS_CHANGED
+    )
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor = models.CharField(max_length=60, default="system")
+    date = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+
+    def __str__(self) -> str:
+        change = f" {self.from_status} → {self.to_status}" if self.to_status else ""
+        return f"{self.date:%Y-%m-%d %H:%M} tray #{self.tray_id} {self.type}{change}"
+
+
 class PrintJobStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     BATCHED = "batched", "On a tray"
