@@ -179,7 +179,7 @@ def printer_fill_tray(modeladmin, request: HttpRequest, queryset: QuerySet) -> N
 
 
 class TrayForm(forms.Form):
-    printer = forms.ModelChoiceField(queryset=Printer.objects.exclude(status__in=("maintenance", "offline")))
+    printer = forms.ModelChoiceField(queryset=Printer.objects.in_service())
 
 
 @admin.action(description="Lay the selected jobs out on a new tray…")
@@ -332,7 +332,7 @@ class PrintJobAdmin(admin.ModelAdmin):
                 **self.admin_site.each_context(request),
                 "title": "Send approved items to print",
                 "items": items,
-                "printers": Printer.objects.exclude(status__in=("maintenance", "offline")),
+                "printers": Printer.objects.in_service(),
                 "opts": self.model._meta,
             },
         )

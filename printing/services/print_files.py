@@ -81,12 +81,7 @@ def choose_printer(job: PrintJob) -> Printer | None:
     """The job's printer, else the first printer in service tall enough for it (by name)."""
     if job.printer_id:
         return job.printer
-    return (
-        Printer.objects.exclude(status__in=("maintenance", "offline"))
-        .filter(build_z_mm__gte=job.height_mm)
-        .order_by("name")
-        .first()
-    )
+    return Printer.objects.in_service().filter(build_z_mm__gte=job.height_mm).order_by("name").first()
 
 
 def print_file_request(*, print_job_id: int, user: Any = None) -> PrintFileJob:

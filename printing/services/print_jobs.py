@@ -43,7 +43,7 @@ def printer_for_job(printer_id: int | None, height_mm: int) -> Printer | None:
     printer = Printer.objects.filter(pk=printer_id).first()
     if printer is None:
         raise NotFound(f"Printer {printer_id} does not exist.")
-    if printer.status in ("maintenance", "offline"):
+    if not printer.in_service:
         raise Conflict(f"Printer {printer.name} is {printer.get_status_display().lower()}.")
     if height_mm > printer.build_z_mm:
         raise Conflict(

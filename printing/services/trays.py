@@ -28,7 +28,6 @@ from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAll
 from studio.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
-OUT_OF_SERVICE = ("maintenance", "offline")
 
 
 def job_part(job: PrintJob) -> Part:
@@ -41,7 +40,7 @@ def job_part(job: PrintJob) -> Part:
 
 def printer_fits(printer: Printer, job: PrintJob) -> bool:
     """In service, tall enough, takes the print file's format, and the footprint fits its tray."""
-    if printer.status in OUT_OF_SERVICE or job.height_mm > printer.build_z_mm:
+    if not printer.in_service or job.height_mm > printer.build_z_mm:
         return False
     if job.print_file_format and job.print_file_format not in (printer.formats or []):
         return False
@@ -144,7 +143,7 @@ def tray_create(*, printer_id: int, user: Any = None, job_ids: list[int] | None 
         printer = Printer.objects.filter(pk=printer_id).first()  # not locked: jobs are locked first, always
         if printer is None:
             raise NotFound(f"Printer {printer_id} does not exist.")
-        if printer.status in OUT_OF_SERVICE:
+        if not printer.in_service:
             raise Conflict(f"Printer {printer.name} is {printer.get_status_display().lower()}.")
         queued = (
             PrintJob.objects.select_related("item__order")
