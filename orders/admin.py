@@ -48,6 +48,7 @@ class ProductLineAdmin(admin.ModelAdmin):
 class SizeAdmin(admin.ModelAdmin):
     list_display = ("product_line", "height_mm", "price_cents", "active")
     list_filter = ("product_line", "active")
+    list_select_related = ("product_line",)
 
 
 @admin.register(ShippingRule)
@@ -126,6 +127,7 @@ class PortalTokenAdmin(admin.ModelAdmin):
     list_filter = ("revoked_at",)
     search_fields = ("customer__email", "customer__orders__number")
     readonly_fields = ("customer", "order", "token_hash", "created_at", "last_used_at", "created_by")
+    list_select_related = ("customer", "order")
     actions = [
         service_action(
             "Revoke selected portal links",
@@ -286,6 +288,7 @@ class PaymentAdmin(admin.ModelAdmin):
         "stripe_payment_intent_id",
         "stripe_refund_id",
     )
+    list_select_related = ("order",)
     # Money moves only through the services (Stripe webhook, "mark paid" and "refund" order actions),
     # so every payment row is read-only here.
     readonly_fields = [f.name for f in Payment._meta.fields]
@@ -303,6 +306,7 @@ class StripeEventAdmin(admin.ModelAdmin):
     list_filter = ("type",)
     search_fields = ("event_id", "order__number")
     readonly_fields = [f.name for f in StripeEvent._meta.fields]
+    list_select_related = ("order",)
 
 
 @admin.register(OrderEvent)
@@ -311,6 +315,7 @@ class OrderEventAdmin(admin.ModelAdmin):
     list_filter = ("subject", "type", "to_status")
     search_fields = ("order__number", "order__customer__email")
     readonly_fields = [f.name for f in OrderEvent._meta.fields]
+    list_select_related = ("order",)
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import Count, Q, QuerySet
 from django.utils.html import format_html
 
 from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
 from printing.files import file_url
-from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, TrayEvent
+from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, TrayEvent, TrayStatus
 from printing.services import tray_move
 from studio.admin_tools import ReadOnlyInline, pretty_json, transition_action
 
@@ -29,11 +30,19 @@ class PrinterAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     actions = [printer_fill_tray]
 
+    def get_queryset(self, request) -> QuerySet[Printer]:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                open_trays=Count("batches", filter=Q(batches__status=TrayStatus.OPEN)),
+                printing_trays=Count("batches", filter=Q(batches__status=TrayStatus.PRINTING)),
+            )
+        )
+
     @admin.display(description="queue")
     def queue_display(self, obj: Printer) -> str:
-        open_trays = obj.batches.filter(status="open").count()
-        printing = obj.batches.filter(status="printing").count()
-        return f"{open_trays} open tray(s), {printing} printing"
+        return f"{obj.open_trays} open tray(s), {obj.printing_trays} printing"
 
 
 class TrayEventInline(ReadOnlyInline):
@@ -62,6 +71,7 @@ class TrayAdmin(admin.ModelAdmin):
     )
     exclude = ("layout", "utilisation")
     inlines = [PrintJobInline, TrayEventInline]
+    list_select_related = ("printer",)
     actions = [
         transition_action(
             tray_move, "tray_id", "printing", "Start printing the selected trays (every job on them)"
@@ -77,13 +87,16 @@ class TrayAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # trays are filled from the queue (printer action, job action or the API)
 
+    def get_queryset(self, request) -> QuerySet[Batch]:
+        return super().get_queryset(request).annotate(job_total=Count("jobs"))
+
     @admin.display(description="utilisation", ordering="utilisation")
     def utilisation_display(self, obj: Batch) -> str:
         return f"{100 * obj.utilisation:.1f} %"
 
-    @admin.display(description="jobs")
+    @admin.display(description="jobs", ordering="job_total")
     def job_count(self, obj: Batch) -> int:
-        return obj.jobs.count()
+        return obj.job_total
 
     @admin.display(description="layout")
     def layout_picture(self, obj: Batch) -> str:
@@ -104,6 +117,7 @@ class PrintFileJobAdmin(admin.ModelAdmin):
     list_display = ("print_job", "status", "stage", "percent", "attempts", "created_at")
     list_filter = ("status",)
     readonly_fields = [f.name for f in PrintFileJob._meta.fields]
+    list_select_related = ("print_job",)
 
 
 @admin.register(GuaranteeClaim)
@@ -111,6 +125,7 @@ class GuaranteeClaimAdmin(admin.ModelAdmin):
     list_display = ("__str__", "item", "reprint", "created_at")
     readonly_fields = ("item", "reason", "print_job", "reprint", "created_at")
     inlines = [ClaimPhotoInline]
+    list_select_related = ("item__order", "reprint")
 
     def has_add_permission(self, request) -> bool:
         return False

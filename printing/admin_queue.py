@@ -9,7 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -284,7 +284,7 @@ class PrintJobAdmin(admin.ModelAdmin):
     )
     exclude = ("print_report",)
     inlines = [PrintFileJobInline]
-    list_select_related = ("item__order", "printer", "batch")
+    list_select_related = ("item__order", "printer", "batch__printer")
     actions = [
         *(transition_action(print_job_move, "print_job_id", to, label) for to, label in MOVES),
         tray_from_selection_action,
@@ -295,6 +295,11 @@ class PrintJobAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # jobs come from "Send approved items to print" (or the API)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PrintJob]:
+        # the "print file" column reads each job's latest file job: one query for the whole page
+        latest_first = PrintFileJob.objects.order_by("-created_at", "-pk")
+        return super().get_queryset(request).prefetch_related(Prefetch("file_jobs", queryset=latest_first))
 
     def get_urls(self):
         custom = [
@@ -358,7 +363,7 @@ class PrintJobAdmin(admin.ModelAdmin):
     def print_file_state(self, obj: PrintJob) -> str:
         if obj.print_file:
             return f"{obj.print_file_format} ✓"
-        last = obj.file_jobs.order_by("-created_at").first()
+        last = next(iter(obj.file_jobs.all()), None)  # latest first (prefetched by get_queryset)
         if last is None:
             return "—"
         if last.error:

@@ -23,6 +23,7 @@ class ReconstructionJobAdmin(admin.ModelAdmin):
     list_filter = ("status", "backend", "device")
     search_fields = ("item__order__number", "item__order__customer__email")
     readonly_fields = [f.name for f in ReconstructionJob._meta.fields]
+    list_select_related = ("item__order",)
 
     @admin.display(description="progress")
     def progress(self, obj: ReconstructionJob) -> str:

@@ -131,12 +131,14 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("revision__item__order__number", "comment")
     inlines = [PinInline]
+    list_select_related = ("revision",)
 
 
 @admin.register(Pin)
 class PinAdmin(admin.ModelAdmin):
     list_display = ("feedback", "x", "y", "z", "text")
     search_fields = ("feedback__revision__item__order__number", "text")
+    list_select_related = ("feedback__revision",)
 
 
 @admin.register(Approval)
@@ -144,6 +146,7 @@ class ApprovalAdmin(admin.ModelAdmin):
     list_display = ("item", "revision", "sha256", "approved_at", "origin", "ip_address")
     search_fields = ("item__order__number", "item__order__customer__email", "sha256")
     readonly_fields = ("item", "revision", "sha256", "approved_at", "ip_address", "user_agent", "origin")
+    list_select_related = ("item__order", "revision")
 
     def has_add_permission(self, request) -> bool:
         return False
@@ -158,3 +161,4 @@ class CheckJobAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     search_fields = ("revision__item__order__number",)
     readonly_fields = [f.name for f in CheckJob._meta.fields]
+    list_select_related = ("revision",)
