@@ -33,7 +33,9 @@ def print_job_list(
 
 
 def late_jobs_q() -> Q:
-    """Jobs past their promised delivery that have not shipped (nor failed or been cancelled)."""
+    """Jobs past their promised delivery that have not shipped (nor failed or been cancelled).
+
+    PrintJob's (status, due_at) index serves it."""
     return Q(due_at__lt=timezone.now(), status__in=LIVE_STATUSES)
 
 
