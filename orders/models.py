@@ -465,3 +465,36 @@ class OrderEvent(models.Model):
     def __str__(self) -> str:
         change = f" {self.from_status} → {self.to_status}" if self.to_status else ""
         return f"{self.date:%Y-%m-%d %H:%M} {self.subject} {self.type}{change}"
+
+
+class NotificationStatus(models.TextChoices):
+    SENDING = "sending", "Sending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """One e-mail the studio sends at most once: a row per kind and key (the order, the round, the job).
+
+    `orders.notifications` claims the row in a short transaction, sends with no transaction open,
+    then marks it sent; a failed send is recorded (status, error) so that a retry sends it again.
+    """
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    recipient = models.EmailField()
+    status = models.CharField(
+        max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.SENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="notification_once_per_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key} to {self.recipient} ({self.status})"

@@ -7,12 +7,12 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
 from orders import events
-from orders.models import Order, OrderEvent, PaymentKind, PaymentStatus
+from orders.models import Order, PaymentKind, PaymentStatus
+from orders.notifications import notification_send, order_email_kind
 from orders.services.payments import order_paid_cents
 
 logger = logging.getLogger(__name__)
@@ -40,23 +40,20 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
     """E-mail the customer about their order entering `status` (or a payment failing).
 
     Sends at most once per status and ``reference`` (a failed payment's Checkout Session: each
-    failed attempt is told once, a redelivered task never twice).
+    failed attempt is told once, a redelivered task never twice), with no order lock held.
     """
     subject_template = EMAIL_SUBJECTS.get(status)
     if subject_template is None:
         return False
-    with transaction.atomic():
-        order = Order.objects.select_for_update().select_related("customer").filter(pk=order_id).first()
-        if order is None:
-            logger.warning("order %s vanished before its %s e-mail", order_id, status)
-            return False
-        if status == "payment_failed" and order.status != "pending_payment":
-            return False  # paid another way (or closed) before the task ran: nothing to ask for
-        sent = OrderEvent.objects.filter(order=order, type="email_sent", parameters__template=status)
-        if reference:
-            sent = sent.filter(parameters__reference=reference)
-        if sent.exists():
-            return False
+    order = Order.objects.select_related("customer").filter(pk=order_id).first()
+    if order is None:
+        logger.warning("order %s vanished before its %s e-mail", order_id, status)
+        return False
+    if status == "payment_failed" and order.status != "pending_payment":
+        return False  # paid another way (or closed) before the task ran: nothing to ask for
+    keys = {"reference": reference} if reference else {}
+
+    def compose() -> tuple[str, str]:
         context = {
             "order": order,
             "customer": order.customer,
@@ -70,15 +67,17 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
         for extra_context in ORDER_EMAIL_CONTEXT:
             context.update(extra_context(order))
         body = render_to_string(f"emails/order_{status}.txt", context)
-        send_mail(
-            subject_template.format(number=order.number),
-            body,
-            settings.DEFAULT_FROM_EMAIL,
-            [order.customer.email],
-        )
-        keys = {"reference": reference} if reference else {}
-        events.email_sent_event(order=order, template=status, to=order.customer.email, **keys)
-    return True
+        return subject_template.format(number=order.number), body
+
+    return notification_send(
+        kind=order_email_kind(status),
+        key=f"{order.pk}:{reference}" if reference else order.pk,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
+            order=order, template=status, to=order.customer.email, **keys
+        ),
+    )
 
 
 def expire_checkout_task(order_id: int, status: str = "cancelled") -> bool:

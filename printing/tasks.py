@@ -5,12 +5,10 @@ from __future__ import annotations
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 
 from orders import events
-from orders.models import OrderEvent
+from orders.notifications import notification_send
 from printing.models import PrintJob
 from printing.services.print_files import print_file_make
 from printing.services.trays import tray_artifacts_build
@@ -34,23 +32,12 @@ def build_tray_file(tray_id: int, revision: int | None = None) -> dict | None:
 
 def send_shipment_email(print_job_id: int) -> bool:
     """E-mail the customer the carrier and tracking number of one parcel; at most once per job."""
-    with transaction.atomic():
-        job = (
-            PrintJob.objects.select_for_update()
-            .select_related("item__order__customer")
-            .filter(pk=print_job_id)
-            .first()
-        )
-        if job is None or not job.tracking_number:
-            return False
-        order = job.item.order
-        if OrderEvent.objects.filter(
-            order=order,
-            type="email_sent",
-            parameters__template="print_job_shipped",
-            parameters__print_job_id=job.pk,
-        ).exists():
-            return False
+    job = PrintJob.objects.select_related("item__order__customer").filter(pk=print_job_id).first()
+    if job is None or not job.tracking_number:
+        return False
+    order = job.item.order
+
+    def compose() -> tuple[str, str]:
         context = {
             "order": order,
             "customer": order.customer,
@@ -60,8 +47,14 @@ def send_shipment_email(print_job_id: int) -> bool:
         }
         body = render_to_string("printing/emails/print_job_shipped.txt", context)
         subject = f"{'Your replacement figurine' if job.is_reprint else 'Your figurine'} is on its way — order {order.number}"
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [order.customer.email])
-        events.email_sent_event(
+        return subject, body
+
+    return notification_send(
+        kind="print_job_shipped",
+        key=job.pk,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
             item=job.item, template="print_job_shipped", to=order.customer.email, print_job_id=job.pk
-        )
-    return True
+        ),
+    )

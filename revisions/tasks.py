@@ -19,16 +19,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from kits.mesh import MeshLoadError
 from orders import events
 from orders.auth import portal_token_issue
-from orders.lock_objects import lock_item, lock_order
-from orders.models import Item, OrderEvent
+from orders.models import Item
+from orders.notifications import notification_send
 from revisions import selectors
 from revisions.meshwork import process_revision_mesh
 from revisions.models import CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to
@@ -154,58 +152,51 @@ def check_revision(revision_id: int, *, render_size: int | None = None) -> str:
 
 
 # ================================================================================================ e-mails
-def _already_sent(order, template: str, **keys) -> bool:
-    lookup = {f"parameters__{k}": v for k, v in keys.items()}
-    return OrderEvent.objects.filter(
-        order=order, type="email_sent", parameters__template=template, **lookup
-    ).exists()
-
-
 def send_revision_published_email(revision_id: int) -> bool:
     """Tell the customer a new preview round is ready, with a sign-in link (at most once per round)."""
-    with transaction.atomic():
-        revision = Revision.objects.select_related("item__order__customer").filter(pk=revision_id).first()
-        if revision is None or revision.published_at is None:
-            return False
-        order = lock_order(revision.item.order_id)
-        if _already_sent(order, "revision_published", revision_id=revision.pk):
-            return False
-        raw = portal_token_issue(customer=order.customer, order=order)
+    revision = Revision.objects.select_related("item__order__customer").filter(pk=revision_id).first()
+    if revision is None or revision.published_at is None:
+        return False
+    item = revision.item
+    order = item.order
+
+    def compose() -> tuple[str, str]:
+        raw = portal_token_issue(customer=order.customer, order=order)  # only once the e-mail is ours to send
         context = {
             "order": order,
             "customer": order.customer,
             "revision": revision,
-            "item": revision.item,
+            "item": item,
             "login_url": f"{settings.PUBLIC_BASE_URL}/portal/login/{raw}/",
             "preview_url": f"{settings.PUBLIC_BASE_URL}/portal/revisions/{revision.pk}/",
         }
-        send_mail(
+        return (
             f"Your 3D preview is ready — order {order.number}, round {revision.number}",
             render_to_string("emails/revision_published.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [order.customer.email],
         )
-        events.email_sent_event(
-            item=revision.item,
-            template="revision_published",
-            to=order.customer.email,
-            revision_id=revision.pk,
-        )
-    return True
+
+    return notification_send(
+        kind="revision_published",
+        key=revision.pk,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
+            item=item, template="revision_published", to=order.customer.email, revision_id=revision.pk
+        ),
+    )
 
 
 def notify_sculptor_of_feedback(feedback_id: int) -> bool:
     """E-mail the assigned sculptor the customer's requested changes (at most once per feedback)."""
-    with transaction.atomic():
-        feedback = Feedback.objects.select_related("revision__item").filter(pk=feedback_id).first()
-        if feedback is None:
-            return False
-        item = lock_item(feedback.revision.item_id)
-        sculptor = item.assigned_sculptor
-        if sculptor is None or not sculptor.email:
-            return False
-        if _already_sent(item.order, "feedback_to_sculptor", feedback_id=feedback.pk):
-            return False
+    feedback = Feedback.objects.select_related("revision").filter(pk=feedback_id).first()
+    if feedback is None:
+        return False
+    item = Item.objects.select_related("order", "assigned_sculptor").get(pk=feedback.revision.item_id)
+    sculptor = item.assigned_sculptor
+    if sculptor is None or not sculptor.email:
+        return False
+
+    def compose() -> tuple[str, str]:
         context = {
             "item": item,
             "feedback": feedback,
@@ -213,30 +204,37 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
             "due_at": selectors.preview_due_at(item),
             "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
         }
-        send_mail(
+        return (
             f"Changes requested on {item} (round {feedback.revision.number})",
             render_to_string("emails/revision_feedback_to_sculptor.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [sculptor.email],
         )
-        events.email_sent_event(
+
+    return notification_send(
+        kind="feedback_to_sculptor",
+        key=feedback.pk,
+        recipient=sculptor.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
             item=item, template="feedback_to_sculptor", to=sculptor.email, feedback_id=feedback.pk
-        )
-    return True
+        ),
+    )
 
 
 def notify_sculptor_of_rejection(revision_id: int) -> bool:
     """Tell the uploader (else the assigned sculptor) why a round was rejected (at most once per round)."""
-    with transaction.atomic():
-        revision = Revision.objects.select_related("item", "uploaded_by").filter(pk=revision_id).first()
-        if revision is None or revision.status != RevisionStatus.REJECTED:
-            return False
-        item = lock_item(revision.item_id)
-        person = revision.uploaded_by or item.assigned_sculptor
-        if person is None or not person.email:
-            return False
-        if _already_sent(item.order, "revision_rejected", revision_id=revision.pk):
-            return False
+    revision = (
+        Revision.objects.select_related("item__order", "item__assigned_sculptor", "uploaded_by")
+        .filter(pk=revision_id)
+        .first()
+    )
+    if revision is None or revision.status != RevisionStatus.REJECTED:
+        return False
+    item = revision.item
+    person = revision.uploaded_by or item.assigned_sculptor
+    if person is None or not person.email:
+        return False
+
+    def compose() -> tuple[str, str]:
         issues = [i for i in (revision.check_report or {}).get("issues", []) if i.get("severity") == "error"]
         context = {
             "item": item,
@@ -244,23 +242,28 @@ def notify_sculptor_of_rejection(revision_id: int) -> bool:
             "issues": issues,
             "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
         }
-        send_mail(
+        return (
             f"Round {revision.number} of {item} was rejected by the checks",
             render_to_string("emails/revision_rejected.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [person.email],
         )
-        events.email_sent_event(
+
+    return notification_send(
+        kind="revision_rejected",
+        key=revision.pk,
+        recipient=person.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
             item=item, template="revision_rejected", to=person.email, revision_id=revision.pk
-        )
-    return True
+        ),
+    )
 
 
 # ================================================================================================ deadlines
 def warn_due_previews(*, within_business_hours: float | None = None, now=None) -> int:
     """Warn each assigned sculptor once per item and due time when a preview is due soon (or late).
 
-    Scheduled every 15 minutes (migration 0002). Returns how many warnings were sent.
+    Scheduled every 15 minutes (migration 0002), which also retries a warning whose e-mail failed.
+    Returns how many warnings were sent.
     """
     within = within_business_hours
     if within is None:
@@ -272,18 +275,20 @@ def warn_due_previews(*, within_business_hours: float | None = None, now=None) -
             continue
         if entry.item.assigned_sculptor is None or not entry.item.assigned_sculptor.email:
             continue
-        if _warn_one(entry.item.pk, entry.due_at, entry.business_hours_left):
-            sent += 1
+        try:
+            warned = _warn_one(entry.item.pk, entry.due_at, entry.business_hours_left)
+        except Exception:  # noqa: BLE001 - recorded on its Notification; the next run (15 min) retries it
+            continue
+        sent += int(warned)
     return sent
 
 
 def _warn_one(item_id: int, due_at, hours_left: float) -> bool:
     due_key = due_at.isoformat()
-    with transaction.atomic():
-        item: Item = lock_item(item_id)
-        if OrderEvent.objects.filter(item=item, type="preview_due_warning", parameters__due=due_key).exists():
-            return False
-        sculptor = item.assigned_sculptor
+    item: Item = Item.objects.select_related("order", "assigned_sculptor").get(pk=item_id)
+    sculptor = item.assigned_sculptor
+
+    def compose() -> tuple[str, str]:
         context = {
             "item": item,
             "due_at": due_at,
@@ -291,13 +296,17 @@ def _warn_one(item_id: int, due_at, hours_left: float) -> bool:
             "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
         }
         late = hours_left < 0
-        send_mail(
+        return (
             f"{'Overdue' if late else 'Due soon'}: preview of {item}",
             render_to_string("emails/preview_due_warning.txt", context),
-            settings.DEFAULT_FROM_EMAIL,
-            [sculptor.email],
         )
-        events.preview_due_warning_event(
+
+    return notification_send(
+        kind="preview_due_warning",
+        key=f"{item.pk}:{due_key}",
+        recipient=sculptor.email,
+        compose=compose,
+        on_sent=lambda: events.preview_due_warning_event(
             item=item, due=due_key, to=sculptor.email, business_hours_left=hours_left
-        )
-    return True
+        ),
+    )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import events
-from orders.auth import portal_token_issue
+from orders.auth import hash_token, portal_token_issue
 from orders.models import Customer, Order, PortalToken
+from orders.notifications import notification_send
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +60,8 @@ def portal_token_reissue(
             )
     if send_email:
         _send(
+            kind="portal_link",
+            key=PortalToken.objects.get(token_hash=hash_token(raw)).pk,
             to=customer.email,
             subject="Your Figurine Studio link",
             template="emails/portal_link.txt",
@@ -82,21 +85,38 @@ def send_order_confirmation(*, order_id: int, raw_token: str) -> bool:
         "days": settings.PORTAL_TOKEN_DAYS,
         "offline": not settings.STRIPE_SECRET_KEY,
     }
-    sent = _send(
+    return _send(
+        kind="order_confirmation",
+        key=order.pk,
         to=order.customer.email,
         subject=f"Your Figurine Studio order {order.number}",
         template="emails/order_confirmation.txt",
         context=context,
+        on_sent=lambda: events.email_sent_event(
+            order=order, template="confirmation", to=order.customer.email
+        ),
     )
-    if sent:
-        events.email_sent_event(order=order, template="confirmation", to=order.customer.email)
-    return sent
 
 
-def _send(*, to: str, subject: str, template: str, context: dict[str, Any]) -> bool:
+def _send(
+    *,
+    kind: str,
+    key: int,
+    to: str,
+    subject: str,
+    template: str,
+    context: dict[str, Any],
+    on_sent: Callable[[], object] | None = None,
+) -> bool:
+    """Send once per kind and key (`orders.notifications`); a failure is recorded there, not raised."""
     try:
-        send_mail(subject, render_to_string(template, context), settings.DEFAULT_FROM_EMAIL, [to])
+        return notification_send(
+            kind=kind,
+            key=key,
+            recipient=to,
+            compose=lambda: (subject, render_to_string(template, context)),
+            on_sent=on_sent,
+        )
     except Exception:  # noqa: BLE001 - a mail outage must not lose the order; operators can re-send
-        logger.exception("could not send %s to %s", template, to)
+        logger.warning("could not send %s to %s", template, to)
         return False
-    return True

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from orders import events
 from orders.lock_objects import lock_item
-from orders.models import ItemStatus, OrderEvent, OrderStatus
+from orders.models import ItemStatus, OrderStatus
+from orders.notifications import notification_claimed, order_email_kind
 from orders.promises import delivery_window
 from orders.services.transitions import item_transition
 from printing.models import LIVE_STATUSES, Printer, PrintJob, PrintJobStatus
@@ -213,9 +214,7 @@ def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number
         order_mail_covers = (
             order_was != OrderStatus.SHIPPED
             and item.order.status == OrderStatus.SHIPPED
-            and not OrderEvent.objects.filter(
-                order=item.order, type="email_sent", parameters__template="shipped"
-            ).exists()
+            and not notification_claimed(kind=order_email_kind(OrderStatus.SHIPPED), key=item.order.pk)
         )
         if not order_mail_covers:
             enqueue_on_commit("printing.tasks.send_shipment_email", job.pk)
