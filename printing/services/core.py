@@ -1,16 +1,30 @@
-"""Print job and tray transitions (the only code that changes their states)."""
+"""Print job and tray transitions (the only code that changes their states).
+
+A print job's item and tray follow the job: after every move of the job, in the same transaction,
+each of `PRINT_JOB_FOLLOWERS` brings its row up to date from the job's new state (as an order
+follows its items, `orders.services.transitions.order_sync_status`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
+
+from django.db import transaction
 
 from orders import events
 from printing.lock_objects import lock_print_job, lock_tray
-from printing.models import Batch, TrayEvent, TrayEventType
+from printing.models import Batch, PrintJob, TrayEvent, TrayEventType
 from studio.workflow import FollowUp, TransitionResult, run_transition
 
 PRINT_JOB_FOLLOW_UPS: dict[str, list[FollowUp]] = {}
 TRAY_FOLLOW_UPS: dict[str, list[FollowUp]] = {}
+
+#: What follows a print job, run after each of its moves in the move's transaction:
+#: ``follower(job, tray_ids=(the tray it left, the tray it is on; none, one or both), user=, actor=)``.
+#: `printing.services` registers them: the tray (`trays.tray_follows_job`), then the item
+#: (`items.item_follows_job`, whose order follows in turn).
+PRINT_JOB_FOLLOWERS: list[Callable[..., None]] = []
 
 
 def print_job_transition(
@@ -23,19 +37,31 @@ def print_job_transition(
     update: dict[str, Any] | None = None,
     guard=None,
 ) -> TransitionResult:
-    """Move a print job to `to` (locks, checks the table, writes the event, enqueues after commit)."""
+    """Move a print job to `to` (locks, checks the table, writes the event, enqueues after commit);
+    then its tray and its item follow, in the same transaction (`PRINT_JOB_FOLLOWERS`)."""
+    left: list[int | None] = []
 
-    return run_transition(
-        lock=lambda: lock_print_job(print_job_id),
-        target=to,
-        guard=guard,
-        update=update,
-        write_event=events.status_changed_event,
-        user=user,
-        actor=actor,
-        parameters=parameters,
-        follow_ups=PRINT_JOB_FOLLOW_UPS,
-    )
+    def lock() -> PrintJob:
+        job = lock_print_job(print_job_id)
+        left.append(job.batch_id)  # the tray it is on before the move (an update may take it off)
+        return job
+
+    with transaction.atomic():
+        result = run_transition(
+            lock=lock,
+            target=to,
+            guard=guard,
+            update=update,
+            write_event=events.status_changed_event,
+            user=user,
+            actor=actor,
+            parameters=parameters,
+            follow_ups=PRINT_JOB_FOLLOW_UPS,
+        )
+        tray_ids = tuple(dict.fromkeys(t for t in (*left, result.obj.batch_id) if t))
+        for follow in PRINT_JOB_FOLLOWERS:
+            follow(result.obj, tray_ids=tray_ids, user=user, actor=actor)
+    return result
 
 
 def tray_status_changed_event(

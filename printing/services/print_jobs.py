@@ -8,8 +8,12 @@ applies the rules of each state on top of `print_job_transition`:
   one (every job on it prints);
 - qc_failed: a reason is required, and a free reprint of the same approved file is created;
 - shipped: a tracking number is required (the carrier is optional, as in DESIGN's `to`, `tracking_number`);
-  the item ships and the customer is e-mailed;
-- delivered: the item is delivered; cancelled: the item goes back to approved when nothing else prints it.
+  the customer is e-mailed;
+- delivered, cancelled: the date of delivery, the job off its tray.
+
+After every move the job's tray and its item follow it (`printing.services.core.PRINT_JOB_FOLLOWERS`):
+the item ships with its last parcel, is delivered with it, and goes back to approved when its last
+job is cancelled.
 """
 
 from __future__ import annotations
@@ -24,10 +28,10 @@ from orders.lock_objects import lock_item
 from orders.models import ItemStatus, OrderStatus
 from orders.notifications import notification_claimed, order_email_kind
 from orders.promises import delivery_window
-from orders.services.transitions import item_transition
 from printing.models import LIVE_STATUSES, Printer, PrintJob, PrintJobStatus
 from printing.services import trays
 from printing.services.core import print_job_transition
+from printing.services.items import item_follow_print_jobs
 from printing.services.print_files import approval_of, guard_print_file, request_print_file
 from printing.services.reprints import reprint_create
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
@@ -57,7 +61,7 @@ def print_job_create(*, item_id: int, user: Any = None, printer_id: int | None =
     """Send an approved item to print: a queued job locked to the approved file, its print file requested.
 
     The job records the approved revision and SHA-256, the ordered height, and is due at the latest
-    promised delivery (4 weeks after approval). The item moves to in_production. 409 unless approved.
+    promised delivery (4 weeks after approval). The item follows it to in_production. 409 unless approved.
     """
     with transaction.atomic():
         item = lock_item(item_id)
@@ -89,13 +93,7 @@ def print_job_create(*, item_id: int, user: Any = None, printer_id: int | None =
             user=user,
             actor="staff",
         )
-        item_transition(
-            item_id=item.pk,
-            to=ItemStatus.IN_PRODUCTION,
-            user=user,
-            actor="staff",
-            parameters={"print_job_id": job.pk},
-        )
+        item_follow_print_jobs(item_id=item.pk, user=user, actor="staff", parameters={"print_job_id": job.pk})
         request_print_file(job)
     return job
 
@@ -134,50 +132,51 @@ def print_job_move(
         trays.tray_remove_job(print_job_id=job.pk, user=user, reason=reason)
     elif to == PrintJobStatus.PRINTING and job.batch_id and trays.tray_is_open(job.batch_id):
         trays.tray_move(tray_id=job.batch_id, to="printing", user=user)  # a tray prints as one
-    elif to == PrintJobStatus.PRINTING:
-        with transaction.atomic():
-            print_job_transition(
-                print_job_id=job.pk, to=to, user=user, actor=actor, parameters=params, guard=guard_print_file
-            )
-            trays.tray_follow_jobs(job.batch_id, user=user)
     elif to == PrintJobStatus.QC_FAILED:
-        if not reason:
-            raise ApplicationError("Say why QC failed (reason): the reprint carries it.")
-        with transaction.atomic():
-            print_job_transition(
-                print_job_id=job.pk,
-                to=to,
-                user=user,
-                actor=actor,
-                parameters=params,
-                update={"qc_note": reason},
-            )
-            # one reprint on its way is enough (e.g. the operator already granted one for this figurine)
-            if not _other_live_jobs(job).filter(is_reprint=True).exists():
-                reprint_create(
-                    item_id=job.item_id,
-                    reason=f"QC failed: {reason}",
-                    user=user,
-                    reprint_of_id=job.pk,
-                    actor=actor,
-                )
-            trays.tray_follow_jobs(job.batch_id, user=user)
+        _fail_qc(job, user=user, actor=actor, reason=reason)
     elif to == PrintJobStatus.SHIPPED:
         _ship(job, user=user, actor=actor, carrier=carrier, tracking_number=tracking_number)
-    elif to == PrintJobStatus.DELIVERED:
-        _deliver(job, user=user, actor=actor)
-    elif to == PrintJobStatus.CANCELLED:
-        _cancel(job, user=user, actor=actor, reason=reason)
     else:
-        update = {"qc_note": reason} if to == PrintJobStatus.QC_PASSED and reason else None
-        with transaction.atomic():
-            print_job_transition(
-                print_job_id=job.pk, to=to, user=user, actor=actor, parameters=params, update=update
-            )
-            if to == PrintJobStatus.PRINTED:
-                trays.tray_follow_jobs(job.batch_id, user=user)
+        update = {
+            PrintJobStatus.QC_PASSED: {"qc_note": reason} if reason else None,
+            PrintJobStatus.DELIVERED: {"delivered_at": timezone.now()},
+            PrintJobStatus.CANCELLED: {"batch": None},  # its tray, if open, is laid out again
+        }.get(to)
+        print_job_transition(
+            print_job_id=job.pk,
+            to=to,
+            user=user,
+            actor=actor,
+            parameters=params,
+            update=update,
+            guard=guard_print_file if to == PrintJobStatus.PRINTING else None,
+        )
     job.refresh_from_db()
     return job
+
+
+def _fail_qc(job: PrintJob, *, user: Any, actor: str, reason: str) -> None:
+    """The failed print is replaced first, free (one reprint on its way is enough: e.g. the operator
+    already granted one), so the item stays in production while the failed job closes."""
+    if not reason:
+        raise ApplicationError("Say why QC failed (reason): the reprint carries it.")
+    with transaction.atomic():
+        if not _other_live_jobs(job).filter(is_reprint=True).exists():
+            reprint_create(
+                item_id=job.item_id,
+                reason=f"QC failed: {reason}",
+                user=user,
+                reprint_of_id=job.pk,
+                actor=actor,
+            )
+        print_job_transition(
+            print_job_id=job.pk,
+            to=PrintJobStatus.QC_FAILED,
+            user=user,
+            actor=actor,
+            parameters={"reason": reason},
+            update={"qc_note": reason},
+        )
 
 
 def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number: str) -> None:
@@ -191,7 +190,7 @@ def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number
     with transaction.atomic():
         item = lock_item(job.item_id)
         order_was = item.order.status
-        result = print_job_transition(
+        print_job_transition(  # the item ships with its last parcel, and its order follows
             print_job_id=job.pk,
             to=PrintJobStatus.SHIPPED,
             user=user,
@@ -199,15 +198,6 @@ def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number
             parameters={"carrier": carrier, "tracking_number": tracking_number},
             update={"carrier": carrier, "tracking_number": tracking_number, "shipped_at": timezone.now()},
         )
-        item.refresh_from_db()
-        if item.status == ItemStatus.IN_PRODUCTION and not _other_live_jobs(result.obj).exists():
-            item_transition(
-                item_id=item.pk,
-                to=ItemStatus.SHIPPED,
-                user=user,
-                actor=actor,
-                parameters={"print_job_id": job.pk, "tracking_number": tracking_number},
-            )
         item.order.refresh_from_db()
         # The order's own "shipped" e-mail covers the first parcel that ships the whole order; every
         # other parcel (a reprint, one figurine of several) gets its own e-mail.
@@ -218,60 +208,6 @@ def _ship(job: PrintJob, *, user: Any, actor: str, carrier: str, tracking_number
         )
         if not order_mail_covers:
             enqueue_on_commit("printing.tasks.send_shipment_email", job.pk)
-
-
-def _deliver(job: PrintJob, *, user: Any, actor: str) -> None:
-    with transaction.atomic():
-        result = print_job_transition(
-            print_job_id=job.pk,
-            to=PrintJobStatus.DELIVERED,
-            user=user,
-            actor=actor,
-            update={"delivered_at": timezone.now()},
-        )
-        item = result.obj.item
-        item.refresh_from_db()
-        if item.status == ItemStatus.SHIPPED and not _other_live_jobs(result.obj).exists():
-            item_transition(
-                item_id=item.pk,
-                to=ItemStatus.DELIVERED,
-                user=user,
-                actor=actor,
-                parameters={"print_job_id": job.pk},
-            )
-
-
-def _cancel(job: PrintJob, *, user: Any, actor: str, reason: str) -> None:
-    """Cancel a job; when nothing else prints the item, the item goes back to where it was."""
-    with transaction.atomic():
-        tray_id = job.batch_id
-        result = print_job_transition(
-            print_job_id=job.pk,
-            to=PrintJobStatus.CANCELLED,
-            user=user,
-            actor=actor,
-            parameters={"reason": reason} if reason else None,
-            update={"batch": None},
-        )
-        if tray_id:
-            trays.tray_repack(tray_id)
-        item = result.obj.item
-        item.refresh_from_db()
-        if item.status != ItemStatus.IN_PRODUCTION or _other_live_jobs(result.obj).exists():
-            return
-        delivered = PrintJob.objects.filter(item=item, status=PrintJobStatus.DELIVERED).exists()
-        shipped = delivered or PrintJob.objects.filter(item=item, status=PrintJobStatus.SHIPPED).exists()
-        steps = [ItemStatus.SHIPPED] if shipped else [ItemStatus.APPROVED]
-        if delivered:
-            steps.append(ItemStatus.DELIVERED)
-        for step in steps:
-            item_transition(
-                item_id=item.pk,
-                to=step,
-                user=user,
-                actor=actor,
-                parameters={"print_job_id": job.pk, "reason": "print job cancelled"},
-            )
 
 
 def _other_live_jobs(job: PrintJob):

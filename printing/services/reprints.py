@@ -1,8 +1,8 @@
 """Reprints: a failed QC or a Design Guarantee claim prints the same approved file again, free.
 
 A reprint job carries `is_reprint`, its reason and the job it replaces, costs nothing (a database
-constraint), and is locked to the same approved SHA-256 as every job of the item. The item goes back
-to in_production when it had already shipped or arrived.
+constraint), and is locked to the same approved SHA-256 as every job of the item. The item follows
+its jobs (`printing.services.items`): back to in_production when it had already shipped or arrived.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from kits.photo import PhotoRejected, open_photo, reencode
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus
-from orders.services.transitions import item_transition
 from printing.models import LIVE_STATUSES, ClaimPhoto, GuaranteeClaim, PrintJob, PrintJobStatus
+from printing.services.items import item_follow_print_jobs
 from printing.services.print_files import approval_of, request_print_file
 from studio.errors import ApplicationError, Conflict, NotFound
 
@@ -100,14 +100,9 @@ def reprint_create(
             user=user,
             actor=actor,
         )
-        if item.status in CLAIMABLE_ITEM_STATUSES:
-            item_transition(
-                item_id=item.pk,
-                to=ItemStatus.IN_PRODUCTION,
-                user=user,
-                actor=actor,
-                parameters={"print_job_id": job.pk, "reason": "reprint"},
-            )
+        item_follow_print_jobs(
+            item_id=item.pk, user=user, actor=actor, parameters={"print_job_id": job.pk, "reason": "reprint"}
+        )
         request_print_file(job)
     return job
 

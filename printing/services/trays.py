@@ -23,8 +23,9 @@ from kits.printfiles.tray_render import TraySource, build_tray_file, render_layo
 from printing.lock_objects import lock_print_job, lock_tray
 from printing.models import Batch, Printer, PrintJob, PrintJobStatus, TrayStatus
 from printing.services.core import print_job_transition, tray_transition
-from printing.services.print_files import guard_print_file, local_copy
+from printing.services.print_files import guard_print_file
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
+from studio.storage import local_copy
 from studio.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
@@ -176,23 +177,8 @@ def tray_create(*, printer_id: int, user: Any = None, job_ids: list[int] | None 
     return tray
 
 
-def tray_repack(tray_id: int) -> Batch | None:
-    """Lay out an open tray again after a job left it (cancelled when none is left)."""
-    tray = lock_tray(tray_id)
-    if tray.status != TrayStatus.OPEN:
-        return tray
-    jobs = _batched_jobs(tray)
-    if not jobs:
-        tray_transition(
-            tray_id=tray.pk, to=TrayStatus.CANCELLED, parameters={"reason": "no job left on the tray"}
-        )
-        return tray
-    _save_layout(tray, pack_tray(tray.printer, jobs))
-    return tray
-
-
 def tray_remove_job(*, print_job_id: int, user: Any = None, reason: str = "") -> PrintJob:
-    """`batched -> queued`: take a job off its (open) tray, which is laid out again."""
+    """`batched -> queued`: take a job off its (open) tray, which is laid out again (it follows its jobs)."""
     with transaction.atomic():
         job = lock_print_job(print_job_id)
         tray_id = job.batch_id
@@ -206,8 +192,6 @@ def tray_remove_job(*, print_job_id: int, user: Any = None, reason: str = "") ->
             parameters={"tray_id": tray_id, **({"reason": reason} if reason else {})},
             update={"batch": None},
         )
-        if tray_id:
-            tray_repack(tray_id)
     return result.obj
 
 
@@ -215,17 +199,32 @@ def tray_is_open(tray_id: int) -> bool:
     return Batch.objects.filter(pk=tray_id, status=TrayStatus.OPEN).exists()
 
 
-def tray_follow_jobs(tray_id: int | None, *, user: Any = None) -> None:
-    """The tray follows its jobs: printing once one prints, done once none is on the printer any more."""
-    if not tray_id:
-        return
+def tray_follow_print_jobs(*, tray_id: int, user: Any = None, actor: str = "system") -> None:
+    """The tray follows its jobs. An open tray prints once one of its jobs prints, and is laid out
+    again once a job it laid out left it (cancelled when none is left; jobs joining it are laid out by
+    whoever places them). A printing tray is done once none of its jobs is on the printer any more."""
     tray = lock_tray(tray_id)
-    statuses = set(PrintJob.objects.filter(batch_id=tray_id).values_list("status", flat=True))
+    jobs = dict(PrintJob.objects.filter(batch_id=tray_id).values_list("pk", "status"))
+    statuses = set(jobs.values())
     if tray.status == TrayStatus.OPEN and PrintJobStatus.PRINTING in statuses:
-        tray_transition(
-            tray_id=tray_id, to=TrayStatus.PRINTING, user=user, parameters={"reason": "a job started"}
-        )
-        tray.refresh_from_db()
+        tray = tray_transition(
+            tray_id=tray_id,
+            to=TrayStatus.PRINTING,
+            user=user,
+            actor=actor,
+            parameters={"reason": "a job started"},
+        ).obj
+    elif tray.status == TrayStatus.OPEN and _left_the_layout(tray, jobs):
+        if PrintJobStatus.BATCHED in statuses:
+            _save_layout(tray, pack_tray(tray.printer, _batched_jobs(tray)))
+        else:
+            tray_transition(
+                tray_id=tray_id,
+                to=TrayStatus.CANCELLED,
+                user=user,
+                actor=actor,
+                parameters={"reason": "no job left on the tray"},
+            )
     if tray.status == TrayStatus.PRINTING and not statuses & {
         PrintJobStatus.BATCHED,
         PrintJobStatus.PRINTING,
@@ -234,8 +233,24 @@ def tray_follow_jobs(tray_id: int | None, *, user: Any = None) -> None:
             tray_id=tray_id,
             to=TrayStatus.DONE,
             user=user,
+            actor=actor,
             parameters={"reason": "every job is off the printer"},
         )
+
+
+def _left_the_layout(tray: Batch, jobs: dict[int, str]) -> bool:
+    """Whether a job the tray's layout places is no longer waiting on the tray."""
+    laid_out = {part["print_job_id"] for part in (tray.layout or {}).get("parts", [])}
+    return any(jobs.get(pk) != PrintJobStatus.BATCHED for pk in laid_out)
+
+
+def tray_follows_job(
+    job: PrintJob, *, tray_ids: tuple[int, ...], user: Any = None, actor: str = "system"
+) -> None:
+    """The trays' follower of a print job move (registered in `PRINT_JOB_FOLLOWERS`): the tray the job
+    left and the tray it is on."""
+    for tray_id in tray_ids:
+        tray_follow_print_jobs(tray_id=tray_id, user=user, actor=actor)
 
 
 def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
@@ -262,6 +277,10 @@ def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
         )
         if to == TrayStatus.PRINTING and not job_ids:
             raise Conflict(f"Tray {tray_id} has no job to print.")
+        for job_id in job_ids:  # the jobs first, then the tray: the studio's lock order
+            lock_print_job(job_id)
+        # The tray moves first and its jobs after it, so following them leaves it where it is.
+        tray_transition(tray_id=tray_id, to=to, user=user, parameters={"jobs": job_ids})
         for job_id in job_ids:
             guard = guard_print_file if target == PrintJobStatus.PRINTING else None
             update = {"batch": None} if target == PrintJobStatus.QUEUED else None
@@ -274,7 +293,6 @@ def tray_move(*, tray_id: int, to: str, user: Any = None) -> Batch:
                 update=update,
                 parameters={"tray_id": tray_id},
             )
-        tray_transition(tray_id=tray_id, to=to, user=user, parameters={"jobs": job_ids})
     tray.refresh_from_db()
     return tray
 
