@@ -1,4 +1,4 @@
-"""Mesh upload to storage: streamed + hashed on the way (revisions.storage.save_streaming) against the
+"""Mesh upload to storage: streamed + hashed on the way (studio.storage.save_streaming) against the
 obvious alternative (read the whole upload, hash it, write it). Peak Python memory (tracemalloc) and time.
 
     .venv/bin/python bench/revision_upload_bench.py [SIZE_MB]
@@ -25,7 +25,7 @@ from django.core.files import File  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import FileSystemStorage  # noqa: E402
 
-from revisions.storage import save_streaming  # noqa: E402
+from studio.storage import save_streaming  # noqa: E402
 
 
 def measure(label: str, work) -> tuple[str, float, float, str]:

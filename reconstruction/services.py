@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from kits.hashing import bytes_sha256
 from kits.mesh.axes import glb_bytes
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus
@@ -68,7 +68,7 @@ def reconstruction_store_revision(
     Idempotent: a second delivery finds revision 0 already there and changes nothing.
     """
     data = glb_bytes(mesh)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = bytes_sha256(data)
     with transaction.atomic():
         job = ReconstructionJob.objects.select_related("item").get(pk=job_id)
         item = lock_item(job.item_id)

@@ -36,8 +36,9 @@ from revisions.models import (
     RevisionSource,
     RevisionStatus,
 )
-from revisions.storage import ALLOWED_EXTENSIONS, UploadTooLarge, save_streaming, stored_sha256
+from revisions.storage import ALLOWED_EXTENSIONS
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
+from studio.storage import UploadTooLarge, save_streaming, stored_file_check
 from studio.tasks import enqueue_on_commit
 from studio.workflow import FollowUp, TransitionResult, run_transition
 
@@ -424,13 +425,15 @@ def revision_approve(
         )
     revision = _customer_revision(revision_id, customer, order_scope)
     _check_approvable(revision)
-    sha256, _size = stored_sha256(revision.mesh.name)  # outside the locks: it may take a second
+    # hashed outside the locks (it may take a second), compared with the locked record inside them
+    stored = stored_file_check(revision.mesh, sha256=revision.sha256)
+    sha256 = stored.found
     actor = f"customer:{customer.email}"
     try:
         with transaction.atomic():
             revision = lock_revision(revision_id)
             _check_approvable(revision)
-            if sha256 != revision.sha256:
+            if not stored.matches(revision.sha256):
                 raise Conflict(
                     "The stored design file does not match the one that was checked; the studio has been told.",
                     extra={"expected_sha256": revision.sha256},

@@ -20,6 +20,7 @@ from revisions.services import (
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from tests.factories import CustomerFactory, ItemFactory
 from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file
+from tests.storages import use_object_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +276,24 @@ def test_a_changed_file_cannot_be_approved(ready_round, sculptor, customer, enqu
     assert "does not match" in info.value.message
     ready_round.refresh_from_db()
     assert ready_round.status == RevisionStatus.PUBLISHED and not Approval.objects.exists()
+
+
+def test_a_missing_file_cannot_be_approved(ready_round, sculptor, customer, enqueued):
+    revision_publish(revision_id=ready_round.pk, user=sculptor)
+    default_storage.delete(ready_round.mesh.name)
+    with pytest.raises(Conflict) as info:
+        revision_approve(revision_id=ready_round.pk, customer=customer, confirm=True)
+    assert info.value.status_code == 409 and "does not match" in info.value.message
+    ready_round.refresh_from_db()
+    assert ready_round.status == RevisionStatus.PUBLISHED and not Approval.objects.exists()
+
+
+def test_approval_on_object_storage_locks_the_exact_file(item, sculptor, customer, enqueued, settings):
+    use_object_storage(settings)
+    revision = make_ready_round(item, sculptor)
+    with pytest.raises(NotImplementedError):
+        revision.mesh.path  # noqa: B018 - no local path on object storage
+    revision_publish(revision_id=revision.pk, user=sculptor)
+    approval = revision_approve(revision_id=revision.pk, customer=customer, confirm=True)
+    with default_storage.open(revision.mesh.name, "rb") as handle:
+        assert approval.sha256 == revision.sha256 == hashlib.sha256(handle.read()).hexdigest()
