@@ -1,4 +1,5 @@
-"""Orders admin: the catalog, customers, orders with items and their timeline, photos, payments, Stripe events."""
+"""Orders admin: the catalog, customers, orders with items and their timeline, photos, payments, Stripe
+events, and the e-mails sent (send-once records)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from orders.models import (
     Customer,
     Item,
     ItemStatus,
+    Notification,
     Order,
     OrderEvent,
     Payment,
@@ -324,4 +326,20 @@ class OrderEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """The e-mails the studio sent or tried to send: one row per kind and key, read only."""
+
+    list_display = ("created_at", "kind", "key", "recipient", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    search_fields = ("key", "recipient")
+    readonly_fields = [f.name for f in Notification._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

@@ -97,3 +97,12 @@ def test_admin_pages_render(operator_client):
         "/admin/orders/customer/",
     ):
         assert operator_client.get(url).status_code == 200, url
+
+
+def test_the_sent_emails_are_listed_read_only(admin_client):
+    from orders.models import Notification
+
+    Notification.objects.create(kind="order_paid", key="FS-1", recipient="ana@example.com", status="sent")
+    page = admin_client.get("/admin/orders/notification/")
+    assert page.status_code == 200 and "ana@example.com" in page.content.decode()
+    assert admin_client.get("/admin/orders/notification/add/").status_code == 403
