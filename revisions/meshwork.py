@@ -1,7 +1,7 @@
 """What the check task does to a revision's mesh, as plain Python over the mesh toolkit (no Django).
 
 ``process_revision_mesh(path, ...)`` loads the upload safely, runs the printability checks at the
-item's height, writes the web GLB, the turntable renders and, when a previous round is given, the
+item's height (held to the ``limits`` it is given: walls and build volumes, see ``revisions.checking``), writes the web GLB, the turntable renders and, when a previous round is given, the
 difference from it (millimetre figures and a heatmap GLB). Unreadable files raise ``MeshLoadError``.
 
 Axes: the studio's meshes are millimetres, Z up, facing -Y. glTF is Y up by specification and the
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -68,9 +68,15 @@ class MeshWork:
 
 
 # ------------------------------------------------------------------------------------------ checks, renders
-def check_report(loaded: LoadedMesh, *, height_mm: float | None) -> dict[str, Any]:
-    """The toolkit's printability report (DESIGN.md section 5 keys) at the item's height."""
-    report = dict(check_mesh(loaded, height_mm=height_mm))
+def check_report(
+    loaded: LoadedMesh, *, height_mm: float | None, limits: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """The toolkit's printability report (DESIGN.md section 5 keys) at the item's height.
+
+    ``limits``: keyword arguments of :func:`kits.mesh.checks.check_mesh` (``thin_wall_mm``,
+    ``fragile_wall_mm``, ``build_volumes_mm``); the toolkit's defaults where left out.
+    """
+    report = dict(check_mesh(loaded, height_mm=height_mm, **(limits or {})))
     report.setdefault("format", loaded.format)
     return report
 
@@ -123,6 +129,7 @@ def process_revision_mesh(
     progress: Progress | None = None,
     max_bytes: int | None = None,
     render_size: int = RENDER_SIZE,
+    limits: Mapping[str, Any] | None = None,
 ) -> MeshWork:
     """Load, check, and write the previews of one revision's mesh into ``out_dir``.
 
@@ -136,7 +143,7 @@ def process_revision_mesh(
     loaded = load_mesh(path, **({"max_bytes": max_bytes} if max_bytes else {}))
     mesh = loaded.mesh
     step("checking", 15)
-    report = check_report(loaded, height_mm=height_mm)
+    report = check_report(loaded, height_mm=height_mm, limits=limits)
     step("web preview", 45)
     web_glb = out_dir / "preview.glb"
     web_report = write_web_glb(mesh, web_glb, max_triangles=WEB_MAX_TRIANGLES, height_mm=height_mm)

@@ -13,6 +13,7 @@ import numpy as np
 import trimesh
 
 from kits.hashing import file_sha256
+from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM
 from kits.mesh.checks.stand import fits_build_volume, mesh_stability
 from kits.printfiles.fbx import read_fbx_mesh, write_fbx
 from kits.printfiles.placement import BASE_MODES, ExportError, place_for_print
@@ -58,8 +59,12 @@ def export_print(
     fmt: str,
     base: str = "auto",
     out_path: str | Path,
+    build_volumes_mm: list[tuple[float, float, float]] | None = None,
 ) -> dict:
     """Write ``mesh`` for print at ``height_mm`` (base included) in ``fmt`` to ``out_path``.
+
+    ``fits_build_volume`` tells whether the print fits one of ``build_volumes_mm`` (x, y, z mm; the mesh
+    kit's DEFAULT_BUILD_VOLUMES_MM when None).
 
     Returns a report: ``format, path, files [{path, sha256, bytes}], sha256, height_mm, scale, base_added,
     base_reason, base {radius_mm, thickness_mm, overlap_mm, rgba, union} | None, triangles, vertices,
@@ -92,9 +97,8 @@ def export_print(
         warnings.append("the figurine may tip over as exported (no base)")
     if not watertight:
         warnings.append("the surface is not closed (not watertight): repair it before printing")
-    from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM
-
-    fits, _volumes = fits_build_volume(hi - lo, DEFAULT_BUILD_VOLUMES_MM)
+    volumes = DEFAULT_BUILD_VOLUMES_MM if build_volumes_mm is None else build_volumes_mm
+    fits, _volumes = fits_build_volume(hi - lo, volumes)
     if not fits:
         size = " x ".join(f"{v:.1f}" for v in hi - lo)
         warnings.append(f"{size} mm does not fit any printer's build volume")

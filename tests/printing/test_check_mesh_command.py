@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,11 +13,14 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM
-from printing.management.commands.check_mesh import active_build_volumes
-from tests.kits.mesh.meshes import figurine
+from printing.models import Printer, PrinterStatus
+from revisions.checking import build_volumes
+from tests.kits.mesh.meshes import box, figurine
 from tests.kits.mesh.test_checks import CONTRACT_KEYS
 
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.django_db  # the command holds meshes to the printers' build volumes
 
 
 def call(*args: str) -> tuple[int, str]:
@@ -31,14 +35,21 @@ def call(*args: str) -> tuple[int, str]:
     return 0, out.getvalue()
 
 
-def run(*args: str) -> subprocess.CompletedProcess:
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "manage.py", "check_mesh", *args],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
+
+
+def volumes_checked(report: dict) -> list[list[float]]:
+    """The build volumes the exceeds_build_volume issue held the mesh to."""
+    found = next(i for i in report["issues"] if i["code"] == "exceeds_build_volume")
+    return [v["build_volume_mm"] for v in found["build_volumes"]]
 
 
 @pytest.fixture(scope="module")
@@ -112,16 +123,25 @@ def test_unreadable_json_still_has_every_contract_key(tmp_path: Path, content: b
     assert [(i["code"], i["severity"]) for i in report["issues"]] == [(code, "error")]
 
 
-def test_build_volumes_fall_back_to_defaults_without_database() -> None:
-    volumes = active_build_volumes()
-    assert volumes and all(len(v) == 3 for v in volumes)
-    assert set(DEFAULT_BUILD_VOLUMES_MM) <= set(volumes) or volumes != []
+def test_build_volumes_fall_back_to_defaults_without_database(tmp_path: Path) -> None:
+    path = tmp_path / "tall.stl"
+    box(extents=(50.0, 50.0, 600.0), center=(0.0, 0.0, 300.0)).export(path)
+    no_tables = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"}
+    done = run(str(path), "--json", env=no_tables)
+    assert done.returncode == 1, done.stderr
+    assert volumes_checked(json.loads(done.stdout)) == [list(map(float, v)) for v in DEFAULT_BUILD_VOLUMES_MM]
 
 
-@pytest.mark.django_db
-def test_build_volumes_come_from_printers_in_service() -> None:
-    from printing.models import Printer, PrinterStatus
-
+def test_build_volumes_come_from_printers_not_offline(clean_path: Path) -> None:
+    Printer.objects.update(status=PrinterStatus.OFFLINE)  # the seeded printers leave the fleet
+    Printer.objects.create(
+        name="meshkit-test-resting",
+        model="t",
+        build_x_mm=120,
+        build_y_mm=110,
+        build_z_mm=100,
+        status=PrinterStatus.MAINTENANCE,
+    )
     Printer.objects.create(
         name="meshkit-test-small",
         model="t",
@@ -138,6 +158,17 @@ def test_build_volumes_come_from_printers_in_service() -> None:
         build_z_mm=999,
         status=PrinterStatus.OFFLINE,
     )
-    volumes = active_build_volumes()
-    assert (100.0, 90.0, 80.0) in volumes
-    assert (999.0, 999.0, 999.0) not in volumes
+    assert build_volumes() == [(100.0, 90.0, 80.0), (120.0, 110.0, 100.0)]
+    code, stdout = call(str(clean_path), "--height-mm", "150", "--json")
+    assert code == 1  # fits the default volumes, not these printers
+    assert volumes_checked(json.loads(stdout)) == [[100.0, 90.0, 80.0], [120.0, 110.0, 100.0]]
+
+
+def test_wall_limits_come_from_the_settings(tmp_path: Path, settings) -> None:
+    path = tmp_path / "sheet.stl"
+    box(extents=(30.0, 0.8, 20.0), center=(0.0, 0.0, 10.0)).export(path)
+    code, stdout = call(str(path), "--json")
+    assert code == 0 and "thin_walls" in {i["code"] for i in json.loads(stdout)["issues"]}
+    settings.MESH_FRAGILE_WALL_MM = 0.9
+    code, stdout = call(str(path), "--json")
+    assert code == 1 and "fragile_parts" in {i["code"] for i in json.loads(stdout)["issues"]}

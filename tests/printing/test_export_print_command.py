@@ -9,7 +9,10 @@ import trimesh
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from printing.models import Printer, PrinterStatus
 from tests.kits.shapes import leaning_cylinder, two_colour_block
+
+pytestmark = pytest.mark.django_db  # the export fits the printers' build volumes
 
 
 @pytest.fixture
@@ -135,3 +138,12 @@ def test_too_big_for_every_printer_exits_1(tmp_path, block_ply, capsys):
     assert any("build volume" in w for w in report["warnings"])
     code, report = _export_json(tmp_path, block_ply, "150", capsys)
     assert code == 0 and report["printable"] is True and report["fits_build_volume"] is True
+
+
+def test_build_volumes_come_from_the_printer_table(tmp_path, block_ply, capsys):
+    Printer.objects.update(status=PrinterStatus.OFFLINE)  # only a small printer is left in the fleet
+    Printer.objects.create(name="export-small", model="t", build_x_mm=80, build_y_mm=80, build_z_mm=100)
+    code, report = _export_json(tmp_path, block_ply, "150", capsys)  # fits the defaults, not this printer
+    assert code == 1 and report["fits_build_volume"] is False and report["printable"] is False
+    code, report = _export_json(tmp_path, block_ply, "90", capsys)
+    assert code == 0 and report["fits_build_volume"] is True

@@ -1,6 +1,8 @@
 """``python manage.py check_mesh PATH [--height-mm H] [--json]``: printability report of a mesh file.
 
-A thin layer over :func:`kits.mesh.checks.check_mesh`. Exit 0 when printable, 1 when not (after the
+A thin layer over :func:`kits.mesh.checks.check_mesh`, held to the studio's limits
+(:func:`revisions.checking.mesh_check_limits`: walls from the settings, build volumes of the printers that
+are not offline, the kit's defaults when the Printer table cannot be read). Exit 0 when printable, 1 when not (after the
 report), 2 with one line when the file cannot be read or holds no triangles.
 """
 
@@ -10,11 +12,11 @@ import json
 import sys
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
+from kits.mesh.checks import check_mesh
 from kits.mesh.io import MeshLoadError, load_mesh
+from revisions.checking import mesh_check_limits
 
 #: The report's keys (DESIGN.md section 5); a file that cannot be read still answers all of them (null).
 REPORT_KEYS = (
@@ -40,22 +42,6 @@ REPORT_KEYS = (
 def unreadable_report(issue: dict[str, Any]) -> dict[str, Any]:
     """The JSON report of a file that could not be read: every key present, nothing measured."""
     return {**dict.fromkeys(REPORT_KEYS), "printable": False, "issues": [issue]}
-
-
-def active_build_volumes() -> list[tuple[float, float, float]]:
-    """Build volumes (mm) of the printers in service, from the database; the defaults when none can be read."""
-    try:
-        from printing.models import Printer, PrinterStatus
-
-        rows = (
-            Printer.objects.exclude(status=PrinterStatus.OFFLINE)
-            .values_list("build_x_mm", "build_y_mm", "build_z_mm")
-            .distinct()
-        )
-        volumes = [(float(x), float(y), float(z)) for x, y, z in rows]
-    except Exception:  # no database, no table yet, or no migrations: fall back to the defaults
-        return list(DEFAULT_BUILD_VOLUMES_MM)
-    return volumes or list(DEFAULT_BUILD_VOLUMES_MM)
 
 
 def format_report(report: dict[str, Any], name: str) -> str:
@@ -113,13 +99,7 @@ class Command(BaseCommand):
             if options.get("json"):
                 self.stdout.write(json.dumps(unreadable_report(exc.as_issue())))
             raise CommandError(f"{exc.code}: {exc.message}", returncode=2) from None
-        report = check_mesh(
-            loaded,
-            height_mm=height,
-            build_volumes_mm=active_build_volumes(),
-            thin_wall_mm=float(getattr(settings, "MESH_THIN_WALL_MM", 1.0)),
-            fragile_wall_mm=float(getattr(settings, "MESH_FRAGILE_WALL_MM", 0.6)),
-        )
+        report = check_mesh(loaded, height_mm=height, **mesh_check_limits().check_kwargs())
         report["sha256"] = loaded.sha256
         hopeless = next((i for i in report["issues"] if i["code"] in ("empty", "unreadable")), None)
         if hopeless is not None:

@@ -1,6 +1,7 @@
 """``python manage.py export_print MESH --height-mm H --format FMT [--base auto|always|never] --out PATH``.
 
-A thin layer over :func:`kits.printfiles.export_print`: exit 0 when the print file is written and
+A thin layer over :func:`kits.printfiles.export_print` (fitting the build volumes of
+:func:`revisions.checking.mesh_check_limits`): exit 0 when the print file is written and
 printable (closed, standing, fits a printer), 1 when it was written but is not (it would tip over with
 ``--base never``, its surface is open, or it is too big for every printer), 2 on an unreadable mesh or bad
 arguments (one line, no traceback).
@@ -16,6 +17,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kits.mesh.io import MeshLoadError, load_mesh
 from kits.printfiles import BASE_MODES, FORMATS, ExportError, export_print
+from revisions.checking import mesh_check_limits
 
 
 class Command(BaseCommand):
@@ -50,6 +52,7 @@ class Command(BaseCommand):
                 fmt=options["fmt"],
                 base=options["base"],
                 out_path=out,
+                build_volumes_mm=list(mesh_check_limits().build_volumes_mm),
             )
         except ExportError as exc:
             raise CommandError(str(exc), returncode=2) from None
