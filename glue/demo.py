@@ -14,9 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-import tempfile
 import time
-from pathlib import Path
 from typing import Any, TextIO
 
 import numpy as np
@@ -34,7 +32,7 @@ from orders.services import ItemRequest, order_create, order_mark_paid_offline, 
 from revisions.meshwork import for_web
 from revisions.models import Revision
 from revisions.services import revision_approve, revision_publish, revision_request_changes, revision_upload
-from revisions.tasks import local_copy
+from studio.storage import local_copy
 from studio.tasks import run_inline
 
 BACKGROUND = (226, 229, 233)
@@ -224,7 +222,7 @@ class Demo:
         Base meshes stored before reconstruction wrote GLBs in glTF axes hold the studio's axes instead and
         read lying down; such a file is opened as written (no axis change). Rounds go out in glTF axes.
         """
-        with tempfile.TemporaryDirectory() as scratch, local_copy(base.mesh.name, Path(scratch)) as path:
+        with local_copy(base.mesh) as path:
             loaded = load_mesh(path)
             mesh = loaded.mesh
             if loaded.format == "glb" and np.ptp(mesh.vertices[:, 1]) > 1.5 * np.ptp(mesh.vertices[:, 2]):

@@ -11,9 +11,8 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import tempfile
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 from django.conf import settings
@@ -28,30 +27,17 @@ from orders.auth import portal_token_issue
 from orders.models import Item
 from orders.notifications import notification_send
 from revisions import selectors
+from revisions.checking import mesh_check_limits
 from revisions.meshwork import process_revision_mesh
 from revisions.models import CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to
 from revisions.services import revision_checks_finished
 from studio.jobs import JobStatus
+from studio.storage import local_copy, sha256_matches
 
 logger = logging.getLogger(__name__)
 
 
 # ================================================================================================ checks
-@contextmanager
-def local_copy(name: str, scratch: Path):
-    """A local path for a stored file: the file itself on disk storage, else a streamed copy."""
-    try:
-        yield Path(default_storage.path(name))
-        return
-    except NotImplementedError:
-        pass
-    scratch.mkdir(parents=True, exist_ok=True)
-    target = scratch / Path(name).name
-    with default_storage.open(name, "rb") as src, open(target, "wb") as dst:
-        shutil.copyfileobj(src, dst, 1 << 20)
-    yield target
-
-
 def _store(revision: Revision, local: Path, filename: str) -> str:
     """Save a generated file under the round's folder, replacing an earlier run's copy."""
     name = revision_upload_to(revision, filename)
@@ -59,6 +45,16 @@ def _store(revision: Revision, local: Path, filename: str) -> str:
         default_storage.delete(name)
     with open(local, "rb") as handle:
         return default_storage.save(name, File(handle, name=filename))
+
+
+def _previous_copy(stack: ExitStack, previous: Revision | None) -> Path | None:
+    """A local path to the previous round's mesh, or None when there is none (or its file is gone)."""
+    if previous is None:
+        return None
+    try:
+        return stack.enter_context(local_copy(previous.mesh))
+    except FileNotFoundError:
+        return None
 
 
 def _job_for(revision: Revision) -> CheckJob:
@@ -87,12 +83,11 @@ def check_revision(revision_id: int, *, render_size: int | None = None) -> str:
     try:
         with tempfile.TemporaryDirectory(prefix=f"check-r{revision.pk}-") as tmp, ExitStack() as stack:
             scratch = Path(tmp)
-            mesh_path = stack.enter_context(local_copy(revision.mesh.name, scratch / "current"))
-            previous_path = (
-                stack.enter_context(local_copy(previous.mesh.name, scratch / "previous"))
-                if previous
-                else None
-            )
+            try:
+                mesh_path = stack.enter_context(local_copy(revision.mesh))
+            except FileNotFoundError:
+                raise MeshLoadError("unreadable", "the uploaded file is missing from storage") from None
+            previous_path = _previous_copy(stack, previous)
             work = process_revision_mesh(
                 mesh_path,
                 scratch / "out",
@@ -101,11 +96,14 @@ def check_revision(revision_id: int, *, render_size: int | None = None) -> str:
                 progress=job.set_progress,
                 max_bytes=max(settings.MAX_MESH_UPLOAD_BYTES, revision.size_bytes) + 1,
                 render_size=size,
+                limits=mesh_check_limits().check_kwargs(),
             )
-            if work.sha256 != revision.sha256:
+            if not sha256_matches(work.sha256, revision.sha256):  # the bytes checked are the upload's
                 raise MeshLoadError(
                     "unreadable", "the stored file changed since it was uploaded (SHA-256 differs)"
                 )
+            if previous and previous_path is None:
+                work.diff_report = {"error": f"round {previous.number}'s file is missing from storage"}
             fields = {
                 "triangles": work.triangles,
                 "vertices": work.vertices,

@@ -1,17 +1,16 @@
 """Print files: the approved design exported at the ordered height, in the printer's colour format.
 
 `print_file_make(print_job_id)` is the body of the `printing.tasks.make_print_file` task. It first hashes
-the approved revision's stored file: when it no longer matches the SHA-256 the customer approved, the
-run fails with a clear error and the job gets no print file, so it can never be printed.
+the approved revision's stored file (``studio.storage.stored_file_check``): when it no longer matches the
+SHA-256 the customer approved, the run fails with a clear error and the job gets no print file, so it can
+never be printed. The bytes it loads are held to the same SHA-256 again, and the export fits the build
+volumes of ``revisions.checking.mesh_check_limits``.
 """
 
 from __future__ import annotations
 
 import math
-import shutil
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,30 +19,15 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from kits.mesh.io import MeshLoadError, load_mesh
-from kits.printfiles import ExportError, export_print, file_sha256
+from kits.printfiles import ExportError, export_print
 from orders import events
 from printing.models import Printer, PrintFileJob, PrintJob
+from revisions.checking import mesh_check_limits
 from revisions.models import Approval
 from studio.errors import Conflict, NotFound
 from studio.jobs import JobStatus
+from studio.storage import local_copy, sha256_matches, stored_file_check
 from studio.tasks import enqueue_on_commit
-
-
-@contextmanager
-def local_copy(field_file) -> Iterator[Path]:
-    """A local path for a stored file: the file itself on disk storage, else a temporary copy."""
-    try:
-        path = Path(field_file.path)
-    except (NotImplementedError, AttributeError, ValueError):
-        path = None
-    if path is not None:
-        yield path
-        return
-    suffix = Path(field_file.name).suffix
-    with tempfile.NamedTemporaryFile(suffix=suffix) as handle, field_file.open("rb") as source:
-        shutil.copyfileobj(source, handle)
-        handle.flush()
-        yield Path(handle.name)
 
 
 def approval_of(item) -> Any:
@@ -133,28 +117,25 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
     revision = job.revision
     if not revision.mesh:
         return _fail(file_job, job, f"Revision {revision.number} has no stored mesh file.", "missing_file")
+    missing = f"The approved design's file {revision.mesh.name} is missing."
+    stored = stored_file_check(revision.mesh, sha256=job.approved_sha256)
+    if stored.missing:
+        return _fail(file_job, job, missing, "missing_file")
+    if not stored.ok:
+        return _fail(file_job, job, _changed_after_approval(stored.found, job), "sha256_mismatch")
+    reused = _reuse_original_file(job, file_job)
+    if reused is not None:
+        return reused
+    file_job.set_progress("loading the mesh", 15)
     try:
         with local_copy(revision.mesh) as source:
-            found = file_sha256(source)
-            if found != job.approved_sha256:
-                return _fail(
-                    file_job,
-                    job,
-                    f"Refused: the approved design's file now hashes to {found}, not the approved "
-                    f"{job.approved_sha256}. It changed after approval; nothing will be printed from it.",
-                    "sha256_mismatch",
-                )
-            reused = _reuse_original_file(job, file_job)
-            if reused is not None:
-                return reused
-            file_job.set_progress("loading the mesh", 15)
             loaded = load_mesh(source)
     except FileNotFoundError:
-        return _fail(
-            file_job, job, f"The approved design's file {revision.mesh.name} is missing.", "missing_file"
-        )
+        return _fail(file_job, job, missing, "missing_file")
     except MeshLoadError as exc:
         return _fail(file_job, job, f"The approved design cannot be read: {exc.message}", exc.code)
+    if not sha256_matches(loaded.sha256, job.approved_sha256):  # replaced between the hash and the load
+        return _fail(file_job, job, _changed_after_approval(loaded.sha256, job), "sha256_mismatch")
 
     printer = choose_printer(job)
     fmt = printer.preferred_format if printer else "3mf"
@@ -162,12 +143,26 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
     with tempfile.TemporaryDirectory(prefix="print-file-") as folder:
         out = Path(folder) / f"{job.item.order.number}-{job.item_id}-job{job.pk}.{fmt}"
         try:
-            report = export_print(loaded.mesh, height_mm=job.height_mm, fmt=fmt, base="auto", out_path=out)
+            report = export_print(
+                loaded.mesh,
+                height_mm=job.height_mm,
+                fmt=fmt,
+                base="auto",
+                out_path=out,
+                build_volumes_mm=list(mesh_check_limits().build_volumes_mm),
+            )
         except ExportError as exc:
             return _fail(file_job, job, f"The print file cannot be made: {exc}", "export_failed")
         file_job.set_progress("storing the print file", 85)
         stored = _store(job, report)
     return _record(job, file_job, report, stored, printer)
+
+
+def _changed_after_approval(found: str, job: PrintJob) -> str:
+    return (
+        f"Refused: the approved design's file now hashes to {found}, not the approved "
+        f"{job.approved_sha256}. It changed after approval; nothing will be printed from it."
+    )
 
 
 def _store(job: PrintJob, report: dict) -> dict:
@@ -276,14 +271,12 @@ def verify_print_file(job: PrintJob) -> str:
     """Why the job cannot print (no print file, or its bytes changed), or "" when it can."""
     if not job.print_file or not job.print_file_sha256:
         return f"Print job {job.pk} has no print file yet: it cannot print."
-    try:
-        with local_copy(job.print_file) as path:
-            found = file_sha256(path)
-    except FileNotFoundError:
+    stored = stored_file_check(job.print_file, sha256=job.print_file_sha256)
+    if stored.missing:
         return f"Print job {job.pk}'s print file {job.print_file.name} is missing."
-    if found != job.print_file_sha256:
+    if not stored.ok:
         return (
             f"Print job {job.pk}'s print file changed since it was made from the approved design "
-            f"(SHA-256 {found[:12]}…, recorded {job.print_file_sha256[:12]}…): make it again."
+            f"(SHA-256 {stored.found[:12]}…, recorded {job.print_file_sha256[:12]}…): make it again."
         )
     return ""

@@ -7,15 +7,18 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 
 from kits.printfiles import read_3mf, read_wrl
 from orders.models import Item, OrderEvent
 from orders.promises import item_delivery_window
-from printing.models import PrintFileJob, PrintJob
+from printing.models import Printer, PrinterStatus, PrintFileJob, PrintJob
+from printing.services.print_files import verify_print_file
 from printing.tasks import make_print_file
 from studio.jobs import JobStatus
 from tests.factories import ItemFactory
 from tests.printing.factories import approved_item, figurine_mesh, printer
+from tests.storages import use_object_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +175,43 @@ def test_queue_list_filters(staff_api, enqueued):
 
 def test_delivery_estimate_before_approval_is_empty():
     assert item_delivery_window(ItemFactory()) is None
+
+
+def test_the_print_export_fits_the_printer_table(staff_api, enqueued):
+    job = PrintJob.objects.get(pk=send(staff_api, approved_item(height_mm=120)).json()["id"])
+    assert make_print_file(job.pk)["status"] == "completed"
+    job.refresh_from_db()
+    assert job.print_report["fits_build_volume"] is True  # the seeded printers
+
+    Printer.objects.update(status=PrinterStatus.OFFLINE)  # only a printer too small for 120 mm is left
+    Printer.objects.create(name="small-1", model="t", build_x_mm=80, build_y_mm=80, build_z_mm=90)
+    job = PrintJob.objects.get(pk=send(staff_api, approved_item(height_mm=120)).json()["id"])
+    assert make_print_file(job.pk)["status"] == "completed"
+    job.refresh_from_db()
+    assert job.print_report["fits_build_volume"] is False
+    assert any("does not fit any printer's build volume" in w for w in job.print_report["warnings"])
+
+
+def test_print_files_on_object_storage(staff_api, enqueued, settings):
+    use_object_storage(settings)
+    item = approved_item(height_mm=120)
+    job = PrintJob.objects.get(pk=send(staff_api, item).json()["id"])
+    assert make_print_file(job.pk)["status"] == "completed"
+    job.refresh_from_db()
+    with pytest.raises(NotImplementedError):
+        job.print_file.path  # noqa: B018 - no local path on object storage
+    assert verify_print_file(job) == ""
+    with default_storage.open(job.print_file.name, "wb") as handle:
+        handle.write(b"not the print file any more")
+    assert "changed since it was made" in verify_print_file(job)
+    default_storage.delete(job.print_file.name)
+    assert "is missing" in verify_print_file(job)
+
+
+def test_a_missing_approved_file_fails_the_run(staff_api, enqueued):
+    item = approved_item()
+    job = PrintJob.objects.get(pk=send(staff_api, item).json()["id"])
+    default_storage.delete(item.approval.revision.mesh.name)
+    assert make_print_file(job.pk)["status"] == JobStatus.FAILED
+    file_job = PrintFileJob.objects.get(print_job=job)
+    assert file_job.data["code"] == "missing_file" and "is missing" in file_job.error
