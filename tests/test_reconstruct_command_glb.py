@@ -17,6 +17,7 @@ from kits.mesh import load_mesh
 from tests.reconstruction.drawing import person_photo
 
 
+@pytest.mark.django_db  # check_mesh holds the mesh to the printers' build volumes
 def test_reconstructed_glb_stands_in_the_studio_loader(tmp_path, capsys):
     front = tmp_path / "front.png"
     Image.fromarray(person_photo()).save(front)
