@@ -15,7 +15,6 @@ triangle soup has its bit-identical vertices merged (STL carries no connectivity
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import struct
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 import trimesh
 
+from kits.hashing import bytes_sha256
 from kits.mesh import formats
 from kits.mesh.axes import GLTF_TO_STUDIO
 from kits.mesh.sniff import not_a_mesh_reason, sniff_format
@@ -396,7 +396,7 @@ def load_mesh(
         data = path.read_bytes()
     except OSError as exc:
         raise _unreadable(f"cannot read {path.name}: {exc.strerror or exc}") from None
-    digest = hashlib.sha256(data).hexdigest()
+    digest = bytes_sha256(data)
     fmt = sniff_format(data)
     if fmt is None:
         raise _unreadable(f"{path.name} {not_a_mesh_reason(data)}")

@@ -18,7 +18,6 @@ a customer can read.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import os
 import re
@@ -28,6 +27,8 @@ from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, ImageOps
+
+from kits.hashing import bytes_sha256
 
 try:  # HEIC/HEIF (iPhone photos); registered once, at import.
     import pillow_heif
@@ -266,7 +267,7 @@ def open_photo(
     return IntakePhoto(
         image=oriented,
         format=fmt,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=bytes_sha256(data),
         size_bytes=len(data),
         original_width=width,
         original_height=height,
@@ -382,7 +383,7 @@ def reencode(photo: IntakePhoto, *, quality: int = 92, max_side: int | None = No
         format=fmt,
         extension=ext,
         content_type=mime,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=bytes_sha256(data),
         width=clean.width,
         height=clean.height,
     )
