@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from glue.order_page import order_page
 from orders import selectors as order_selectors
+from studio.permissions import is_staff_request
 
 
 class OrderDetailApi(APIView):
@@ -19,5 +20,5 @@ class OrderDetailApi(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request, number: str):
         order = order_selectors.order_get_for_request(number=number, request=request)
-        staff = order_selectors.is_staff(request)
+        staff = is_staff_request(request)
         return Response(order_page(order, request, staff=staff))

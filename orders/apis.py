@@ -25,6 +25,7 @@ from orders.auth import customer_for_request
 from orders.models import PhotoKind, ProductLineCode, Style
 from orders.stripe_client import WebhookSignatureError, verify_webhook
 from studio.errors import ApplicationError, Conflict
+from studio.permissions import is_staff_request
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ class PhotoUploadApi(APIView):
             kind=data["kind"],
             person_index=data["person_index"],
             filename=upload.name or "",
-            user=request.user if selectors.is_staff(request) else None,
+            user=request.user if is_staff_request(request) else None,
             actor=_actor(request),
         )
         return Response(photo_answer(photo, request), status=status.HTTP_201_CREATED)
@@ -292,7 +293,7 @@ class PhotoDeleteApi(APIView):
 
 
 def _actor(request) -> str:
-    if selectors.is_staff(request):
+    if is_staff_request(request):
         return f"staff:{request.user.get_username()}"
     customer = customer_for_request(request)
     return f"customer:{customer.email}" if customer else "customer"

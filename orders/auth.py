@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from orders.models import Customer, PortalToken
+from studio.permissions import is_staff_user
 
 SESSION_KEY = "portal_customer_id"
 #: Session key of the one order a scoped magic link opened (absent: all the customer's orders).
@@ -155,7 +156,7 @@ def authenticate_api_headers(request) -> None:
     from rest_framework.request import Request
 
     user = getattr(request, "user", None)
-    if (user is not None and user.is_active and user.is_staff) or customer_for_request(request) is not None:
+    if is_staff_user(user) or customer_for_request(request) is not None:
         return
     drf_request = Request(request)
     for authenticator in (PortalTokenAuthentication(), TokenAuthentication()):

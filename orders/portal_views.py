@@ -31,6 +31,7 @@ from orders.auth import (
 )
 from orders.models import Order, Photo, PortalToken
 from studio.errors import ApplicationError
+from studio.permissions import is_staff_request
 from studio.signed_urls import has_valid_signature
 
 logger = logging.getLogger(__name__)
@@ -82,7 +83,7 @@ def portal_home(request: HttpRequest) -> HttpResponse:
 
 
 def order_or_response(request: HttpRequest, number: str) -> Order | HttpResponse:
-    if customer_for_request(request) is None and not selectors.is_staff(request):
+    if customer_for_request(request) is None and not is_staff_request(request):
         return render(request, "portal/signed_out.html", status=401)
     try:
         return selectors.order_get_for_request(number=number, request=request)
@@ -170,7 +171,7 @@ def portal_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     photo = Photo.objects.select_related("item__order").filter(pk=photo_id).first()
     if photo is None or not photo.image:
         raise Http404
-    allowed = has_valid_signature(request) or selectors.is_staff(request)
+    allowed = has_valid_signature(request) or is_staff_request(request)
     if not (allowed or customer_can_see_order(request, photo.item.order)):
         raise Http404
     try:

@@ -17,6 +17,7 @@ from orders.models import Item, ItemStatus, Order, OrderEvent, Photo, ProductLin
 from orders.promises import delivery_promise_text, item_delivery_window, preview_promise_text
 from studio.errors import NotFound
 from studio.http import absolute_url
+from studio.permissions import is_staff_request
 from studio.signed_urls import signed_path
 
 #: Timeline event types a customer sees (others are internal: e-mails, tokens, checkout sessions).
@@ -37,11 +38,6 @@ def catalog_product_lines() -> QuerySet[ProductLine]:
     )
 
 
-def is_staff(request) -> bool:
-    user = getattr(request, "user", None)
-    return bool(user is not None and getattr(user, "is_staff", False) and getattr(user, "is_active", False))
-
-
 def order_get_for_request(*, number: str, request) -> Order:
     """The order for staff, or for the customer who owns it (others get 404, never a hint it exists)."""
     order = (
@@ -53,7 +49,7 @@ def order_get_for_request(*, number: str, request) -> Order:
         .filter(number=number)
         .first()
     )
-    if order is None or not (is_staff(request) or customer_can_see_order(request, order)):
+    if order is None or not (is_staff_request(request) or customer_can_see_order(request, order)):
         raise NotFound(f"No order {number} here.")
     return order
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -23,19 +23,10 @@ from printing.services import (
     tray_move,
 )
 from studio.errors import ApplicationError, NotFound, PermissionDenied
+from studio.permissions import IsStaff, is_staff_request
 
 
 # --------------------------------------------------------------------------------------------- print queue
-class IsStaff(BasePermission):
-    """Staff users only (operators); portal customers never pass."""
-
-    message = "Staff only."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and getattr(user, "is_authenticated", False) and getattr(user, "is_staff", False))
-
-
 def _absolute(context: dict, url: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(url) if request is not None else url
@@ -217,7 +208,7 @@ class ReprintCreateApi(APIView):
         if hasattr(payload, "getlist"):
             payload = {"reason": payload.get("reason", ""), "photos": payload.getlist("photos")}
         data = _valid(self.ReprintCreateInput, payload)
-        if getattr(request.user, "is_staff", False):
+        if is_staff_request(request):
             job = reprint_create(item_id=item_id, reason=data["reason"], user=request.user)
             return _job_response(job, status.HTTP_201_CREATED)
         customer = customer_for_request(request)

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from orders.auth import authenticate_api_headers
-from orders.selectors import is_staff
 from printing.models import Batch, ClaimPhoto, PrintJob
+from studio.permissions import is_staff_request
 from studio.signed_urls import has_valid_signature, signed_path
 
 #: kind -> (model, file field)
@@ -53,7 +53,7 @@ def printing_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
         raise Http404
     if not has_valid_signature(request):
         authenticate_api_headers(request)
-        if not is_staff(request):
+        if not is_staff_request(request):
             raise Http404
     model, field = FILES[kind]
     obj = model.objects.filter(pk=pk).first()

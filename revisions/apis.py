@@ -18,7 +18,7 @@ from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -33,19 +33,7 @@ from revisions import services
 from revisions.models import Revision
 from studio.errors import ApplicationError, NotFound
 from studio.http import client_ip
-
-
-class IsStaff(BasePermission):
-    message = "Staff only."
-
-    def has_permission(self, request, view) -> bool:
-        user = request.user
-        return bool(user and getattr(user, "is_staff", False) and getattr(user, "is_active", False))
-
-
-def is_staff(request) -> bool:
-    user = getattr(request, "user", None)
-    return bool(user is not None and getattr(user, "is_staff", False) and getattr(user, "is_active", False))
+from studio.permissions import IsStaff, is_staff_request
 
 
 def revision_for_request(request, revision_id: int) -> Revision:
@@ -53,7 +41,7 @@ def revision_for_request(request, revision_id: int) -> Revision:
     revision = Revision.objects.select_related("item__order__customer").filter(pk=revision_id).first()
     if revision is None:
         raise NotFound(f"No design preview {revision_id} here.")
-    if is_staff(request):
+    if is_staff_request(request):
         return revision
     if revision.published_at is None or not customer_can_see_order(request, revision.item.order):
         raise NotFound(f"No design preview {revision_id} here.")
@@ -204,7 +192,7 @@ class RevisionDetailApi(APIView):
     @extend_schema(responses={200: RevisionSchema})
     def get(self, request, revision_id: int):
         revision = revision_for_request(request, revision_id)
-        return Response(revision_data(revision, request, staff=is_staff(request)))
+        return Response(revision_data(revision, request, staff=is_staff_request(request)))
 
 
 class PublishSerializer(serializers.Serializer):
@@ -319,7 +307,7 @@ def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResp
         except (ValueError, IndexError):
             name = None
         content_type = FILE_TYPES["png"]
-    elif kind == "mesh" and is_staff(request):
+    elif kind == "mesh" and is_staff_request(request):
         name = revision.mesh.name
         content_type = "application/octet-stream"
         download = revision.original_filename or name.rsplit("/", 1)[-1]

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_GET
 from orders.auth import customer_for_request
 from orders.models import Photo
 from revisions import selectors
-from revisions.apis import is_staff, revision_for_request
+from revisions.apis import revision_for_request
 from revisions.models import Revision, RevisionStatus
 from studio.errors import NotFound
+from studio.permissions import is_staff_request
 
 
 def _file(revision: Revision, kind: str) -> str:
@@ -37,7 +38,7 @@ def _pins(revision: Revision) -> list[dict]:
 def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
     """One round as the customer sees it (404 for anyone else's, or a round not yet published)."""
     customer = customer_for_request(request)
-    if customer is None and not is_staff(request):
+    if customer is None and not is_staff_request(request):
         return render(request, "portal/signed_out.html", status=401)
     try:
         revision = revision_for_request(request, revision_id)
@@ -47,7 +48,9 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
     order = item.order
     previous = selectors.previous_published_revision(revision)
     rounds = list(selectors.customer_revisions(item))
-    can_act = customer is not None and not is_staff(request) and revision.status == RevisionStatus.PUBLISHED
+    can_act = (
+        customer is not None and not is_staff_request(request) and revision.status == RevisionStatus.PUBLISHED
+    )
     config = {
         "revision": {"id": revision.pk, "number": revision.number, "status": revision.status},
         "canAct": can_act,
