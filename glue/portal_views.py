@@ -12,6 +12,7 @@ from glue.order_page import order_page
 from kits.photo import KIND_LABELS
 from orders import selectors as order_selectors
 from orders.portal_views import order_or_response
+from orders.stripe_client import stripe_online
 
 
 @never_cache
@@ -27,7 +28,7 @@ def portal_order(request: HttpRequest, number: str) -> HttpResponse:
         "order": order,
         "detail": detail,
         "portal_customer": order.customer,
-        "online": bool(settings.STRIPE_SECRET_KEY),
+        "online": stripe_online(),
         "checkout_state": checkout if checkout in ("success", "cancelled") else None,
         "guidance": order_selectors.photo_guidance(),
         "kind_labels": KIND_LABELS,

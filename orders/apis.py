@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 from orders import selectors, services
 from orders.auth import customer_for_request
 from orders.models import PhotoKind, ProductLineCode, Style
-from orders.stripe_client import WebhookSignatureError, verify_webhook
+from orders.stripe_client import WebhookSignatureError, stripe_online, verify_webhook
 from studio.errors import ApplicationError, Conflict
 from studio.permissions import is_staff_request
 
@@ -213,7 +213,7 @@ class OrderCheckoutApi(APIView):
     @extend_schema(request=None, responses={200: dict})
     def post(self, request, number: str):
         order = selectors.order_get_for_request(number=number, request=request)
-        if not settings.STRIPE_SECRET_KEY:
+        if not stripe_online():
             raise Conflict("Online payment is not available; we confirm your payment by hand.")
         return Response({"checkout_url": services.checkout_session_create(order_id=order.pk)})
 

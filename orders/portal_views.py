@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -30,6 +29,7 @@ from orders.auth import (
     order_scope_for_request,
 )
 from orders.models import Order, Photo, PortalToken
+from orders.stripe_client import stripe_online
 from studio.errors import ApplicationError
 from studio.permissions import is_staff_request
 from studio.signed_urls import has_valid_signature
@@ -98,7 +98,7 @@ def portal_pay(request: HttpRequest, number: str) -> HttpResponse:
     if isinstance(order, HttpResponse):
         return order
     back = reverse("portal-order", args=[order.number])
-    if not settings.STRIPE_SECRET_KEY:
+    if not stripe_online():
         messages.info(request, "Online payment is not available; we will confirm your payment by hand.")
         return HttpResponseRedirect(back)
     try:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.urls import reverse
 
@@ -15,6 +14,7 @@ from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
 from orders.models import Item, ItemStatus, Order, OrderEvent, Photo, ProductLine, Size
 from orders.promises import delivery_promise_text, item_delivery_window, preview_promise_text
+from orders.stripe_client import stripe_online
 from studio.errors import NotFound
 from studio.http import absolute_url
 from studio.permissions import is_staff_request
@@ -229,7 +229,7 @@ def order_detail(order: Order, request=None, *, staff: bool = False) -> dict[str
             "postcode": order.ship_postcode,
             "country": order.ship_country,
         },
-        "payment_mode": "stripe" if settings.STRIPE_SECRET_KEY else "offline",
+        "payment_mode": "stripe" if stripe_online() else "offline",
         "items": items,
         "payments": payments_data(order),
         "events": timeline(order, staff=staff),

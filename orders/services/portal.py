@@ -15,6 +15,7 @@ from orders import events
 from orders.auth import hash_token, portal_token_issue
 from orders.models import Customer, Order, PortalToken
 from orders.notifications import notification_send
+from orders.stripe_client import stripe_online
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def send_order_confirmation(*, order_id: int, raw_token: str) -> bool:
         "items": list(order.items.all()),
         "portal_url": magic_link_url(raw_token),
         "days": settings.PORTAL_TOKEN_DAYS,
-        "offline": not settings.STRIPE_SECRET_KEY,
+        "offline": not stripe_online(),
     }
     return _send(
         kind="order_confirmation",
