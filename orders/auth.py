@@ -43,14 +43,19 @@ def portal_token_issue(*, customer: Customer, created_by=None, days: int | None 
     return raw
 
 
-def portal_token_resolve(raw: str) -> PortalToken | None:
-    """The active token for a raw secret, or None (unknown, expired or revoked)."""
+def portal_token_find(raw: str) -> PortalToken | None:
+    """The token a raw secret stands for, active or not (with its customer and order); None when unknown.
+
+    The one lookup of a raw secret: the API's header and the magic link both come through here."""
     if not raw or len(raw) > 200:
         return None
-    token = PortalToken.objects.select_related("customer").filter(token_hash=hash_token(raw)).first()
-    if token is None or not token.is_active:
-        return None
-    return token
+    return PortalToken.objects.select_related("customer", "order").filter(token_hash=hash_token(raw)).first()
+
+
+def portal_token_resolve(raw: str) -> PortalToken | None:
+    """The active token for a raw secret, or None (unknown, expired or revoked)."""
+    token = portal_token_find(raw)
+    return token if token is not None and token.is_active else None
 
 
 class PortalCustomer:

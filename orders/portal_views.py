@@ -25,8 +25,8 @@ from orders.auth import (
     authenticate_api_headers,
     customer_can_see_order,
     customer_for_request,
-    hash_token,
     order_scope_for_request,
+    portal_token_find,
 )
 from orders.models import Order, Photo, PortalToken
 from orders.stripe_client import stripe_online
@@ -47,11 +47,7 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
 @require_GET
 def portal_login(request: HttpRequest, token: str) -> HttpResponse:
     """Exchange a magic-link token for a session, then redirect to the clean order URL."""
-    record = (
-        PortalToken.objects.select_related("customer", "order").filter(token_hash=hash_token(token)).first()
-        if 0 < len(token) <= 200
-        else None
-    )
+    record = portal_token_find(token)
     if record is None or not record.is_active:
         reason = "unknown" if record is None else ("revoked" if record.revoked_at else "expired")
         status = 404 if record is None else 403

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from orders import events
-from orders.auth import hash_token, portal_token_issue
+from orders.auth import portal_token_find, portal_token_issue
 from orders.models import Customer, Order, PortalToken
 from orders.notifications import notification_send
 from orders.stripe_client import stripe_online
@@ -62,7 +62,7 @@ def portal_token_reissue(
     if send_email:
         _send(
             kind="portal_link",
-            key=PortalToken.objects.get(token_hash=hash_token(raw)).pk,
+            key=portal_token_find(raw).pk,
             to=customer.email,
             subject="Your Figurine Studio link",
             template="emails/portal_link.txt",

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from orders.auth import SESSION_KEY, hash_token
+from orders.auth import SESSION_KEY, hash_token, portal_token_find, portal_token_resolve
 from orders.models import Order, OrderEvent, PortalToken
 from orders.services import order_mark_paid_offline, portal_token_reissue
 from tests.factories import PrintJobFactory, RevisionFactory, UserFactory
@@ -170,3 +170,16 @@ def test_back_from_checkout_the_page_refreshes_until_the_payment_is_confirmed(cl
     order_mark_paid_offline(order_id=Order.objects.get(number=data["number"]).pk)
     paid = client.get(f"/portal/orders/{data['number']}/?checkout=success").content.decode()
     assert 'http-equiv="refresh"' not in paid and "Paid" in paid
+
+
+def test_the_header_and_the_magic_link_read_a_token_through_the_same_lookup(client):
+    data = place_order(client)
+    raw = data["portal_token"]
+    token = portal_token_find(raw)
+    assert token is not None and token.order.number == data["number"] and portal_token_resolve(raw) == token
+    PortalToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
+    assert portal_token_find(raw) == token and portal_token_resolve(raw) is None  # known, but revoked
+    assert client.get(f"/api/v1/orders/{data['number']}/", **portal_header(raw)).status_code == 401
+    assert client.get(f"/portal/login/{raw}/").status_code == 403
+    for unknown in ("", "x" * 201, "not-a-token"):
+        assert portal_token_find(unknown) is None and portal_token_resolve(unknown) is None
