@@ -6,7 +6,6 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
 
@@ -14,6 +13,7 @@ from orders import events
 from orders.models import Order, PaymentKind, PaymentStatus
 from orders.notifications import notification_send, order_email_kind
 from orders.services.payments import order_paid_cents
+from studio.http import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
         context = {
             "order": order,
             "customer": order.customer,
-            "portal_url": f"{settings.PUBLIC_BASE_URL}/portal/orders/{order.number}/",
+            "portal_url": public_url("portal-order", order.number),
             "tracking": [],
             # pending refunds count: the customer is told what is on its way back
             "refunded_cents": _refund_cents(order),

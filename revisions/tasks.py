@@ -31,6 +31,7 @@ from revisions.checking import mesh_check_limits
 from revisions.meshwork import process_revision_mesh
 from revisions.models import CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to
 from revisions.services import revision_checks_finished
+from studio.http import public_url
 from studio.jobs import JobStatus
 from studio.storage import local_copy, sha256_matches
 
@@ -165,8 +166,8 @@ def send_revision_published_email(revision_id: int) -> bool:
             "customer": order.customer,
             "revision": revision,
             "item": item,
-            "login_url": f"{settings.PUBLIC_BASE_URL}/portal/login/{raw}/",
-            "preview_url": f"{settings.PUBLIC_BASE_URL}/portal/revisions/{revision.pk}/",
+            "login_url": public_url("portal-login", raw),
+            "preview_url": public_url("portal-revision", revision.pk),
         }
         return (
             f"Your 3D preview is ready — order {order.number}, round {revision.number}",
@@ -200,7 +201,7 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
             "feedback": feedback,
             "pins": list(feedback.pins.all()),
             "due_at": selectors.preview_due_at(item),
-            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
+            "admin_url": public_url("admin:revisions_item_page", item.pk),
         }
         return (
             f"Changes requested on {item} (round {feedback.revision.number})",
@@ -238,7 +239,7 @@ def notify_sculptor_of_rejection(revision_id: int) -> bool:
             "item": item,
             "revision": revision,
             "issues": issues,
-            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
+            "admin_url": public_url("admin:revisions_item_page", item.pk),
         }
         return (
             f"Round {revision.number} of {item} was rejected by the checks",
@@ -291,7 +292,7 @@ def _warn_one(item_id: int, due_at, hours_left: float) -> bool:
             "item": item,
             "due_at": due_at,
             "hours_left": hours_left,
-            "admin_url": f"{settings.PUBLIC_BASE_URL}/admin/revisions/revision/item/{item.pk}/",
+            "admin_url": public_url("admin:revisions_item_page", item.pk),
         }
         late = hours_left < 0
         return (

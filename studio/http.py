@@ -6,6 +6,7 @@ import ipaddress
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -38,3 +39,8 @@ def absolute_url(request: HttpRequest | None, target) -> str | None:
         return None
     url = target if isinstance(target, str) else target.url
     return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
+
+
+def public_url(viewname: str, *args) -> str:
+    """The studio's public address of a view (for e-mails and Stripe): ``PUBLIC_BASE_URL`` + its path."""
+    return settings.PUBLIC_BASE_URL + reverse(viewname, args=args)

@@ -29,6 +29,7 @@ from orders.services.photos import item_mark_ready_if_possible
 from orders.services.transitions import item_transition, order_transition
 from orders.stripe_client import create_checkout_session, create_refund, stripe_online
 from studio.errors import ApplicationError, Conflict
+from studio.http import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def checkout_idempotency_key(order: Order, attempt: int = 0) -> str:
 
 def checkout_session_params(order: Order) -> dict[str, Any]:
     """The Checkout Session for an order: its items, shipping, the customer's e-mail, the order number."""
-    base = settings.PUBLIC_BASE_URL
+    back = public_url("portal-order", order.number)
     line_items = [
         {
             "quantity": 1,
@@ -88,8 +89,8 @@ def checkout_session_params(order: Order) -> dict[str, Any]:
         "client_reference_id": order.number,
         "metadata": {"order_number": order.number, "order_id": str(order.pk)},
         "payment_intent_data": {"metadata": {"order_number": order.number}},
-        "success_url": f"{base}/portal/orders/{order.number}/?checkout=success",
-        "cancel_url": f"{base}/portal/orders/{order.number}/?checkout=cancelled",
+        "success_url": f"{back}?checkout=success",
+        "cancel_url": f"{back}?checkout=cancelled",
     }
     if not order.ship_line1:  # ordered without an address: Checkout asks for it
         params["shipping_address_collection"] = {"allowed_countries": list(settings.SHIPPING_COUNTRIES)}

@@ -16,18 +16,19 @@ from orders.auth import portal_token_find, portal_token_issue
 from orders.models import Customer, Order, PortalToken
 from orders.notifications import notification_send
 from orders.stripe_client import stripe_online
+from studio.http import public_url
 
 logger = logging.getLogger(__name__)
 
 
 def magic_link_url(raw_token: str) -> str:
     """The link that signs a customer in (exchanged for a session, then a clean URL)."""
-    return f"{settings.PUBLIC_BASE_URL}/portal/login/{raw_token}/"
+    return public_url("portal-login", raw_token)
 
 
 def order_portal_url(order: Order) -> str:
     """The clean order page (needs the session a magic link set)."""
-    return f"{settings.PUBLIC_BASE_URL}/portal/orders/{order.number}/"
+    return public_url("portal-order", order.number)
 
 
 def portal_token_revoke(*, token_id: int, user: Any = None) -> bool:
