@@ -121,9 +121,14 @@ def customer_for_request(request) -> Customer | None:
     if isinstance(user, PortalCustomer):
         return user.customer
     session = getattr(request, "session", None)
-    if session is not None and session.get(SESSION_KEY):
-        return Customer.objects.filter(pk=session[SESSION_KEY]).first()
-    return None
+    customer_id = session.get(SESSION_KEY) if session is not None else None
+    if not customer_id:
+        return None
+    known = getattr(request, "_portal_customer", None)  # asked once per request (views ask more than once)
+    if known is None or known.pk != customer_id:
+        known = Customer.objects.filter(pk=customer_id).first()
+        request._portal_customer = known
+    return known
 
 
 def order_scope_for_request(request) -> int | None:

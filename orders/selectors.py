@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
-from orders.models import Item, ItemStatus, Order, OrderEvent, Photo, ProductLine, Size
+from orders.models import Item, ItemStatus, Order, OrderEvent, Payment, Photo, ProductLine, Size
 from orders.promises import delivery_promise_text, item_delivery_window, preview_promise_text
 from orders.stripe_client import stripe_online
 from studio.errors import NotFound
@@ -44,7 +44,7 @@ def order_get_for_request(*, number: str, request) -> Order:
         Order.objects.select_related("customer")
         .prefetch_related(
             Prefetch("items", queryset=Item.objects.order_by("id").prefetch_related("photos")),
-            "payments",
+            Prefetch("payments", queryset=Payment.objects.order_by("created_at")),
         )
         .filter(number=number)
         .first()
@@ -188,6 +188,7 @@ def event_text(event: OrderEvent) -> str:
 
 
 def payments_data(order: Order) -> list[dict[str, Any]]:
+    """The order's payments, oldest first (``order_get_for_request`` prefetched them in that order)."""
     return [
         {
             "kind": p.kind,
@@ -198,7 +199,7 @@ def payments_data(order: Order) -> list[dict[str, Any]]:
             "currency": p.currency,
             "created_at": p.created_at,
         }
-        for p in order.payments.all().order_by("created_at")
+        for p in order.payments.all()
     ]
 
 
