@@ -2,14 +2,115 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
+from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from glue.order_page import order_page
 from orders import selectors as order_selectors
+from orders.apis import PhotoOutput
+from orders.models import ItemStatus, OrderStatus, ProductLineCode, Style
+from revisions.models import RevisionStatus
 from studio.permissions import is_staff_request
+
+# Dates and times are answered as the selectors give them (``format=None``: the JSON renderer writes
+# them, in UTC), the same on the order page as before these serializers described it.
+
+
+class DeliveryEstimateOutput(serializers.Serializer):
+    earliest = serializers.DateField(format=None)
+    latest = serializers.DateField(format=None)
+
+
+class PhotoNeedOutput(serializers.Serializer):
+    person_index = serializers.IntegerField()
+    usable = serializers.IntegerField(help_text="Usable photos of this person.")
+    uploaded = serializers.IntegerField()
+    has_front = serializers.BooleanField()
+    missing = serializers.ListField(
+        child=serializers.CharField(), help_text="What is still needed, in words."
+    )
+
+
+class PublishedRoundOutput(serializers.Serializer):
+    """A design preview round the customer has been shown."""
+
+    id = serializers.IntegerField()
+    number = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=RevisionStatus.choices)
+    published_at = serializers.DateTimeField(format=None)
+    preview_url = serializers.URLField(allow_null=True, help_text="The web preview (GLB).")
+    portal_url = serializers.CharField(help_text="The round's page in the portal.")
+    note = serializers.CharField()
+
+
+class ParcelOutput(serializers.Serializer):
+    carrier = serializers.CharField()
+    tracking_number = serializers.CharField()
+    shipped_at = serializers.DateTimeField(format=None, allow_null=True)
+    is_reprint = serializers.BooleanField()
+
+
+class OrderItemOutput(serializers.Serializer):
+    """One figurine with its photos, the rounds shown to the customer and its parcels."""
+
+    id = serializers.IntegerField()
+    product_line = serializers.ChoiceField(choices=ProductLineCode.choices)
+    product_line_name = serializers.CharField()
+    height_mm = serializers.IntegerField()
+    persons = serializers.IntegerField()
+    style = serializers.ChoiceField(choices=Style.choices)
+    notes = serializers.CharField()
+    price_cents = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ItemStatus.choices)
+    accepts_photos = serializers.BooleanField()
+    photos = PhotoOutput(many=True)
+    photo_needs = PhotoNeedOutput(many=True)
+    revisions = PublishedRoundOutput(many=True)
+    ready_for_design_at = serializers.DateTimeField(format=None, allow_null=True)
+    preview_due_at = serializers.DateTimeField(format=None, allow_null=True)
+    approved_at = serializers.DateTimeField(format=None, allow_null=True)
+    delivery_estimate = DeliveryEstimateOutput(allow_null=True)
+    tracking = ParcelOutput(many=True)
+
+
+class OrderCustomerOutput(serializers.Serializer):
+    email = serializers.EmailField()
+    name = serializers.CharField()
+
+
+class ShippingAddressOutput(serializers.Serializer):
+    name = serializers.CharField()
+    line1 = serializers.CharField()
+    line2 = serializers.CharField()
+    city = serializers.CharField()
+    postcode = serializers.CharField()
+    country = serializers.CharField()
+
+
+class PaymentOutput(serializers.Serializer):
+    kind = serializers.CharField(help_text="charge or refund")
+    provider = serializers.CharField()
+    method = serializers.CharField()
+    status = serializers.CharField()
+    amount_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+    created_at = serializers.DateTimeField(format=None)
+
+
+class OrderEventOutput(serializers.Serializer):
+    """One line of the order's timeline (the customer sees their own lines, staff every line)."""
+
+    date = serializers.DateTimeField(format=None)
+    subject = serializers.CharField()
+    subject_id = serializers.IntegerField(allow_null=True)
+    item_id = serializers.IntegerField(allow_null=True)
+    type = serializers.CharField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    actor = serializers.CharField()
+    text = serializers.CharField(help_text="The line in the customer's words.")
 
 
 class OrderDetailApi(APIView):
@@ -17,8 +118,28 @@ class OrderDetailApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses={200: dict})
+    @extend_schema_serializer(component_name="OrderDetail")
+    class Output(serializers.Serializer):
+        number = serializers.CharField()
+        status = serializers.ChoiceField(choices=OrderStatus.choices)
+        currency = serializers.CharField()
+        subtotal_cents = serializers.IntegerField()
+        shipping_cents = serializers.IntegerField()
+        total_cents = serializers.IntegerField()
+        created_at = serializers.DateTimeField(format=None)
+        paid_at = serializers.DateTimeField(format=None, allow_null=True)
+        customer = OrderCustomerOutput()
+        shipping_address = ShippingAddressOutput()
+        payment_mode = serializers.ChoiceField(choices=["stripe", "offline"])
+        items = OrderItemOutput(many=True)
+        payments = PaymentOutput(many=True)
+        events = OrderEventOutput(many=True)
+        preview_due_at = serializers.DateTimeField(format=None, allow_null=True)
+        delivery_estimate = DeliveryEstimateOutput(allow_null=True)
+        tracking = ParcelOutput(many=True, help_text="Every parcel of the order, item by item.")
+
+    @extend_schema(responses={200: Output})
     def get(self, request, number: str):
         order = order_selectors.order_get_for_request(number=number, request=request)
-        staff = is_staff_request(request)
-        return Response(order_page(order, request, staff=staff))
+        page = order_page(order, request, staff=is_staff_request(request))
+        return Response(self.Output(page).data)

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import permissions, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny
@@ -24,10 +24,32 @@ from orders import selectors, services
 from orders.auth import customer_for_request
 from orders.models import PhotoKind, ProductLineCode, Style
 from orders.stripe_client import WebhookSignatureError, stripe_online, verify_webhook
+from studio.api import report_field
 from studio.errors import ApplicationError, Conflict
 from studio.permissions import is_staff_request
 
 logger = logging.getLogger(__name__)
+
+
+class CatalogSizeOutput(serializers.Serializer):
+    height_mm = serializers.IntegerField()
+    price_cents = serializers.IntegerField()
+
+
+class CatalogProductLineOutput(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    per_person = serializers.BooleanField()
+    min_persons = serializers.IntegerField()
+    max_persons = serializers.IntegerField()
+    full_figure = serializers.BooleanField()
+    sizes = CatalogSizeOutput(many=True, help_text="Active heights, smallest first.")
+
+
+class CatalogShippingOutput(serializers.Serializer):
+    flat_fee_cents = serializers.IntegerField()
+    free_from_cents = serializers.IntegerField()
 
 
 class CatalogApi(APIView):
@@ -36,43 +58,20 @@ class CatalogApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes: list = []
 
-    class SizeOutput(serializers.Serializer):
-        height_mm = serializers.IntegerField()
-        price_cents = serializers.IntegerField()
-
-    class ProductLineOutput(serializers.Serializer):
-        code = serializers.CharField()
-        name = serializers.CharField()
-        description = serializers.CharField()
-        per_person = serializers.BooleanField()
-        min_persons = serializers.IntegerField()
-        max_persons = serializers.IntegerField()
-        full_figure = serializers.BooleanField()
-        sizes = serializers.SerializerMethodField()
-
-        def get_sizes(self, obj) -> list[dict]:
-            return CatalogApi.SizeOutput(obj.sizes.all(), many=True).data
-
-    class ShippingOutput(serializers.Serializer):
-        flat_fee_cents = serializers.IntegerField()
-        free_from_cents = serializers.IntegerField()
-
+    @extend_schema_serializer(component_name="Catalog")
     class Output(serializers.Serializer):
         currency = serializers.CharField()
-        product_lines = serializers.ListField(child=serializers.DictField())
-        shipping = serializers.DictField()
+        product_lines = CatalogProductLineOutput(many=True)
+        shipping = CatalogShippingOutput()
 
     @extend_schema(responses=Output, summary="The size and price catalog")
     def get(self, request):
-        terms = services.shipping_terms()
-        shipping = {"flat_fee_cents": terms.flat_fee_cents, "free_from_cents": terms.free_from_cents}
-        return Response(
-            {
-                "currency": settings.STUDIO_CURRENCY,
-                "product_lines": self.ProductLineOutput(selectors.catalog_product_lines(), many=True).data,
-                "shipping": shipping,
-            }
-        )
+        catalog = {
+            "currency": settings.STUDIO_CURRENCY,
+            "product_lines": selectors.catalog_product_lines(),
+            "shipping": services.shipping_terms(),
+        }
+        return Response(self.Output(catalog).data)
 
 
 class OrderCreateThrottle(AnonRateThrottle):
@@ -195,9 +194,9 @@ class OrderCreateApi(APIView):
             "subtotal_cents": order.subtotal_cents,
             "shipping_cents": order.shipping_cents,
             "total_cents": order.total_cents,
-            "items": OrderItemOutSerializer(order.items.order_by("id"), many=True).data,
+            "items": order.items.order_by("id"),
         }
-        response = Response(body, status=status.HTTP_201_CREATED)
+        response = Response(OrderCreatedSerializer(body).data, status=status.HTTP_201_CREATED)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -210,12 +209,18 @@ class OrderCheckoutApi(APIView):
 
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema_serializer(component_name="OrderCheckout")
+    class Output(serializers.Serializer):
+        checkout_url = serializers.URLField(help_text="Stripe Checkout: send the customer there.")
+
+    @extend_schema(request=None, responses={200: Output})
     def post(self, request, number: str):
         order = selectors.order_get_for_request(number=number, request=request)
         if not stripe_online():
             raise Conflict("Online payment is not available; we confirm your payment by hand.")
-        return Response({"checkout_url": services.checkout_session_create(order_id=order.pk)})
+        return Response(
+            self.Output({"checkout_url": services.checkout_session_create(order_id=order.pk)}).data
+        )
 
 
 # --------------------------------------------------------------------------- photos
@@ -227,11 +232,39 @@ class PhotoUploadInSerializer(serializers.Serializer):
     person_index = serializers.IntegerField(min_value=0, default=0)
 
 
-def photo_answer(photo, request) -> dict:
-    body = selectors.photo_data(photo, request)
-    body["acceptable"] = bool(photo.report.get("acceptable"))
-    body["report"] = photo.report
-    return body
+class PhotoIssueShape(serializers.Serializer):
+    """One finding of a photo check (its measures ride along under their own names)."""
+
+    code = serializers.CharField(help_text="DESIGN.md section 5: too_small, blurry, too_dark, ...")
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    message = serializers.CharField()
+    advice = serializers.CharField()
+
+
+class PhotoReportShape(serializers.Serializer):
+    """The photo check's report (``check_photo --json``); more measures ride along."""
+
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    kind = serializers.CharField()
+    acceptable = serializers.BooleanField()
+    subject_fraction = serializers.FloatField(allow_null=True)
+    issues = PhotoIssueShape(many=True)
+
+
+class PhotoOutput(serializers.Serializer):
+    """A customer photo as the order page and the upload answer show it."""
+
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=PhotoKind.choices)
+    person_index = serializers.IntegerField()
+    url = serializers.URLField(allow_null=True, help_text="Signed; works for a while on its own.")
+    width = serializers.IntegerField()
+    height = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    usable = serializers.BooleanField()
+    issues = report_field(PhotoIssueShape(many=True))
+    uploaded_at = serializers.DateTimeField(format=None)
 
 
 class PhotoUploadApi(APIView):
@@ -241,7 +274,12 @@ class PhotoUploadApi(APIView):
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [PhotoUploadThrottle]
 
-    @extend_schema(request={"multipart/form-data": PhotoUploadInSerializer}, responses={201: dict})
+    @extend_schema_serializer(component_name="PhotoUploaded")
+    class Output(PhotoOutput):
+        acceptable = serializers.BooleanField()
+        report = report_field(PhotoReportShape())
+
+    @extend_schema(request={"multipart/form-data": PhotoUploadInSerializer}, responses={201: Output})
     def post(self, request, number: str, item_id: int):
         order = selectors.order_get_for_request(number=number, request=request)
         declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -275,7 +313,12 @@ class PhotoUploadApi(APIView):
             user=request.user if is_staff_request(request) else None,
             actor=_actor(request),
         )
-        return Response(photo_answer(photo, request), status=status.HTTP_201_CREATED)
+        body = {
+            **selectors.photo_data(photo, request),
+            "acceptable": bool(photo.report.get("acceptable")),
+            "report": photo.report,
+        }
+        return Response(self.Output(body).data, status=status.HTTP_201_CREATED)
 
 
 class PhotoDeleteApi(APIView):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -22,6 +28,7 @@ from printing.services import (
     tray_create,
     tray_move,
 )
+from studio.api import report_field
 from studio.errors import ApplicationError, NotFound, PermissionDenied
 from studio.permissions import IsStaff, is_staff_request
 
@@ -30,6 +37,15 @@ from studio.permissions import IsStaff, is_staff_request
 def _absolute(context: dict, url: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(url) if request is not None else url
+
+
+class PrintFileStatusOutput(serializers.Serializer):
+    """The newest print-file job of a print job: where making its print file stands."""
+
+    status = serializers.CharField()
+    stage = serializers.CharField()
+    percent = serializers.IntegerField()
+    error = serializers.CharField()
 
 
 class PrintJobOutput(serializers.Serializer):
@@ -66,6 +82,7 @@ class PrintJobOutput(serializers.Serializer):
     def get_print_file_url(self, job) -> str | None:
         return _absolute(self.context, file_url("print-file", job.pk)) if job.print_file else None
 
+    @extend_schema_field(PrintFileStatusOutput(allow_null=True))
     def get_print_file_status(self, job) -> dict | None:
         file_job = next(iter(job.file_jobs.all()), None)  # newest first (Meta.ordering); prefetched in lists
         if file_job is None:
@@ -198,10 +215,28 @@ class ReprintCreateApi(APIView):
         reason = serializers.CharField(max_length=2000)
         photos = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
+    @extend_schema_serializer(component_name="GuaranteeClaimCreated")
+    class ClaimOutput(serializers.Serializer):
+        """The customer's Design Guarantee claim and the free reprint it queued."""
+
+        claim_id = serializers.IntegerField()
+        print_job_id = serializers.IntegerField()
+        is_reprint = serializers.BooleanField()
+        charge_cents = serializers.IntegerField()
+        status = serializers.CharField()
+        item_id = serializers.IntegerField()
+
     @extend_schema(
         request=ReprintCreateInput,
-        responses={201: PrintJobOutput},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="ReprintCreated",
+                serializers=[PrintJobOutput, ClaimOutput],
+                resource_type_field_name=None,
+            )
+        },
         summary="Reprint an item (or claim the Design Guarantee)",
+        description="Staff get the reprint job; the customer gets the claim and its reprint.",
     )
     def post(self, request, item_id: int):
         payload = request.data
@@ -221,17 +256,39 @@ class ReprintCreateApi(APIView):
             item_id=item_id, customer=customer, reason=data["reason"], photos=data["photos"]
         )
         job = claim.reprint
-        return Response(
-            {
-                "claim_id": claim.pk,
-                "print_job_id": job.pk,
-                "is_reprint": True,
-                "charge_cents": job.charge_cents,
-                "status": job.status,
-                "item_id": claim.item_id,
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        answer = {
+            "claim_id": claim.pk,
+            "print_job_id": job.pk,
+            "is_reprint": True,
+            "charge_cents": job.charge_cents,
+            "status": job.status,
+            "item_id": claim.item_id,
+        }
+        return Response(self.ClaimOutput(answer).data, status=status.HTTP_201_CREATED)
+
+
+class TrayPartShape(serializers.Serializer):
+    key = serializers.CharField()
+    print_job_id = serializers.IntegerField()
+    x = serializers.FloatField(help_text="Lower-left corner on the tray, mm.")
+    y = serializers.FloatField()
+    width = serializers.FloatField()
+    depth = serializers.FloatField()
+    rotated = serializers.BooleanField()
+    label = serializers.CharField()
+
+
+class TrayLayoutShape(serializers.Serializer):
+    """Where each job sits on the tray (mm); the tray file's report rides along once it is built."""
+
+    tray_mm = serializers.ListField(child=serializers.FloatField())
+    margin_mm = serializers.FloatField()
+    algorithm = serializers.CharField()
+    utilisation = serializers.FloatField()
+    parts = TrayPartShape(many=True)
+    left_over = serializers.ListField(child=serializers.CharField())
+    printer = serializers.CharField()
+    revision = serializers.IntegerField()
 
 
 class TrayOutput(serializers.Serializer):
@@ -239,7 +296,7 @@ class TrayOutput(serializers.Serializer):
     printer = serializers.CharField(source="printer.name")
     status = serializers.CharField()
     utilisation = serializers.FloatField()
-    layout = serializers.JSONField()
+    layout = report_field(TrayLayoutShape())
     layout_png_url = serializers.SerializerMethodField()
     tray_file_url = serializers.SerializerMethodField()
     jobs = serializers.SerializerMethodField()

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
+from rest_framework.fields import SkipField
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -28,9 +29,10 @@ from orders.auth import (
     customer_for_request,
     order_scope_for_request,
 )
-from orders.models import Item
+from orders.models import Item, ItemStatus
 from revisions import services
-from revisions.models import Revision
+from revisions.models import FeedbackKind, Revision, RevisionSource, RevisionStatus
+from studio.api import report_field
 from studio.errors import ApplicationError, NotFound
 from studio.http import client_ip
 from studio.permissions import IsStaff, is_staff_request
@@ -115,32 +117,121 @@ class PinSchema(serializers.Serializer):
     text = serializers.CharField(max_length=services.MAX_PIN_TEXT_CHARS)
 
 
-class RevisionSchema(serializers.Serializer):
-    """What every revision endpoint answers (documentation of ``revision_data``)."""
+# Dates and times are answered as the models hold them (``format=None``: the JSON renderer writes them, in UTC).
+class MeshIssueShape(serializers.Serializer):
+    code = serializers.CharField(help_text="DESIGN.md section 5: not_watertight, thin_walls, ...")
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    message = serializers.CharField()
+
+
+class CheckReportShape(serializers.Serializer):
+    """The printability report (``check_mesh --json``; DESIGN.md section 5); empty before the checks ran."""
+
+    triangles = serializers.IntegerField()
+    vertices = serializers.IntegerField()
+    watertight = serializers.BooleanField()
+    winding_consistent = serializers.BooleanField()
+    boundary_edges = serializers.IntegerField()
+    non_manifold_edges = serializers.IntegerField()
+    shells = serializers.IntegerField()
+    self_intersecting_faces = serializers.IntegerField()
+    degenerate_faces = serializers.IntegerField()
+    volume_mm3 = serializers.FloatField()
+    area_mm2 = serializers.FloatField()
+    bbox_mm = serializers.ListField(child=serializers.FloatField())
+    min_wall_mm = serializers.FloatField(allow_null=True)
+    thin_area_mm2 = serializers.FloatField()
+    overhang_area_mm2 = serializers.FloatField()
+    stable = serializers.BooleanField()
+    printable = serializers.BooleanField()
+    issues = MeshIssueShape(many=True)
+
+
+class DiffReportShape(serializers.Serializer):
+    """Change since the previous round, in mm; empty for a first round, ``error`` when it could not be measured."""
+
+    max_mm = serializers.FloatField()
+    mean_mm = serializers.FloatField()
+    p95_mm = serializers.FloatField()
+    area_changed_mm2 = serializers.FloatField()
+    area_changed_fraction = serializers.FloatField()
+    changed_vertices = serializers.IntegerField()
+    threshold_mm = serializers.FloatField()
+    error = serializers.CharField(required=False)
+
+
+class RevisionFilesOutput(serializers.Serializer):
+    web_glb = serializers.URLField(allow_null=True, help_text="The web preview.")
+    heatmap_glb = serializers.URLField(allow_null=True, help_text="The change since the previous round.")
+    renders = serializers.ListField(child=serializers.URLField())
+    mesh = serializers.URLField(required=False, help_text="The full-resolution upload (staff only).")
+
+
+class PinOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.ListField(child=serializers.FloatField(), help_text="[x, y, z] in mesh mm, Z up.")
+    normal = serializers.ListField(child=serializers.FloatField(), allow_null=True)
+    text = serializers.CharField()
+
+
+class FeedbackOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.ChoiceField(choices=FeedbackKind.choices)
+    comment = serializers.CharField()
+    created_at = serializers.DateTimeField(format=None)
+    pins = PinOutput(many=True)
+
+
+class ApprovalOutput(serializers.Serializer):
+    sha256 = serializers.CharField(help_text="The approved file's SHA-256 (what is printed).")
+    approved_at = serializers.DateTimeField(format=None)
+    origin = serializers.CharField(help_text="portal, api or admin")
+
+
+class StaffOnlyField(serializers.CharField):
+    """A key only the staff's answers carry: left out (not null) of the customer's."""
+
+    def get_attribute(self, instance):
+        if self.field_name not in instance:
+            raise SkipField()
+        return super().get_attribute(instance)
+
+
+class RevisionOutput(serializers.Serializer):
+    """What every revision endpoint answers (``revision_data``, passed through this serializer)."""
 
     id = serializers.IntegerField()
     item_id = serializers.IntegerField()
     order_number = serializers.CharField()
     number = serializers.IntegerField(help_text="Round number; 0 is the AI base mesh.")
-    status = serializers.CharField()
-    source = serializers.CharField()
+    status = serializers.ChoiceField(choices=RevisionStatus.choices)
+    source = serializers.ChoiceField(choices=RevisionSource.choices)
     sha256 = serializers.CharField(help_text="SHA-256 of the full-resolution file (locked by approval).")
     size_bytes = serializers.IntegerField()
     triangles = serializers.IntegerField()
     vertices = serializers.IntegerField()
     note = serializers.CharField()
-    created_at = serializers.DateTimeField()
-    published_at = serializers.DateTimeField(allow_null=True)
-    check_report = serializers.JSONField(help_text="Printability report (DESIGN.md section 5 keys).")
-    diff = serializers.JSONField(
-        help_text="Change since the previous round in mm (max_mm, mean_mm, p95_mm, ...)."
-    )
-    files = serializers.JSONField(help_text="URLs: web_glb, heatmap_glb, renders[], and mesh for staff.")
-    feedback = serializers.JSONField(
-        help_text="The customer's feedback with pins (positions in mesh mm, Z up)."
-    )
-    approval = serializers.JSONField(allow_null=True)
+    created_at = serializers.DateTimeField(format=None)
+    published_at = serializers.DateTimeField(format=None, allow_null=True)
+    check_report = report_field(CheckReportShape())
+    diff = report_field(DiffReportShape())
+    files = RevisionFilesOutput()
+    feedback = FeedbackOutput(many=True, help_text="The customer's feedback with pins.")
+    approval = ApprovalOutput(allow_null=True)
     preview_page = serializers.URLField()
+    original_filename = StaffOnlyField(required=False, help_text="Staff only.")
+    uploaded_by = StaffOnlyField(required=False, allow_null=True, help_text="Staff only.")
+
+
+def revision_answer(revision: Revision, request, *, staff: bool) -> dict[str, Any]:
+    """One round as the API answers it."""
+    return RevisionOutput(revision_data(revision, request, staff=staff)).data
+
+
+class ItemRevisionsOutput(serializers.Serializer):
+    item_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ItemStatus.choices)
+    revisions = RevisionOutput(many=True)
 
 
 class UploadSchema(serializers.Serializer):
@@ -168,13 +259,15 @@ class ItemRevisionsApi(APIView):
     permission_classes = [IsAuthenticated, IsStaff]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses={200: RevisionSchema(many=True)})
+    @extend_schema(responses={200: ItemRevisionsOutput})
     def get(self, request, item_id: int):
         item = get_object_or_404(Item, pk=item_id)
         rounds = [revision_data(r, request, staff=True) for r in item.revisions.select_related("item__order")]
-        return Response({"item_id": item.pk, "status": item.status, "revisions": rounds})
+        return Response(
+            ItemRevisionsOutput({"item_id": item.pk, "status": item.status, "revisions": rounds}).data
+        )
 
-    @extend_schema(request=UploadSchema, responses={201: RevisionSchema})
+    @extend_schema(request=UploadSchema, responses={201: RevisionOutput})
     def post(self, request, item_id: int):
         refuse_oversized_request(request)
         upload = request.FILES.get("mesh")
@@ -183,16 +276,16 @@ class ItemRevisionsApi(APIView):
         revision = services.revision_upload(
             item_id=item_id, file=upload, user=request.user, note=str(request.data.get("note", "") or "")
         )
-        return Response(revision_data(revision, request, staff=True), status=status.HTTP_201_CREATED)
+        return Response(revision_answer(revision, request, staff=True), status=status.HTTP_201_CREATED)
 
 
 class RevisionDetailApi(APIView):
     """GET a round: staff always; its customer once it is published."""
 
-    @extend_schema(responses={200: RevisionSchema})
+    @extend_schema(responses={200: RevisionOutput})
     def get(self, request, revision_id: int):
         revision = revision_for_request(request, revision_id)
-        return Response(revision_data(revision, request, staff=is_staff_request(request)))
+        return Response(revision_answer(revision, request, staff=is_staff_request(request)))
 
 
 class PublishSerializer(serializers.Serializer):
@@ -205,14 +298,14 @@ class RevisionPublishApi(APIView):
     permission_classes = [IsAuthenticated, IsStaff]
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
-    @extend_schema(request=PublishSerializer, responses={200: RevisionSchema})
+    @extend_schema(request=PublishSerializer, responses={200: RevisionOutput})
     def post(self, request, revision_id: int):
         body = PublishSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         revision = services.revision_publish(
             revision_id=revision_id, user=request.user, note=body.validated_data.get("note")
         )
-        return Response(revision_data(revision, request, staff=True))
+        return Response(revision_answer(revision, request, staff=True))
 
 
 def refuse_oversized_request(request) -> None:
@@ -238,7 +331,7 @@ class RevisionRequestChangesApi(APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(request=RequestChangesSchema, responses={201: RevisionSchema})
+    @extend_schema(request=RequestChangesSchema, responses={201: RevisionOutput})
     def post(self, request, revision_id: int):
         if not isinstance(request.data, dict):
             raise ApplicationError("Send a JSON object with comment and pins.")
@@ -252,7 +345,7 @@ class RevisionRequestChangesApi(APIView):
         )
         revision = feedback.revision
         revision.refresh_from_db()
-        return Response(revision_data(revision, request, staff=False), status=status.HTTP_201_CREATED)
+        return Response(revision_answer(revision, request, staff=False), status=status.HTTP_201_CREATED)
 
 
 class RevisionApproveApi(APIView):
@@ -264,7 +357,7 @@ class RevisionApproveApi(APIView):
 
     parser_classes = [JSONParser]
 
-    @extend_schema(request=ApproveSchema, responses={200: RevisionSchema})
+    @extend_schema(request=ApproveSchema, responses={200: RevisionOutput})
     def post(self, request, revision_id: int):
         if not isinstance(request.data, dict):
             raise ApplicationError('Send a JSON object: {"confirm": true}.')
@@ -280,7 +373,7 @@ class RevisionApproveApi(APIView):
         )
         revision = approval.revision
         revision.refresh_from_db()
-        return Response(revision_data(revision, request, staff=False))
+        return Response(revision_answer(revision, request, staff=False))
 
 
 # ------------------------------------------------------------------------------------------ files

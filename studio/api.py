@@ -1,4 +1,5 @@
-"""API plumbing shared by every app: the exception handler that maps typed errors once."""
+"""API plumbing shared by every app: the exception handler that maps typed errors once, and the field for
+stored JSON reports in answers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import logging
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions as drf_exceptions
+from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -53,3 +56,11 @@ def exception_handler(exc, context):
     }
     response.data = body
     return response
+
+
+def report_field(shape, **kwargs) -> serializers.JSONField:
+    """A stored JSON report answered exactly as stored (its keys can grow: measures, extra figures),
+    documented in the schema with ``shape``: a serializer naming the keys it has (``many=True`` for a list).
+    """
+    field_class = extend_schema_field(shape)(type("ReportField", (serializers.JSONField,), {}))
+    return field_class(**kwargs)

@@ -183,6 +183,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Order figurines, upload photos, review 3D previews, and run the print queue.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The state names of DESIGN.md section 4, one enum each in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.OrderStatus",
+        "ItemStatusEnum": "orders.models.ItemStatus",
+        "RevisionStatusEnum": "revisions.models.RevisionStatus",
+        "PhotoKindEnum": "orders.models.PhotoKind",
+        "FeedbackKindEnum": "revisions.models.FeedbackKind",
+    },
 }
 
 # --- Background work: django-q2, Redis when REDIS_URL is set, else the ORM broker ---------------
