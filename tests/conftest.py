@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
+from tests.factories import staff_user
+
 TRANSACTIONAL_FIXTURES = {"transactional_db", "live_server"}
 
 
@@ -62,3 +64,23 @@ def enqueued(monkeypatch):
 
     monkeypatch.setattr("studio.tasks.enqueue", fake_enqueue)
     return calls
+
+
+# ------------------------------------------------------------------------------- staff, defined once
+@pytest.fixture
+def sculptor(db):
+    """A sculptor (group Sculptors)."""
+    return staff_user("sculptor1", "Sculptors")
+
+
+@pytest.fixture
+def operator(db):
+    """An operator (group Operators)."""
+    return staff_user("operator", "Operators")
+
+
+@pytest.fixture
+def admin_client(client, db):
+    """A superuser's admin session without password hashing (pytest-django's hashes a password: slow)."""
+    client.force_login(staff_user("admin-operator", is_superuser=True))
+    return client

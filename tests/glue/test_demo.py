@@ -9,7 +9,7 @@ import pytest
 from glue.demo_print import demo_print_and_ship
 from orders.models import OrderEvent
 from printing.models import Batch, PrintJob
-from tests.printing.factories import approved_item, printer
+from tests.factories import approved_item, printer
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from PIL import Image
 
-from tests.kits.photo.images import encode, figure_photo
+from tests.kits.photo.images import figure_photo
 
 WEBHOOK_SECRET = "whsec_test_studio_secret"
 
@@ -90,11 +90,6 @@ def post_event(client, event: dict[str, Any], *, secret: str = WEBHOOK_SECRET, t
         content_type="application/json",
         HTTP_STRIPE_SIGNATURE=sign(payload, secret=secret, timestamp=timestamp),
     )
-
-
-def clean_jpeg(seed: int = 0, **save) -> bytes:
-    """A good front photo: one person, plain background, even light."""
-    return encode(figure_photo(seed=seed), "JPEG", **save)
 
 
 def jpeg_with_gps(seed: int = 3) -> bytes:

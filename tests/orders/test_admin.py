@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core import mail
 
 from orders.auth import hash_token, portal_token_resolve
 from orders.models import Order, Payment, PortalToken
+from tests.factories import staff_user
 from tests.orders.helpers import place_order
 
 pytestmark = pytest.mark.django_db
@@ -16,10 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def operator_client(client):
     # No password: hashing one costs a second per test, and force_login does not need it.
-    user = get_user_model().objects.create(
-        username="boss", email="boss@example.com", is_staff=True, is_superuser=True
-    )
-    client.force_login(user)
+    client.force_login(staff_user("boss", is_superuser=True))
     return client
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.test import Client
 
 from tests.browser import ARTIFACTS, chromium_page
-from tests.kits.photo.images import blurred, encode, figure_photo
-from tests.orders.helpers import clean_jpeg, place_order
+from tests.kits.photo.images import blurred, encode, figure_photo, photo_jpeg
+from tests.orders.helpers import place_order
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def test_magic_link_upload_and_report(live_server, settings, browser_page, tmp_p
     assert page.get_by_text("Awaiting offline payment").is_visible()
 
     good = tmp_path / "front.jpg"
-    good.write_bytes(clean_jpeg(seed=21))
+    good.write_bytes(photo_jpeg(seed=21))
     form = page.get_by_test_id("upload-form").first
     form.locator("input[type=file]").set_input_files(str(good))
     form.locator("select[name=kind]").select_option("front")

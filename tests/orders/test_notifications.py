@@ -23,9 +23,8 @@ from revisions.tasks import (
     send_revision_published_email,
     warn_due_previews,
 )
-from tests.factories import ItemFactory, OrderFactory, PrintJobFactory, RevisionFactory, UserFactory
+from tests.factories import ItemFactory, OrderFactory, PrintJobFactory, RevisionFactory, UserFactory, printer
 from tests.orders import mail_backends
-from tests.printing.factories import printer
 
 RECORDING = "tests.orders.mail_backends.TransactionRecordingBackend"
 FAILING = "tests.orders.mail_backends.FailingBackend"

@@ -11,8 +11,8 @@ from django.test import Client
 from PIL import Image
 
 from orders.models import Order, Photo
-from tests.kits.photo.images import blurred, encode, figure_photo
-from tests.orders.helpers import clean_jpeg, jpeg_with_gps, place_order, portal_header, upload
+from tests.kits.photo.images import blurred, encode, figure_photo, photo_jpeg
+from tests.orders.helpers import jpeg_with_gps, place_order, portal_header, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def stored_files() -> list[Path]:
 
 
 def test_a_clean_photo_is_accepted_with_no_issues(client, placed):
-    response = upload(client, placed["number"], placed["item_id"], clean_jpeg(), **placed["auth"])
+    response = upload(client, placed["number"], placed["item_id"], photo_jpeg(), **placed["auth"])
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["issues"] == [] and body["acceptable"] is True and body["usable"] is True
@@ -81,7 +81,7 @@ def _bomb() -> bytes:
 
 
 def _truncated() -> bytes:
-    data = clean_jpeg(seed=7)
+    data = photo_jpeg(seed=7)
     return data[: len(data) // 2]
 
 
@@ -108,7 +108,7 @@ def test_bad_files_are_refused_with_400_and_nothing_is_stored(client, placed, ma
 
 
 def test_the_same_photo_twice_is_a_409_and_stored_once(client, placed):
-    data = clean_jpeg(seed=2)
+    data = photo_jpeg(seed=2)
     assert upload(client, placed["number"], placed["item_id"], data, **placed["auth"]).status_code == 201
     again = upload(client, placed["number"], placed["item_id"], data, kind="side", **placed["auth"])
     assert again.status_code == 409
@@ -132,7 +132,7 @@ def test_a_blurry_photo_is_stored_with_its_error_and_is_not_usable(client, place
 )
 def test_bad_fields_are_400(client, placed, fields, fragment):
     params = {"kind": "front", "person_index": 0, **fields}
-    response = upload(client, placed["number"], placed["item_id"], clean_jpeg(), **params, **placed["auth"])
+    response = upload(client, placed["number"], placed["item_id"], photo_jpeg(), **params, **placed["auth"])
     assert response.status_code == 400 and fragment in response.json()["message"]
     assert stored_files() == []
 
@@ -151,11 +151,11 @@ def test_too_many_usable_photos_per_person_is_409(client, placed, monkeypatch):
     for seed in (11, 12):
         assert (
             upload(
-                client, placed["number"], placed["item_id"], clean_jpeg(seed=seed), **placed["auth"]
+                client, placed["number"], placed["item_id"], photo_jpeg(seed=seed), **placed["auth"]
             ).status_code
             == 201
         )
-    third = upload(client, placed["number"], placed["item_id"], clean_jpeg(seed=13), **placed["auth"])
+    third = upload(client, placed["number"], placed["item_id"], photo_jpeg(seed=13), **placed["auth"])
     assert third.status_code == 409 and "at most 2 photos" in third.json()["message"]
     assert len(stored_files()) == 2
     # Removing one makes room again.
@@ -172,24 +172,24 @@ def test_photos_are_refused_once_design_has_started(client, placed, enqueued):
     order = Order.objects.get(number=placed["number"])
     order_mark_paid_offline(order_id=order.pk)
     assert (
-        upload(client, placed["number"], placed["item_id"], clean_jpeg(), **placed["auth"]).status_code == 201
+        upload(client, placed["number"], placed["item_id"], photo_jpeg(), **placed["auth"]).status_code == 201
     )
     item_transition(item_id=placed["item_id"], to="reconstructing")
-    late = upload(client, placed["number"], placed["item_id"], clean_jpeg(seed=9), **placed["auth"])
+    late = upload(client, placed["number"], placed["item_id"], photo_jpeg(seed=9), **placed["auth"])
     assert late.status_code == 409 and "can no longer" in late.json()["message"]
     assert Photo.objects.count() == 1
 
 
 def test_another_orders_item_is_not_reachable(client, placed):
     other = place_order(client, email="bob@example.com")
-    response = upload(client, placed["number"], other["items"][0]["id"], clean_jpeg(), **placed["auth"])
+    response = upload(client, placed["number"], other["items"][0]["id"], photo_jpeg(), **placed["auth"])
     assert response.status_code == 404
     assert stored_files() == []
 
 
 def test_a_file_over_the_size_limit_is_refused_before_decoding(client, placed, settings):
     settings.MAX_PHOTO_UPLOAD_BYTES = 20_000
-    data = clean_jpeg(seed=8)
+    data = photo_jpeg(seed=8)
     assert len(data) > 20_000
     response = upload(client, placed["number"], placed["item_id"], data, **placed["auth"])
     assert response.status_code == 400 and "largest photo we accept" in response.json()["message"]
@@ -213,7 +213,7 @@ def test_iphone_heic_png_and_webp_are_taken_by_content(client, placed, fmt, name
 
 
 def test_a_photo_is_served_only_to_its_customer_and_the_staff(client, placed, admin_client, settings):
-    upload(client, placed["number"], placed["item_id"], clean_jpeg(), **placed["auth"])
+    upload(client, placed["number"], placed["item_id"], photo_jpeg(), **placed["auth"])
     photo = Photo.objects.get()
     url = f"/portal/photos/{photo.pk}/"
     stored = Path(photo.image.path).read_bytes()

@@ -10,8 +10,8 @@ from django.conf import settings
 from orders.models import Order
 from orders.services import order_mark_paid_offline
 from studio.business_time import business_hours_between
-from tests.kits.photo.images import blurred, encode, figure_photo
-from tests.orders.helpers import clean_jpeg, place_order, portal_header, post_event, session_event, upload
+from tests.kits.photo.images import blurred, encode, figure_photo, photo_jpeg
+from tests.orders.helpers import place_order, portal_header, post_event, session_event, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +37,7 @@ def test_paid_then_front_photo_makes_the_item_ready(client, enqueued, django_cap
     assert item.status == "awaiting_photos"
     with django_capture_on_commit_callbacks(execute=True):
         response = upload(
-            client, data["number"], item.pk, clean_jpeg(), **portal_header(data["portal_token"])
+            client, data["number"], item.pk, photo_jpeg(), **portal_header(data["portal_token"])
         )
     assert response.status_code == 201
     item.refresh_from_db()
@@ -51,7 +51,7 @@ def test_front_photo_then_payment_makes_the_item_ready(client, enqueued):
     data = place_order(client)
     order = Order.objects.get(number=data["number"])
     item = order.items.get()
-    upload(client, data["number"], item.pk, clean_jpeg(), **portal_header(data["portal_token"]))
+    upload(client, data["number"], item.pk, photo_jpeg(), **portal_header(data["portal_token"]))
     item.refresh_from_db()
     assert item.status == "awaiting_photos"  # not paid yet
     order_mark_paid_offline(order_id=order.pk)
@@ -65,7 +65,7 @@ def test_an_unusable_or_side_photo_does_not_make_it_ready(client, enqueued):
     order_mark_paid_offline(order_id=order.pk)
     item = order.items.get()
     auth = portal_header(data["portal_token"])
-    upload(client, data["number"], item.pk, clean_jpeg(seed=1), kind="side", **auth)
+    upload(client, data["number"], item.pk, photo_jpeg(seed=1), kind="side", **auth)
     upload(client, data["number"], item.pk, encode(blurred(figure_photo(seed=2), 6.0), "JPEG"), **auth)
     item.refresh_from_db()
     assert item.status == "awaiting_photos" and item.preview_due_at is None
@@ -77,9 +77,9 @@ def test_a_couple_needs_a_front_photo_of_each_person(client, enqueued):
     order_mark_paid_offline(order_id=order.pk)
     item = order.items.get()
     auth = portal_header(data["portal_token"])
-    upload(client, data["number"], item.pk, clean_jpeg(seed=1), person_index=0, **auth)
+    upload(client, data["number"], item.pk, photo_jpeg(seed=1), person_index=0, **auth)
     item.refresh_from_db()
     assert item.status == "awaiting_photos"
-    upload(client, data["number"], item.pk, clean_jpeg(seed=2), person_index=1, **auth)
+    upload(client, data["number"], item.pk, photo_jpeg(seed=2), person_index=1, **auth)
     item.refresh_from_db()
     _assert_ready(item)

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from printing.models import Batch, PrintJob
-from tests.printing.factories import approved_item, job_in_state, printer
+from tests.factories import approved_item, job_in_state, printer
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/printing/printjob/"

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 
 from printing.models import GuaranteeClaim, PrintFileJob, PrintJob
 from studio.jobs import JobStatus
-from tests.printing.factories import job_in_state, printer
+from tests.factories import job_in_state, printer
 
 pytestmark = pytest.mark.django_db
 

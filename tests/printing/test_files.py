@@ -9,7 +9,7 @@ from rest_framework.authtoken.models import Token
 
 from orders.auth import portal_token_issue
 from printing.models import Batch, PrintJob
-from tests.printing.factories import job_in_state, printer
+from tests.factories import job_in_state, printer
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from printing.services import (
     tray_move,
 )
 from printing.services.items import item_target_status
-from tests.printing.factories import approved_item, job_in_state
+from tests.factories import approved_item, job_in_state
 
 pytestmark = pytest.mark.django_db
 

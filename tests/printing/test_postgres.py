@@ -15,7 +15,7 @@ from kits.printfiles.packing import validate_layout
 from printing.models import Batch, PrintJob
 from printing.services import print_job_create, print_job_move
 from studio.errors import ApplicationError
-from tests.printing.factories import approved_item, job_in_state
+from tests.factories import approved_item, job_in_state
 from tests.printing.test_trays import layout_of
 
 

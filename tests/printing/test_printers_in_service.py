@@ -9,7 +9,7 @@ from printing.admin_queue import TrayForm
 from printing.models import Printer, PrintJob
 from printing.services.print_files import choose_printer
 from printing.services.trays import printers_fitting
-from tests.printing.factories import approved_item, job_in_state, printer
+from tests.factories import approved_item, job_in_state, printer
 
 pytestmark = pytest.mark.django_db
 

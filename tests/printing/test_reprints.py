@@ -11,8 +11,8 @@ from orders.models import OrderEvent
 from orders.tasks import send_order_email_task
 from printing.models import GuaranteeClaim, PrintJob
 from printing.tasks import make_print_file, send_shipment_email
-from tests.factories import CustomerFactory
-from tests.printing.factories import approved_item, job_in_state, photo_bytes, printer
+from tests.factories import CustomerFactory, approved_item, job_in_state, printer
+from tests.kits.photo.images import photo_jpeg
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_first_shipment_of_the_order_uses_the_order_email(
 
 
 def claim(api, item, reason="the glasses are missing", photos=1):
-    files = [SimpleUploadedFile(f"p{i}.jpg", photo_bytes(), content_type="image/jpeg") for i in range(photos)]
+    files = [SimpleUploadedFile(f"p{i}.jpg", photo_jpeg(), content_type="image/jpeg") for i in range(photos)]
     return api.post(
         f"/api/v1/items/{item.pk}/reprints/", {"reason": reason, "photos": files}, format="multipart"
     )
@@ -175,7 +175,7 @@ def test_design_guarantee_claim_creates_a_free_reprint(anon_api, enqueued):
     assert response.status_code == 201, response.json()
     record = GuaranteeClaim.objects.get(pk=response.json()["claim_id"])
     assert record.print_job == job and record.photos.count() == 2
-    assert all(p.image and p.width == 640 for p in record.photos.all())
+    assert all(p.image and p.width == 600 for p in record.photos.all())  # photo_jpeg is 600 × 800
     reprint = record.reprint
     assert reprint.is_reprint and reprint.charge_cents == 0 and reprint.approved_sha256 == job.approved_sha256
     assert "Design Guarantee" in reprint.reprint_reason and "glasses" in reprint.reprint_reason
@@ -220,7 +220,7 @@ def test_portal_claim_page(client, enqueued):
     assert page.status_code == 200 and 'name="photos"' in page.content.decode()
     refused = client.post(url, {"reason": "the dog has no tail"})
     assert refused.status_code == 400 and "photo" in refused.content.decode()
-    photo = SimpleUploadedFile("arrived.jpg", photo_bytes(), content_type="image/jpeg")
+    photo = SimpleUploadedFile("arrived.jpg", photo_jpeg(), content_type="image/jpeg")
     done = client.post(url, {"reason": "the dog has no tail", "photos": [photo]})
     assert done.status_code == 201 and "printing it again" in done.content.decode()
     record = GuaranteeClaim.objects.get(item=job.item)

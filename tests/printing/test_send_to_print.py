@@ -16,8 +16,8 @@ from printing.models import Printer, PrinterStatus, PrintFileJob, PrintJob
 from printing.services.print_files import verify_print_file
 from printing.tasks import make_print_file
 from studio.jobs import JobStatus
-from tests.factories import ItemFactory
-from tests.printing.factories import approved_item, figurine_mesh, printer
+from tests.factories import ItemFactory, approved_item, printer
+from tests.kits.mesh.meshes import coloured_figurine
 from tests.storages import use_object_storage
 
 pytestmark = pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_print_file_at_the_ordered_height_in_the_printers_format(
 
 
 def test_a_figurine_that_would_tip_gets_a_base(staff_api, enqueued):
-    item = approved_item(height_mm=100, mesh=figurine_mesh(tipping=True))
+    item = approved_item(height_mm=100, mesh=coloured_figurine(tipping=True))
     job = PrintJob.objects.get(pk=send(staff_api, item).json()["id"])
     make_print_file(job.pk)
     job.refresh_from_db()

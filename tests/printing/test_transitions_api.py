@@ -8,7 +8,7 @@ import pytest
 
 from orders.models import OrderEvent
 from printing.models import PRINT_JOB_TRANSITIONS, PrintJob
-from tests.printing.factories import job_in_state
+from tests.factories import job_in_state
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from orders.models import OrderEvent
 from printing.models import Batch, TrayEvent
 from printing.services import tray_move, tray_transition
 from studio.errors import TransitionNotAllowed
-from tests.printing.factories import job_in_state, printer
+from tests.factories import job_in_state, printer
 
 BEFORE = [("printing", "0005_printjob_status_due_index")]
 AFTER = [("printing", "0006_tray_events")]

@@ -10,7 +10,7 @@ from PIL import Image
 from kits.printfiles.packing import Placed, TrayLayout, validate_layout
 from printing.models import Batch, PrintJob
 from printing.tasks import build_tray_file, make_print_file
-from tests.printing.factories import approved_item, job_in_state, printer
+from tests.factories import approved_item, job_in_state, printer
 
 pytestmark = pytest.mark.django_db
 

@@ -1,20 +1,18 @@
-"""Fixtures for the revision rounds: small meshes drawn with trimesh, items in each state, customers."""
+"""Fixtures for the revision rounds: an item in sculpting, its customer, rounds made ready, uploads."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import numpy as np
 import pytest
-import trimesh
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from orders.models import Item, ItemStatus
 from revisions.models import Revision
 from revisions.services import revision_checks_finished, revision_upload
 from revisions.tasks import check_revision
-from tests.factories import CustomerFactory, ItemFactory, OrderFactory, UserFactory
+from tests.factories import CustomerFactory, ItemFactory, OrderFactory
+from tests.kits.mesh.meshes import mesh_bytes, sphere_figurine
 
 
 @pytest.fixture(autouse=True)
@@ -23,44 +21,14 @@ def _small_renders(settings):
     settings.REVISION_RENDER_SIZE = 48
 
 
-def figurine(bump: float = 0.0, subdivisions: int = 2) -> trimesh.Trimesh:
-    """A watertight little 'figurine': a sphere standing on z = 0, optionally with its top pushed up."""
-    mesh = trimesh.creation.icosphere(subdivisions=subdivisions, radius=20.0)
-    mesh.apply_translation([0, 0, 20.0])
-    if bump:
-        top = mesh.vertices[:, 2] > 32
-        mesh.vertices[top, 2] += bump
-    return mesh
-
-
-def mesh_bytes(mesh: trimesh.Trimesh, file_type: str = "stl") -> bytes:
-    buffer = io.BytesIO()
-    mesh.export(buffer, file_type=file_type)
-    return buffer.getvalue()
-
-
 def upload_file(data: bytes, name: str = "round.stl") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
-
-
-def open_mesh() -> trimesh.Trimesh:
-    """Not watertight: a sphere with a hole in its side."""
-    mesh = figurine()
-    keep = np.ones(len(mesh.faces), dtype=bool)
-    keep[:6] = False
-    mesh.update_faces(keep)
-    return mesh
 
 
 @pytest.fixture
 def on_commit(django_capture_on_commit_callbacks):
     """Run the after-commit callbacks (the enqueues) of the block, as a real commit would."""
     return django_capture_on_commit_callbacks
-
-
-@pytest.fixture
-def sculptor(db):
-    return UserFactory(username="sculptor1", email="sculptor1@example.com")
 
 
 @pytest.fixture
@@ -77,7 +45,9 @@ def item(db, customer, sculptor) -> Item:
 def make_ready_round(item: Item, user, *, bump: float = 0.0, run_checks: bool = False) -> Revision:
     """Upload a mesh for ``item`` and bring it to ``ready``: by running the real check task, or (faster,
     for tests about what comes after) by recording a passing verdict through the same service."""
-    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine(bump))), user=user)
+    revision = revision_upload(
+        item_id=item.pk, file=upload_file(mesh_bytes(sphere_figurine(bump))), user=user
+    )
     if run_checks:
         assert check_revision(revision.pk) == "ready", Revision.objects.get(pk=revision.pk).check_report
     else:

@@ -6,7 +6,6 @@ import hashlib
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from orders.models import ItemStatus
@@ -14,14 +13,14 @@ from revisions.models import Revision, RevisionStatus
 from revisions.selectors import item_round_metrics, work_queue
 from revisions.services import revision_publish, revision_request_changes
 from tests.factories import ItemFactory, UserFactory
-from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file
+from tests.kits.mesh.meshes import mesh_bytes, sphere_figurine
+from tests.revisions.conftest import make_ready_round, upload_file
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def sculptor_client(client, sculptor):
-    sculptor.groups.add(Group.objects.get(name="Sculptors"))
     client.force_login(sculptor)
     return client
 
@@ -54,7 +53,7 @@ def test_queue_puts_overdue_first_then_soonest(sculptor_client, sculptor):
 
 
 def test_item_page_upload_publish_and_download(sculptor_client, item, customer, sculptor, enqueued):
-    data = mesh_bytes(figurine())
+    data = mesh_bytes(sphere_figurine())
     response = sculptor_client.post(
         f"/admin/revisions/revision/item/{item.pk}/upload/",
         {"mesh": upload_file(data, "v1.stl"), "note": "Hi"},

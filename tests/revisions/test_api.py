@@ -14,7 +14,8 @@ from orders.models import ItemStatus
 from revisions.models import Approval, Revision, RevisionStatus
 from revisions.services import revision_publish
 from tests.factories import CustomerFactory, ItemFactory, OrderFactory
-from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file
+from tests.kits.mesh.meshes import mesh_bytes, sphere_figurine
+from tests.revisions.conftest import make_ready_round, upload_file
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +40,7 @@ def published(ready_round, sculptor):
 
 
 def test_staff_uploads_a_round_as_multipart(staff_api, item, enqueued):
-    data = mesh_bytes(figurine(), "ply")
+    data = mesh_bytes(sphere_figurine(), "ply")
     response = staff_api.post(
         f"/api/v1/items/{item.pk}/revisions/",
         {"mesh": upload_file(data, "round.ply"), "note": "v1"},
@@ -61,7 +62,7 @@ def test_upload_errors_are_clear_4xx(staff_api, item, enqueued):
     done = ItemFactory(status=ItemStatus.APPROVED)
     response = staff_api.post(
         f"/api/v1/items/{done.pk}/revisions/",
-        {"mesh": upload_file(mesh_bytes(figurine()))},
+        {"mesh": upload_file(mesh_bytes(sphere_figurine()))},
         format="multipart",
     )
     assert response.status_code == 409

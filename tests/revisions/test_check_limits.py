@@ -14,8 +14,8 @@ from revisions.models import Revision, RevisionStatus
 from revisions.services import revision_upload
 from revisions.tasks import check_revision
 from tests.factories import ItemFactory, OrderFactory
-from tests.kits.mesh.meshes import figurine_solid, to_trimesh
-from tests.revisions.conftest import figurine, mesh_bytes, upload_file
+from tests.kits.mesh.meshes import figurine_solid, mesh_bytes, sphere_figurine, to_trimesh
+from tests.revisions.conftest import upload_file
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,7 @@ def test_the_verdict_follows_the_wall_settings_on_the_same_upload(sculptor, enqu
 
 
 def test_the_printer_table_reaches_the_revision_check(sculptor, enqueued):
-    data = mesh_bytes(figurine())  # 150 mm tall at the item's height: fits the default volumes
+    data = mesh_bytes(sphere_figurine())  # 150 mm tall at the item's height: fits the default volumes
     fits = checked(data, height_mm=150, user=sculptor)
     assert fits.status == RevisionStatus.READY and "exceeds_build_volume" not in codes(fits)
 

@@ -8,7 +8,8 @@ from django.core.files.storage import default_storage
 from revisions.models import RevisionStatus
 from revisions.services import revision_upload
 from revisions.tasks import check_revision
-from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file
+from tests.kits.mesh.meshes import mesh_bytes, sphere_figurine
+from tests.revisions.conftest import make_ready_round, upload_file
 from tests.storages import use_object_storage
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +30,9 @@ def test_the_check_task_reads_object_storage(item, sculptor, enqueued, settings)
 def test_a_missing_upload_is_rejected_as_unreadable(item, sculptor, enqueued, settings, object_storage):
     if object_storage:
         use_object_storage(settings)
-    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine())), user=sculptor)
+    revision = revision_upload(
+        item_id=item.pk, file=upload_file(mesh_bytes(sphere_figurine())), user=sculptor
+    )
     default_storage.delete(revision.mesh.name)
     assert check_revision(revision.pk) == "rejected"
     revision.refresh_from_db()

@@ -19,7 +19,8 @@ from revisions.services import (
 )
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from tests.factories import CustomerFactory, ItemFactory
-from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file
+from tests.kits.mesh.meshes import mesh_bytes, sphere_figurine
+from tests.revisions.conftest import make_ready_round, upload_file
 from tests.storages import use_object_storage
 
 pytestmark = pytest.mark.django_db
@@ -27,7 +28,7 @@ pytestmark = pytest.mark.django_db
 
 # ------------------------------------------------------------------------------------------ upload
 def test_upload_stores_the_file_hashes_it_and_starts_the_checks(item, sculptor, enqueued, on_commit):
-    data = mesh_bytes(figurine())
+    data = mesh_bytes(sphere_figurine())
     with on_commit(execute=True):
         revision = revision_upload(
             item_id=item.pk, file=upload_file(data, "Refined v2.stl"), user=sculptor, note="Hair"
@@ -53,8 +54,8 @@ def test_round_numbers_follow_the_ai_base_mesh(item, sculptor, enqueued):
     Revision.objects.create(
         item=item, number=0, source="ai", sha256="0" * 64, mesh=ContentFile(b"x", name="r0.stl")
     )
-    first = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine())), user=sculptor)
-    second = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine(2))), user=sculptor)
+    first = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(sphere_figurine())), user=sculptor)
+    second = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(sphere_figurine(2))), user=sculptor)
     assert (first.number, second.number) == (1, 2)
 
 
@@ -64,7 +65,7 @@ def test_round_numbers_follow_the_ai_base_mesh(item, sculptor, enqueued):
 def test_upload_is_refused_outside_design_and_stores_nothing(status, sculptor, enqueued, settings):
     item = ItemFactory(status=status)
     with pytest.raises(Conflict) as info:
-        revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine())), user=sculptor)
+        revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(sphere_figurine())), user=sculptor)
     assert info.value.status_code == 409
     assert not Revision.objects.exists()
     media = settings.MEDIA_ROOT / "meshes"

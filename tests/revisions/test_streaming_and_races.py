@@ -14,7 +14,8 @@ from orders.models import ItemStatus
 from revisions.models import Approval, Revision, RevisionStatus
 from revisions.services import revision_approve, revision_publish, revision_upload
 from studio.errors import ApplicationError
-from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, upload_file, write_sparse
+from tests.kits.mesh.meshes import mesh_bytes, sphere_figurine
+from tests.revisions.conftest import make_ready_round, upload_file, write_sparse
 
 LARGE = 84 + 50 * (64 * 1024 * 1024 // 50)  # a binary STL of about 64 MB: header, zeroed triangles
 
@@ -105,7 +106,7 @@ def test_racing_approvals_of_two_rounds_record_one(require_postgres, item, sculp
 
 @pytest.mark.postgres
 def test_racing_uploads_get_distinct_round_numbers(require_postgres, item, sculptor, enqueued):
-    data = mesh_bytes(figurine())
+    data = mesh_bytes(sphere_figurine())
     results = _race([lambda: revision_upload(item_id=item.pk, file=upload_file(data), user=sculptor)] * 3)
     assert all(isinstance(r, Revision) for r in results), results
     assert sorted(Revision.objects.filter(item=item).values_list("number", flat=True)) == [1, 2, 3]

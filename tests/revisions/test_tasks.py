@@ -24,14 +24,17 @@ from revisions.tasks import (
 )
 from studio.jobs import JobStatus
 from tests.factories import ItemFactory, UserFactory
-from tests.revisions.conftest import figurine, make_ready_round, mesh_bytes, open_mesh, upload_file
+from tests.kits.mesh.meshes import mesh_bytes, open_sphere, sphere_figurine
+from tests.revisions.conftest import make_ready_round, upload_file
 
 pytestmark = pytest.mark.django_db
 
 
 def test_check_task_makes_previews_renders_and_the_difference(item, sculptor, enqueued, settings):
     first = make_ready_round(item, sculptor, run_checks=True)
-    assert first.triangles == len(figurine().faces) and first.vertices == len(figurine().vertices)
+    assert first.triangles == len(sphere_figurine().faces) and first.vertices == len(
+        sphere_figurine().vertices
+    )
     assert first.check_report["printable"] is True and first.check_report["watertight"] is True
     assert first.diff_report == {} and not first.heatmap_glb  # nothing to compare with yet
     assert len(first.renders) == 8 and all(default_storage.exists(name) for name in first.renders)
@@ -52,7 +55,7 @@ def test_check_task_makes_previews_renders_and_the_difference(item, sculptor, en
 def test_web_glb_is_y_up_and_reads_back_as_the_studio_mesh(item, sculptor, enqueued):
     revision = make_ready_round(item, sculptor, run_checks=True)
     path = default_storage.path(revision.web_glb.name)
-    original = figurine()
+    original = sphere_figurine()
     # the toolkit's loader turns a GLB's Y up into Z up: the figurine comes back standing as uploaded
     back = load_mesh(path).mesh
     assert np.allclose(back.bounds, original.bounds, atol=1e-3)
@@ -67,7 +70,7 @@ def test_web_glb_is_y_up_and_reads_back_as_the_studio_mesh(item, sculptor, enque
 
 
 def test_open_mesh_is_rejected_with_its_blocking_issues(item, sculptor, enqueued):
-    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(open_mesh())), user=sculptor)
+    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(open_sphere())), user=sculptor)
     assert check_revision(revision.pk) == "rejected"
     revision.refresh_from_db()
     assert revision.status == RevisionStatus.REJECTED
@@ -112,7 +115,9 @@ def test_check_task_is_idempotent_on_redelivery(item, sculptor, enqueued):
 
 def test_check_job_gives_up_and_rejects_after_its_attempts(item, sculptor, enqueued, settings, monkeypatch):
     settings.TASK_MAX_ATTEMPTS = 2
-    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(figurine())), user=sculptor)
+    revision = revision_upload(
+        item_id=item.pk, file=upload_file(mesh_bytes(sphere_figurine())), user=sculptor
+    )
 
     def crash(*args, **kwargs):
         raise RuntimeError("worker ran out of memory")
@@ -184,7 +189,7 @@ def test_deadline_warning_once_per_item_and_due_time(db, enqueued):
 
 
 def test_uploader_hears_why_a_round_was_rejected_once(item, sculptor, enqueued, on_commit):
-    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(open_mesh())), user=sculptor)
+    revision = revision_upload(item_id=item.pk, file=upload_file(mesh_bytes(open_sphere())), user=sculptor)
     with on_commit(execute=True):
         check_revision(revision.pk)
     assert ("revisions.tasks.notify_sculptor_of_rejection", (revision.pk,), None) in enqueued

@@ -1,6 +1,9 @@
-"""Small test meshes built from manifold3d / trimesh primitives (mm, Z up, standing on z = 0)."""
+"""The test meshes, defined once: small figurines built from manifold3d / trimesh primitives (mm, Z up,
+standing on z = 0), and their bytes in a file format."""
 
 from __future__ import annotations
+
+import io
 
 import manifold3d as m3
 import numpy as np
@@ -69,3 +72,44 @@ def with_sliver(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
     vertices = np.vstack([vertices, (vertices[a] + vertices[b]) / 2])
     faces = np.vstack([faces[1:], [[a, m, c], [m, b, c], [a, b, m]]])
     return trimesh.Trimesh(vertices, faces, process=False)
+
+
+def sphere_figurine(bump: float = 0.0, subdivisions: int = 2) -> trimesh.Trimesh:
+    """A watertight little 'figurine': a sphere standing on z = 0, optionally with its top pushed up
+    (a sculptor's round that differs from the last by `bump` mm)."""
+    mesh = trimesh.creation.icosphere(subdivisions=subdivisions, radius=20.0)
+    mesh.apply_translation([0, 0, 20.0])
+    if bump:
+        top = mesh.vertices[:, 2] > 32
+        mesh.vertices[top, 2] += bump
+    return mesh
+
+
+def open_sphere() -> trimesh.Trimesh:
+    """Not watertight: the sphere figurine with a hole in its side."""
+    mesh = sphere_figurine()
+    keep = np.ones(len(mesh.faces), dtype=bool)
+    keep[:6] = False
+    mesh.update_faces(keep)
+    return mesh
+
+
+def coloured_figurine(*, tipping: bool = False) -> trimesh.Trimesh:
+    """A small coloured figurine: a body (cylinder) and a head (sphere).
+
+    With `tipping`, the head hangs far to one side so the figurine falls over without a base.
+    """
+    body = trimesh.creation.cylinder(radius=8, height=40, sections=20)
+    body.apply_translation([0, 0, 20])
+    head = trimesh.creation.icosphere(subdivisions=1, radius=11 if tipping else 9)
+    head.apply_translation([45 if tipping else 0, 0, 52])
+    mesh = trimesh.util.concatenate([body, head])
+    mesh.visual.vertex_colors = np.tile([180, 120, 90, 255], (len(mesh.vertices), 1))
+    return mesh
+
+
+def mesh_bytes(mesh: trimesh.Trimesh, file_type: str = "stl") -> bytes:
+    """The mesh written as `file_type` (stl, ply, glb, obj...)."""
+    buffer = io.BytesIO()
+    mesh.export(buffer, file_type=file_type)
+    return buffer.getvalue()

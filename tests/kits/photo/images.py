@@ -1,4 +1,4 @@
-"""Photos drawn with Pillow/numpy for the photokit tests (nothing downloaded).
+"""The test photos, defined once: drawn with Pillow/numpy (nothing downloaded).
 
 ``figure_photo`` draws a textured standing figure on a plain, evenly lit studio background; the other
 helpers derive one defect each from it.
@@ -149,3 +149,8 @@ def encode(image: Image.Image, fmt: str = "JPEG", **params) -> bytes:
         params.setdefault("quality", 95)
     image.save(buffer, format=fmt, **params)
     return buffer.getvalue()
+
+
+def photo_jpeg(seed: int = 0, **save) -> bytes:
+    """A good front photo as JPEG bytes: one person, plain background, even light."""
+    return encode(figure_photo(seed=seed), "JPEG", **save)
