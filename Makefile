@@ -30,7 +30,7 @@ browser:
 run: install
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
-	@echo "Portal, admin and API on http://$(HOST):$(PORT)/ (admin: admin/admin) with django-q2 workers."
+	@echo "Portal, admin and API on http://$(HOST):$(PORT)/ with django-q2 workers (admin: user admin, the password seed_demo printed above; new one: manage.py changepassword admin)."
 	@trap 'kill 0' EXIT INT TERM; \
 	  $(PYTHON) manage.py qcluster & \
 	  Q_CLUSTER_NAME=studio-gpu $(PYTHON) manage.py qcluster & \

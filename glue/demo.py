@@ -111,9 +111,12 @@ class Demo:
         self.tasks.clear()
 
     def staff(self, username: str, group: str):
-        user, _ = get_user_model().objects.get_or_create(
+        user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"email": f"{username}@studio.example", "is_staff": True}
         )
+        if created:  # the demo's staff act through the services only: no one signs in as them
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
         group_obj = Group.objects.filter(name=group).first()
         if group_obj is not None:
             user.groups.add(group_obj)

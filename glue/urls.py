@@ -1,7 +1,10 @@
-"""URLs (the glue: every app's routes meet here): the admin, the REST API under /api/v1/, its schema and docs, media in development."""
+"""URLs (the glue: every app's routes meet here): the admin, the REST API under /api/v1/, its schema and docs.
 
-from django.conf import settings
-from django.conf.urls.static import static
+No route serves MEDIA_ROOT, in any mode: every stored file (photos, meshes, previews, print files)
+goes out through its app's permission-checked view (orders.portal_views.portal_photo,
+revisions.apis.revision_file, printing.files.printing_file, or a signed URL to one of them).
+"""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -30,5 +33,6 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Under /api/ even a path no route matches answers in the API's error shape (JSON), never an HTML page.
+handler404 = "studio.api.not_found"
+handler500 = "studio.api.server_error"

@@ -152,7 +152,10 @@ class OrderCreatedSerializer(serializers.Serializer):
     number = serializers.CharField()
     status = serializers.CharField()
     portal_token = serializers.CharField(help_text="Shown once; send as `Authorization: Portal <token>`.")
-    portal_url = serializers.URLField(help_text="Magic link: opens the portal and sets a session.")
+    portal_url = serializers.URLField(
+        help_text="A single-use sign-in link (valid PORTAL_LOGIN_LINK_HOURS): its first use sets the portal "
+        "session; it never carries the portal token."
+    )
     checkout_url = serializers.URLField(
         allow_null=True, help_text="Stripe Checkout; null when the studio runs offline."
     )

@@ -1,7 +1,13 @@
-"""How a customer is recognised: a portal token (header or magic link) or the session it set.
+"""How a customer is recognised: a portal token (the API header), or the session a sign-in link set.
 
-Tokens are long random secrets; only their SHA-256 is stored. They expire and can be revoked.
-Reading a token never writes anything (a GET never changes anything).
+Two secrets, both long and random, only their SHA-256 stored:
+
+* the portal token (``Authorization: Portal <token>``, answered once by ``POST orders/``) is the
+  long-lived API credential; it expires and can be revoked, and never appears in a URL;
+* a sign-in link (``/portal/login/<code>/``, e-mailed) works once and for a few days: spending it
+  (orders.services.portal_login_link_spend) sets the portal session.
+
+Reading either never writes anything (a GET never changes anything).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from django.conf import settings
 from django.utils import timezone
 from rest_framework import authentication, exceptions
 
-from orders.models import Customer, PortalToken
+from orders.models import Customer, PortalLoginLink, PortalToken
 from studio.permissions import is_staff_user
 
 SESSION_KEY = "portal_customer_id"
@@ -46,7 +52,7 @@ def portal_token_issue(*, customer: Customer, created_by=None, days: int | None 
 def portal_token_find(raw: str) -> PortalToken | None:
     """The token a raw secret stands for, active or not (with its customer and order); None when unknown.
 
-    The one lookup of a raw secret: the API's header and the magic link both come through here."""
+    The one lookup of a raw token: the API's header comes through here."""
     if not raw or len(raw) > 200:
         return None
     return PortalToken.objects.select_related("customer", "order").filter(token_hash=hash_token(raw)).first()
@@ -56,6 +62,34 @@ def portal_token_resolve(raw: str) -> PortalToken | None:
     """The active token for a raw secret, or None (unknown, expired or revoked)."""
     token = portal_token_find(raw)
     return token if token is not None and token.is_active else None
+
+
+def portal_login_link_issue(
+    *, customer: Customer, order=None, reason: str = "", hours: int | None = None
+) -> str:
+    """Create a single-use sign-in link for the customer and return its raw code (never stored).
+
+    With ``order`` the session it opens sees only that order. It expires after
+    ``PORTAL_LOGIN_LINK_HOURS`` (or ``hours``).
+    """
+    raw = secrets.token_urlsafe(32)
+    PortalLoginLink.objects.create(
+        customer=customer,
+        order=order,
+        code_hash=hash_token(raw),
+        reason=reason[:40],
+        expires_at=timezone.now() + timedelta(hours=hours or settings.PORTAL_LOGIN_LINK_HOURS),
+    )
+    return raw
+
+
+def portal_login_link_find(raw: str) -> PortalLoginLink | None:
+    """The sign-in link a raw code stands for, usable or not; None when unknown (reads only)."""
+    if not raw or len(raw) > 200:
+        return None
+    return (
+        PortalLoginLink.objects.select_related("customer", "order").filter(code_hash=hash_token(raw)).first()
+    )
 
 
 class PortalCustomer:
@@ -91,9 +125,7 @@ class PortalTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed("Send the header as: Authorization: Portal <token>.")
         token = portal_token_resolve(header[1])
         if token is None:
-            raise exceptions.AuthenticationFailed(
-                "This portal link has expired or was revoked; ask us for a new one."
-            )
+            raise exceptions.AuthenticationFailed("This portal token has expired or was revoked.")
         return PortalCustomer(token.customer), token
 
     def authenticate_header(self, request) -> str:
@@ -101,7 +133,7 @@ class PortalTokenAuthentication(authentication.BaseAuthentication):
 
 
 class PortalSessionAuthentication(authentication.SessionAuthentication):
-    """The session a magic link set (CSRF enforced like any session)."""
+    """The session a sign-in link set (CSRF enforced like any session)."""
 
     def authenticate(self, request):
         django_request = request._request

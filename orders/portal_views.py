@@ -1,21 +1,24 @@
-"""The customer portal: server-rendered pages reached through the e-mailed magic link.
+"""The customer portal: server-rendered pages reached through an e-mailed single-use sign-in link.
 
-The link's token is exchanged for a session at ``/portal/login/<token>/`` and the browser is sent
-to a clean URL at once, so the token never appears in later URLs or Referer headers.
+``GET /portal/login/<code>/`` only shows a "Sign in" button (a mail scanner that follows the link
+spends nothing); its POST spends the code (once: a used or expired link shows how to get a new
+one), sets the session and redirects to the clean order URL, so the code is not kept in later URLs,
+the history or Referer headers. ``/portal/login/`` e-mails a new link to a customer's address.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kits.photo import KIND_LABELS
 from orders import selectors, services
@@ -26,11 +29,13 @@ from orders.auth import (
     customer_can_see_order,
     customer_for_request,
     order_scope_for_request,
-    portal_token_find,
+    portal_login_link_find,
 )
-from orders.models import Order, Photo, PortalToken
+from orders.models import Order, Photo
+from orders.services.portal import LoginLinkSpent, link_validity_days
 from orders.stripe_client import stripe_online
 from studio.errors import ApplicationError
+from studio.http import client_ip
 from studio.permissions import is_staff_request
 from studio.signed_urls import has_valid_signature
 
@@ -43,26 +48,59 @@ def _no_referrer(response: HttpResponse) -> HttpResponse:
     return response
 
 
+def _link_refused(request: HttpRequest, reason: str) -> HttpResponse:
+    """The friendly page of a link that signs no one in, with the form that e-mails a new one."""
+    status = 404 if reason == "unknown" else 410
+    context = {"reason": reason, "days": link_validity_days()}
+    return _no_referrer(render(request, "portal/link_invalid.html", context, status=status))
+
+
 @never_cache
-@require_GET
-def portal_login(request: HttpRequest, token: str) -> HttpResponse:
-    """Exchange a magic-link token for a session, then redirect to the clean order URL."""
-    record = portal_token_find(token)
-    if record is None or not record.is_active:
-        reason = "unknown" if record is None else ("revoked" if record.revoked_at else "expired")
-        status = 404 if record is None else 403
-        response = render(request, "portal/link_invalid.html", {"reason": reason}, status=status)
-        return _no_referrer(response)
+@require_http_methods(["GET", "POST"])
+def portal_login(request: HttpRequest, code: str) -> HttpResponse:
+    """A sign-in link: GET asks to confirm (and changes nothing); POST spends the code, sets the
+    session and redirects to the clean order URL."""
+    if request.method == "GET":
+        link = portal_login_link_find(code)
+        if link is None:
+            return _link_refused(request, "unknown")
+        if not link.is_usable:
+            return _link_refused(request, "used" if link.used_at else "expired")
+        return _no_referrer(render(request, "portal/login_confirm.html", {"order": None, "link": link}))
+    try:
+        link = services.portal_login_link_spend(raw_code=code)
+    except LoginLinkSpent as exc:
+        return _link_refused(request, exc.reason)
+    except ApplicationError:
+        return _link_refused(request, "unknown")
     request.session.cycle_key()  # a fresh session id: no fixation
-    request.session[SESSION_KEY] = record.customer_id
-    if record.order_id:
-        request.session[SESSION_ORDER_KEY] = record.order_id
+    request.session[SESSION_KEY] = link.customer_id
+    if link.order_id:
+        request.session[SESSION_ORDER_KEY] = link.order_id
     else:
         request.session.pop(SESSION_ORDER_KEY, None)
-    PortalToken.objects.filter(pk=record.pk).update(last_used_at=timezone.now())
-    order = record.order or record.customer.orders.order_by("-created_at").first()
+    request.session.set_expiry(timedelta(days=settings.PORTAL_SESSION_DAYS))
+    order = link.order or link.customer.orders.order_by("-created_at").first()
     target = reverse("portal-order", args=[order.number]) if order else reverse("portal-home")
-    return _no_referrer(HttpResponseRedirect(target))
+    return _no_referrer(HttpResponseRedirect(target, status=303))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def portal_login_request(request: HttpRequest) -> HttpResponse:
+    """The portal's sign-in page: e-mail a new sign-in link to a customer's address.
+
+    The answer is the same whether or not the address is a customer's (no one learns who orders here).
+    """
+    context = {"days": link_validity_days(), "sent": False}
+    if request.method == "POST":
+        email = (request.POST.get("email") or "").strip()
+        if not email or "@" not in email or len(email) > 254:
+            context["error"] = "Enter the e-mail address you ordered with."
+            return _no_referrer(render(request, "portal/login_request.html", context, status=400))
+        services.portal_login_link_request(email=email, ip_address=client_ip(request))
+        context["sent"] = True
+    return _no_referrer(render(request, "portal/login_request.html", context))
 
 
 @never_cache

@@ -6,7 +6,8 @@ from orders import apis, portal_views
 
 urlpatterns = [
     path("portal/", portal_views.portal_home, name="portal-home"),
-    path("portal/login/<str:token>/", portal_views.portal_login, name="portal-login"),
+    path("portal/login/", portal_views.portal_login_request, name="portal-login-request"),
+    path("portal/login/<str:code>/", portal_views.portal_login, name="portal-login"),
     path("portal/logout/", portal_views.portal_logout, name="portal-logout"),
     path("portal/orders/<str:number>/pay/", portal_views.portal_pay, name="portal-pay"),
     path(

@@ -13,7 +13,7 @@ from orders import events
 from orders.models import Order, PaymentKind, PaymentStatus
 from orders.notifications import notification_send, order_email_kind
 from orders.services.payments import order_paid_cents
-from studio.http import public_url
+from orders.services.portal import login_link_url
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +57,10 @@ def send_order_email_task(order_id: int, status: str, reference: str = "") -> bo
         context = {
             "order": order,
             "customer": order.customer,
-            "portal_url": public_url("portal-order", order.number),
+            # each e-mail carries a fresh single-use sign-in link (issued once the e-mail is ours to send)
+            "portal_url": login_link_url(
+                customer=order.customer, order=order, reason=order_email_kind(status)
+            ),
             "tracking": [],
             # pending refunds count: the customer is told what is on its way back
             "refunded_cents": _refund_cents(order),

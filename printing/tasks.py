@@ -8,10 +8,10 @@ from django.template.loader import render_to_string
 
 from orders import events
 from orders.notifications import notification_send
+from orders.services import login_link_url
 from printing.models import PrintJob
 from printing.services.print_files import print_file_make
 from printing.services.trays import tray_artifacts_build
-from studio.http import public_url
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def send_shipment_email(print_job_id: int) -> bool:
             "customer": order.customer,
             "job": job,
             "item": job.item,
-            "portal_url": public_url("portal-home"),
+            "portal_url": login_link_url(customer=order.customer, order=order, reason="print_job_shipped"),
         }
         body = render_to_string("printing/emails/print_job_shipped.txt", context)
         subject = f"{'Your replacement figurine' if job.is_reprint else 'Your figurine'} is on its way — order {order.number}"

@@ -202,7 +202,9 @@ def published_rounds_by_item(item_ids, request=None) -> dict[int, list[dict[str,
                 "number": rev.number,
                 "status": rev.status,
                 "published_at": rev.published_at,
-                "preview_url": absolute_url(request, rev.web_glb),
+                "preview_url": absolute_url(
+                    request, reverse("revision-file", args=[rev.pk, "preview.glb"]) if rev.web_glb else None
+                ),
                 "portal_url": reverse("portal-revision", args=[rev.pk]),
                 "note": rev.note,
             }

@@ -23,9 +23,9 @@ from django.utils import timezone
 
 from kits.mesh import MeshLoadError
 from orders import events
-from orders.auth import portal_token_issue
 from orders.models import Item
 from orders.notifications import notification_send
+from orders.services import login_link_url
 from revisions import selectors
 from revisions.checking import mesh_check_limits
 from revisions.meshwork import process_revision_mesh
@@ -160,13 +160,13 @@ def send_revision_published_email(revision_id: int) -> bool:
     order = item.order
 
     def compose() -> tuple[str, str]:
-        raw = portal_token_issue(customer=order.customer, order=order)  # only once the e-mail is ours to send
         context = {
             "order": order,
             "customer": order.customer,
             "revision": revision,
             "item": item,
-            "login_url": public_url("portal-login", raw),
+            # a fresh single-use link, issued only once the e-mail is ours to send
+            "login_url": login_link_url(customer=order.customer, order=order, reason="revision_published"),
             "preview_url": public_url("portal-revision", revision.pk),
         }
         return (

@@ -33,11 +33,15 @@ def client_ip(request: HttpRequest) -> str | None:
         return remote
 
 
-def absolute_url(request: HttpRequest | None, target) -> str | None:
-    """A URL or a stored file's URL, absolute when a request tells the host; None for an empty field."""
-    if not target:
+def absolute_url(request: HttpRequest | None, url: str | None) -> str | None:
+    """A URL, absolute when a request tells the host; None for none.
+
+    Takes the URL of a permission-checked view, never a stored file (``FieldFile.url`` would name a
+    path under MEDIA_URL, which no route serves)."""
+    if not url:
         return None
-    url = target if isinstance(target, str) else target.url
+    if not isinstance(url, str):
+        raise TypeError("absolute_url takes a URL string: link a stored file through its checked view")
     return request.build_absolute_uri(url) if request is not None and url.startswith("/") else url
 
 

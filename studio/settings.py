@@ -8,6 +8,7 @@ The README lists every variable.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "django_q",
+    "axes",
     "orders",
     "reconstruction",
     "revisions",
@@ -71,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # last, as django-axes asks: turns a locked-out admin login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "glue.urls"
@@ -107,6 +111,23 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         timeout=20, transaction_mode="IMMEDIATE", init_command="PRAGMA journal_mode=WAL;"
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# django-axes first: it refuses a locked-out login before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed staff logins (the admin's login form; the API's tokens and the portal never pass a password)
+# are limited per username and client address: after AXES_FAILURE_LIMIT failures that pair is locked
+# out for AXES_COOLOFF_MINUTES; a success resets its count. `manage.py axes_reset` lifts lockouts.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "studio.http.client_ip"  # X-Forwarded-For only as far as TRUSTED_PROXIES vouch
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_SENSITIVE_PARAMETERS = ["password", "password1", "password2", "code", "token"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -255,6 +276,13 @@ SHIPPING_COUNTRIES = env_list(
 
 # --- Portal and e-mail ---------------------------------------------------------------------------
 PORTAL_TOKEN_DAYS = env_int("PORTAL_TOKEN_DAYS", 90)
+# An e-mailed sign-in link works once, within this many hours; the session it sets lasts
+# PORTAL_SESSION_DAYS. A customer may ask for a new link PORTAL_LINK_REQUESTS_PER_HOUR times an hour
+# (per address; PORTAL_LINK_REQUESTS_PER_IP_HOUR per client address).
+PORTAL_LOGIN_LINK_HOURS = env_int("PORTAL_LOGIN_LINK_HOURS", 7 * 24)
+PORTAL_SESSION_DAYS = env_int("PORTAL_SESSION_DAYS", 90)
+PORTAL_LINK_REQUESTS_PER_HOUR = env_int("PORTAL_LINK_REQUESTS_PER_HOUR", 3)
+PORTAL_LINK_REQUESTS_PER_IP_HOUR = env_int("PORTAL_LINK_REQUESTS_PER_IP_HOUR", 20)
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Figurine Studio <studio@example.com>")
 
@@ -279,11 +307,22 @@ if not DEBUG:
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Every log line passes studio.log_filters.RedactSecrets: sign-in codes (/portal/login/<code>/),
+# `token=`, `code=`, `sig=` values and Authorization headers never reach a log. The request log of
+# `runserver` (django.server) goes through the same handler; gunicorn's access log must use it too
+# (gunicorn.conf.py: logconfig_dict, or access_log_format without the query string).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "studio.log_filters.RedactSecrets"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
+# Error reports (the DEBUG page, mails to ADMINS) hide Authorization headers and sign-in codes too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "studio.log_filters.StudioExceptionReporterFilter"

@@ -9,6 +9,7 @@ from orders.models.catalog import (  # noqa: F401
 )
 from orders.models.customers import (  # noqa: F401
     Customer,
+    PortalLoginLink,
     PortalToken,
 )
 from orders.models.orders import (  # noqa: F401
@@ -59,6 +60,7 @@ __all__ = [
     "PaymentStatus",
     "Photo",
     "PhotoKind",
+    "PortalLoginLink",
     "PortalToken",
     "ProductLine",
     "ProductLineCode",

@@ -1,4 +1,4 @@
-"""Customers and their portal tokens (the magic links)."""
+"""Customers, their portal tokens (the API's long-lived credential) and their single-use sign-in links."""
 
 from __future__ import annotations
 
@@ -53,3 +53,39 @@ class PortalToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class PortalLoginLink(models.Model):
+    """A single-use sign-in link (the e-mailed magic link). Only the SHA-256 of its code is stored.
+
+    Spending it (the first sign-in) sets the portal session and marks it used; a used or expired link
+    signs no one in. Unlike a PortalToken it never works as an API credential.
+    """
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="login_links")
+    order = models.ForeignKey(
+        "Order",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="login_links",
+        help_text="When set, the session it opens sees only this order; else all of the customer's orders.",
+    )
+    code_hash = models.CharField(max_length=64, unique=True)
+    reason = models.CharField(
+        max_length=40, blank=True, help_text="What carried it: the e-mail or the request."
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["customer", "reason", "created_at"], name="login_link_recent")]
+
+    def __str__(self) -> str:
+        return f"sign-in link {self.code_hash[:8]}… for {self.customer.email}"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.used_at is None and self.expires_at > timezone.now()

@@ -6,7 +6,7 @@
 * ``photos`` — photo intake and ``item_mark_ready_if_possible``;
 * ``payments`` — Stripe Checkout, offline payments and refunds;
 * ``stripe_events`` — the Stripe webhook events, each applied once;
-* ``portal`` — portal tokens (re-issue, revoke), magic links and customer e-mails.
+* ``portal`` — single-use sign-in links, portal tokens (re-issue, revoke) and customer e-mails.
 """
 
 from orders.services.catalog import ItemPrice, ShippingTerms, catalog_price, shipping_price, shipping_terms
@@ -14,7 +14,11 @@ from orders.services.ordering import ItemRequest, OrderQuote, order_create, orde
 from orders.services.payments import checkout_session_create, order_mark_paid_offline, order_refund
 from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
 from orders.services.portal import (
+    LoginLinkSpent,
+    login_link_url,
     magic_link_url,
+    portal_login_link_request,
+    portal_login_link_spend,
     portal_token_reissue,
     portal_token_revoke,
     send_order_confirmation,
@@ -42,7 +46,11 @@ __all__ = [
     "checkout_session_create",
     "item_mark_ready_if_possible",
     "item_transition",
+    "LoginLinkSpent",
+    "login_link_url",
     "magic_link_url",
+    "portal_login_link_request",
+    "portal_login_link_spend",
     "order_create",
     "order_mark_paid_offline",
     "order_number_generate",

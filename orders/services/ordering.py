@@ -113,10 +113,11 @@ def order_create(
     ``checkout=False`` opens no Stripe Checkout even online (an order an operator marks paid offline).
 
     The token is scoped to this order: whoever ordered with an e-mail address sees this order, not the
-    address owner's earlier orders. The confirmation e-mail carries the magic link.
+    address owner's earlier orders. ``portal_url`` is a single-use sign-in link (scoped the same way);
+    the confirmation e-mail carries a sign-in link of its own.
     """
     from orders.services.payments import checkout_session_create, stripe_online
-    from orders.services.portal import magic_link_url, send_order_confirmation
+    from orders.services.portal import login_link_url, send_order_confirmation
 
     quote = order_quote(items=items)
     shipping = shipping or {}
@@ -159,6 +160,7 @@ def order_create(
                 price_cents=priced.price_cents,
             )
         raw_token = portal_token_issue(customer=customer, order=order)
+        portal_url = login_link_url(customer=customer, order=order, reason="order_answer")
         events.order_placed_event(
             order=order,
             actor=f"customer:{customer.email}",
@@ -166,7 +168,7 @@ def order_create(
             total_cents=quote.total_cents,
         )
         if send_email:
-            transaction.on_commit(lambda: send_order_confirmation(order_id=order.pk, raw_token=raw_token))
+            transaction.on_commit(lambda: send_order_confirmation(order_id=order.pk))
 
     checkout_url = None
     if checkout and stripe_online():
@@ -174,6 +176,4 @@ def order_create(
             checkout_url = checkout_session_create(order_id=order.pk)
         except ApplicationError as exc:
             logger.warning("checkout for %s not created now (the portal retries): %s", order.number, exc)
-    return OrderCreated(
-        order=order, portal_token=raw_token, portal_url=magic_link_url(raw_token), checkout_url=checkout_url
-    )
+    return OrderCreated(order=order, portal_token=raw_token, portal_url=portal_url, checkout_url=checkout_url)

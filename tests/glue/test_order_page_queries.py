@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.auth import portal_token_issue
+from orders.auth import portal_login_link_issue, portal_token_issue
 from tests.glue.builders import order_with_items
+from tests.orders.helpers import portal_sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +26,8 @@ def _api_queries(client, order) -> tuple[int, dict]:
 
 
 def _portal_queries(client, order) -> int:
-    raw = portal_token_issue(customer=order.customer, order=order)
-    assert client.get(f"/portal/login/{raw}/").status_code == 302
+    code = portal_login_link_issue(customer=order.customer, order=order)
+    portal_sign_in(client, f"/portal/login/{code}/")
     with CaptureQueriesContext(connection) as queries:
         response = client.get(f"/portal/orders/{order.number}/")
     assert response.status_code == 200

@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import io
 import json
+import re
 import time
 from typing import Any
 
@@ -43,6 +44,27 @@ def place_order(client, email: str = "ada@example.com", items: list[dict] | None
 
 def portal_header(token: str) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Portal {token}"}
+
+
+SIGN_IN_LINK = re.compile(r"https?://[^\s/]+(/portal/login/[A-Za-z0-9_-]{20,}/)")
+
+
+def sign_in_link(text: str) -> str:
+    """The path of the (first) single-use sign-in link in an e-mail body or an answer."""
+    found = SIGN_IN_LINK.search(text)
+    assert found, f"no sign-in link in: {text!r}"
+    return found.group(1)
+
+
+def portal_sign_in(client, link: str):
+    """Follow a sign-in link as a customer does: open it (a page with a button, which spends nothing),
+    then press the button (the POST spends the link and sets the session). Answers the POST's response."""
+    path = sign_in_link(link) if "://" in link else link
+    page = client.get(path)
+    assert page.status_code == 200, page.content
+    response = client.post(path)
+    assert response.status_code == 303, response.content
+    return response
 
 
 def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:

@@ -8,7 +8,7 @@ from django.core import mail
 from orders.auth import hash_token, portal_token_resolve
 from orders.models import Order, Payment, PortalToken
 from tests.factories import staff_user
-from tests.orders.helpers import place_order
+from tests.orders.helpers import place_order, portal_sign_in, sign_in_link
 
 pytestmark = pytest.mark.django_db
 
@@ -67,10 +67,13 @@ def test_reissue_revokes_old_links_and_emails_a_new_one(operator_client):
     _action(operator_client, "portaltoken", "reissue_portal_links", [token.pk])
     assert portal_token_resolve(data["portal_token"]) is None
     assert len(mail.outbox) == 1
-    new_link = next(line for line in mail.outbox[0].body.splitlines() if "/portal/login/" in line).strip()
-    assert new_link.startswith("http://testserver/portal/login/")
+    body = mail.outbox[0].body
+    new_link = sign_in_link(body)
+    assert data["portal_token"] not in body
     anonymous = operator_client.__class__()
-    assert anonymous.get(new_link.removeprefix("http://testserver")).status_code == 302
+    assert portal_sign_in(anonymous, new_link)["Location"] == f"/portal/orders/{data['number']}/"
+    # the links sent before (here: the order's answer) were revoked with the token
+    assert operator_client.__class__().post(sign_in_link(data["portal_url"])).status_code == 410
 
 
 def test_revoke_action(operator_client):
@@ -79,7 +82,10 @@ def test_revoke_action(operator_client):
     _action(operator_client, "portaltoken", "revoke_portal_links", [token.pk])
     token.refresh_from_db()
     assert token.revoked_at is not None
-    assert operator_client.__class__().get(f"/portal/login/{data['portal_token']}/").status_code == 403
+    api = operator_client.__class__().get(
+        f"/api/v1/orders/{data['number']}/", HTTP_AUTHORIZATION=f"Portal {data['portal_token']}"
+    )
+    assert api.status_code == 401
 
 
 def test_admin_pages_render(operator_client):

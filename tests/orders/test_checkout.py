@@ -6,7 +6,7 @@ import pytest
 
 from orders.models import Order, OrderEvent, Payment
 from orders.services import order_refund
-from tests.orders.helpers import place_order, post_event, session_event
+from tests.orders.helpers import place_order, portal_sign_in, post_event, session_event
 from tests.orders.stripe_double import StripeDouble
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_order_gets_a_checkout_url_with_a_deterministic_idempotency_key(client, 
 
 def test_portal_pay_button_redirects_to_checkout(client, stripe_double):
     data = place_order(client)
-    client.get(data["portal_url"])
+    portal_sign_in(client, data["portal_url"])
     response = client.post(f"/portal/orders/{data['number']}/pay/")
     assert response.status_code == 303
     assert response["Location"] == data["checkout_url"]

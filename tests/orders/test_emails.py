@@ -1,4 +1,4 @@
-"""Customer e-mails: the confirmation with its magic link, and the paid e-mail (once)."""
+"""Customer e-mails: the confirmation with its sign-in link, and the paid e-mail (once), each with a fresh link."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from django.core import mail
 from orders.models import Order
 from orders.services import order_mark_paid_offline, order_refund, order_transition
 from orders.tasks import send_order_email_task
-from tests.orders.helpers import place_order, post_event, session_event
+from tests.orders.helpers import place_order, portal_sign_in, post_event, session_event, sign_in_link
 
 pytestmark = pytest.mark.django_db
 
@@ -21,10 +21,10 @@ def test_confirmation_lists_items_totals_and_the_working_magic_link(
     body = mail.outbox[0].body
     assert "Family set, 100 mm, 3 persons" in body
     assert "$417.00" in body  # 3 x $139
-    link = next(line.strip() for line in body.splitlines() if "/portal/login/" in line)
-    assert link == data["portal_url"]
-    response = client.get(link.removeprefix("http://testserver"))
-    assert response.status_code == 302 and response["Location"] == f"/portal/orders/{data['number']}/"
+    link = sign_in_link(body)
+    assert data["portal_token"] not in body and link != sign_in_link(data["portal_url"])
+    response = portal_sign_in(client, link)
+    assert response["Location"] == f"/portal/orders/{data['number']}/"
 
 
 def test_paid_email_is_sent_once_with_the_order_page(client, enqueued):
@@ -36,7 +36,9 @@ def test_paid_email_is_sent_once_with_the_order_page(client, enqueued):
     assert send_order_email_task(order.pk, "paid") is False  # a redelivered task sends nothing
     assert len(mail.outbox) == 1
     assert data["number"] in mail.outbox[0].subject
-    assert f"/portal/orders/{data['number']}/" in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert data["portal_token"] not in body
+    assert portal_sign_in(client, sign_in_link(body))["Location"] == f"/portal/orders/{data['number']}/"
 
 
 def _run_email_tasks(enqueued) -> None:
@@ -72,7 +74,10 @@ def test_a_failed_payment_is_told_once_per_attempt_with_the_way_to_pay_again(
     message = mail.outbox[0]
     assert "did not go through" in message.subject and data["number"] in message.subject
     assert "nothing has been charged" in message.body
-    assert "pay again" in message.body and f"/portal/orders/{data['number']}/" in message.body
+    assert "pay again" in message.body and data["portal_token"] not in message.body
+    assert (
+        portal_sign_in(client, sign_in_link(message.body))["Location"] == f"/portal/orders/{data['number']}/"
+    )
     assert "$" in message.body
     # a second attempt that fails too is a new e-mail
     with django_capture_on_commit_callbacks(execute=True):

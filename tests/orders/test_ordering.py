@@ -10,7 +10,7 @@ from django.core import mail
 from orders.auth import hash_token
 from orders.models import Customer, Order, OrderEvent, PortalToken, ShippingRule
 from orders.services import ItemRequest, order_quote
-from tests.orders.helpers import order_body, place_order
+from tests.orders.helpers import order_body, place_order, portal_sign_in, sign_in_link
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,9 @@ def test_post_orders_answers_number_token_link_and_totals(client, django_capture
     assert data["total_cents"] == data["subtotal_cents"]
     assert [i["price_cents"] for i in data["items"]] == [22900, 55600]
     assert all(i["status"] == "awaiting_photos" and i["id"] for i in data["items"])
-    assert data["portal_url"] == f"http://testserver/portal/login/{data['portal_token']}/"
+    # the answer's link is a single-use sign-in link, never the long-lived token
+    assert data["portal_url"].startswith("http://testserver/portal/login/")
+    assert data["portal_token"] not in data["portal_url"]
     assert len(data["portal_token"]) >= 40
     # Only the hash is stored, and the token opens only this order.
     token = PortalToken.objects.get()
@@ -91,11 +93,13 @@ def test_post_orders_answers_number_token_link_and_totals(client, django_capture
     assert token.order == order
     assert order.ship_country == "GB" and order.customer.name == "Ada Lovelace"
     assert OrderEvent.objects.filter(order=order, type="order_placed").count() == 1
-    # The confirmation e-mail carries the magic link.
+    # The confirmation e-mail carries a sign-in link of its own (not the answer's, not the token).
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["ada@example.com"]
-    assert data["portal_url"] in mail.outbox[0].body
+    body = mail.outbox[0].body
+    assert data["portal_token"] not in body and sign_in_link(body) != sign_in_link(data["portal_url"])
     assert data["number"] in mail.outbox[0].subject
+    assert portal_sign_in(client, sign_in_link(body))["Location"] == f"/portal/orders/{data['number']}/"
 
 
 def test_the_same_email_reuses_the_customer(client):

@@ -12,7 +12,7 @@ from PIL import Image
 
 from orders.models import Order, Photo
 from tests.kits.photo.images import blurred, encode, figure_photo, photo_jpeg
-from tests.orders.helpers import jpeg_with_gps, place_order, portal_header, upload
+from tests.orders.helpers import jpeg_with_gps, place_order, portal_header, portal_sign_in, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -232,7 +232,7 @@ def test_a_photo_is_served_only_to_its_customer_and_the_staff(client, placed, ad
     assert Client().get(f"/portal/photos/{photo.pk + 999}/", **placed["auth"]).status_code == 404
     # a magic-link session opens the photos of its own order only
     session = Client()
-    session.get(placed["portal_url"].removeprefix("http://testserver"))
+    portal_sign_in(session, placed["portal_url"])
     assert session.get(url).status_code == 200
 
     # the URL the API answers is signed: it works on its own (an <img>, a download) until it expires

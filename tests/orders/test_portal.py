@@ -1,17 +1,18 @@
-"""Who sees which order: portal tokens, the magic link and its session, staff; and what the order shows."""
+"""Who sees which order: portal tokens, the single-use sign-in link and its session, staff; and what the order shows."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 
 from orders.auth import SESSION_KEY, hash_token, portal_token_find, portal_token_resolve
 from orders.models import Order, OrderEvent, PortalToken
 from orders.services import order_mark_paid_offline, portal_token_reissue
 from tests.factories import PrintJobFactory, RevisionFactory, UserFactory
-from tests.orders.helpers import place_order, portal_header
+from tests.orders.helpers import place_order, portal_header, portal_sign_in, sign_in_link
 
 pytestmark = pytest.mark.django_db
 
@@ -32,11 +33,20 @@ def test_an_order_placed_with_someone_elses_email_does_not_open_their_orders(cli
     second = place_order(client, email="ada@example.com")  # anyone can type this address
     response = client.get(f"/api/v1/orders/{first['number']}/", **portal_header(second["portal_token"]))
     assert response.status_code == 404
-    # An operator's re-issued link opens all of the customer's orders.
+    # The sign-in link of the second order opens that order only, in the portal and the API.
+    portal_sign_in(client, second["portal_url"])
+    assert client.get(f"/portal/orders/{first['number']}/").status_code == 404
+    assert client.get(f"/api/v1/orders/{first['number']}/").status_code == 404
+    # An operator's re-issued link goes to the address itself, and opens all of the customer's orders.
     customer = Order.objects.get(number=first["number"]).customer
-    raw = portal_token_reissue(customer_id=customer.pk, send_email=False)
+    mail.outbox.clear()
+    assert portal_token_reissue(customer_id=customer.pk) is True
+    assert mail.outbox[0].to == ["ada@example.com"]
+    owner = client.__class__()
+    portal_sign_in(owner, sign_in_link(mail.outbox[0].body))
     for number in (first["number"], second["number"]):
-        assert client.get(f"/api/v1/orders/{number}/", **portal_header(raw)).status_code == 200
+        assert owner.get(f"/api/v1/orders/{number}/").status_code == 200
+        assert owner.get(f"/portal/orders/{number}/").status_code == 200
 
 
 @pytest.mark.parametrize("state", ["expired", "revoked"])
@@ -51,23 +61,29 @@ def test_expired_and_revoked_tokens_are_refused(client, state):
     api = client.get(f"/api/v1/orders/{data['number']}/", **portal_header(data["portal_token"]))
     assert api.status_code == 401
     assert "expired or was revoked" in api.json()["message"]
-    link = client.get(f"/portal/login/{data['portal_token']}/")
-    assert link.status_code == 403
+    # a portal token never works as a sign-in link
+    link = client.post(f"/portal/login/{data['portal_token']}/")
+    assert link.status_code == 404
     assert SESSION_KEY not in client.session
 
 
 def test_magic_link_sets_a_session_and_redirects_to_a_clean_url(client):
     data = place_order(client)
-    response = client.get(f"/portal/login/{data['portal_token']}/")
-    assert response.status_code == 302
+    path = sign_in_link(data["portal_url"])
+    assert data["portal_token"] not in data["portal_url"]
+    confirm = client.get(path)  # opening the link (or a mail scanner fetching it) spends nothing
+    assert confirm.status_code == 200 and "Sign in and open my order" in confirm.content.decode()
+    assert SESSION_KEY not in client.session and confirm["Referrer-Policy"] == "no-referrer"
+    response = client.post(path)
+    assert response.status_code == 303
     assert response["Location"] == f"/portal/orders/{data['number']}/"
-    assert data["portal_token"] not in response["Location"]
+    assert data["portal_token"] not in response["Location"] and path not in response["Location"]
     assert response["Referrer-Policy"] == "no-referrer"
     assert client.session[SESSION_KEY] == Order.objects.get(number=data["number"]).customer_id
     page = client.get(response["Location"])
     assert page.status_code == 200
     html = page.content.decode()
-    assert data["number"] in html and data["portal_token"] not in html
+    assert data["number"] in html and data["portal_token"] not in html and path not in html
     assert "Awaiting offline payment" in html and 'name="image"' in html
     # The session also authenticates the API.
     assert client.get(f"/api/v1/orders/{data['number']}/").status_code == 200
@@ -82,7 +98,7 @@ def test_unknown_link_is_404_and_pages_without_a_session_are_401(client):
 def test_a_session_customer_gets_404_for_other_orders_in_the_portal(client):
     mine = place_order(client, email="ada@example.com")
     theirs = place_order(client, email="bob@example.com")
-    client.get(mine["portal_url"])
+    portal_sign_in(client, mine["portal_url"])
     assert client.get(f"/portal/orders/{theirs['number']}/").status_code == 404
 
 
@@ -164,7 +180,7 @@ def test_order_detail_lists_items_photos_published_revisions_payments_and_tracki
 
 def test_back_from_checkout_the_page_refreshes_until_the_payment_is_confirmed(client, enqueued):
     data = place_order(client)
-    client.get(data["portal_url"])
+    portal_sign_in(client, data["portal_url"])
     waiting = client.get(f"/portal/orders/{data['number']}/?checkout=success").content.decode()
     assert 'http-equiv="refresh"' in waiting and "confirming your payment" in waiting
     order_mark_paid_offline(order_id=Order.objects.get(number=data["number"]).pk)
@@ -172,7 +188,7 @@ def test_back_from_checkout_the_page_refreshes_until_the_payment_is_confirmed(cl
     assert 'http-equiv="refresh"' not in paid and "Paid" in paid
 
 
-def test_the_header_and_the_magic_link_read_a_token_through_the_same_lookup(client):
+def test_the_header_reads_a_token_through_one_lookup_and_a_token_is_no_sign_in_link(client):
     data = place_order(client)
     raw = data["portal_token"]
     token = portal_token_find(raw)
@@ -180,6 +196,6 @@ def test_the_header_and_the_magic_link_read_a_token_through_the_same_lookup(clie
     PortalToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     assert portal_token_find(raw) == token and portal_token_resolve(raw) is None  # known, but revoked
     assert client.get(f"/api/v1/orders/{data['number']}/", **portal_header(raw)).status_code == 401
-    assert client.get(f"/portal/login/{raw}/").status_code == 403
+    assert client.get(f"/portal/login/{raw}/").status_code == 404
     for unknown in ("", "x" * 201, "not-a-token"):
         assert portal_token_find(unknown) is None and portal_token_resolve(unknown) is None

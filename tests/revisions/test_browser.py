@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from orders.auth import portal_token_issue
+from orders.auth import portal_login_link_issue
 from orders.models import ItemStatus
 from revisions.models import Approval, Feedback, RevisionStatus
 from revisions.services import revision_publish
@@ -51,7 +51,9 @@ def test_customer_pins_requests_changes_then_approves(live_server, settings, bro
     revision_publish(revision_id=first.pk, user=sculptor, note="Here is your first preview.")
     page = browser_page
 
-    page.goto(f"{live_server.url}/portal/login/{portal_token_issue(customer=customer, order=order)}/")
+    page.goto(f"{live_server.url}/portal/login/{portal_login_link_issue(customer=customer, order=order)}/")
+    with page.expect_navigation():
+        page.get_by_test_id("sign-in").click()
     _open_round(page, live_server.url, first.pk)
     assert page.get_by_test_id("revision-status").inner_text() == "Published"
 
