@@ -264,7 +264,7 @@ class PhotoAdmin(admin.ModelAdmin):
     search_fields = ("item__order__number", "item__order__customer__email", "sha256")
     readonly_fields = (
         "item",
-        "image",
+        "image_preview",
         "width",
         "height",
         "sha256",
@@ -273,7 +273,14 @@ class PhotoAdmin(admin.ModelAdmin):
         "report_display",
         "uploaded_at",
     )
-    exclude = ("report",)
+    exclude = ("report", "image")  # the file is shown through the checked photo view, never /media/
+
+    @admin.display(description="photo")
+    def image_preview(self, obj: Photo) -> str:
+        if not obj.image:
+            return "—"
+        url = photo_url(obj)
+        return format_html('<a href="{0}"><img src="{0}" style="max-height:320px;max-width:480px"></a>', url)
 
     @admin.display(description="quality report")
     def report_display(self, obj: Photo) -> str:

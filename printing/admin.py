@@ -63,13 +63,13 @@ class TrayAdmin(admin.ModelAdmin):
         "status",
         "layout_picture",
         "utilisation_display",
-        "tray_file",
-        "layout_png",
+        "tray_file_link",
         "layout_display",
         "created_at",
         "updated_at",
     )
-    exclude = ("layout", "utilisation")
+    # the files go out through printing.files (layout_picture, tray_file_link), never /media/
+    exclude = ("layout", "utilisation", "tray_file", "layout_png")
     inlines = [PrintJobInline, TrayEventInline]
     list_select_related = ("printer",)
     actions = [
@@ -106,6 +106,12 @@ class TrayAdmin(admin.ModelAdmin):
             '<a href="{0}"><img src="{0}" style="max-width:900px;border:1px solid #ccc"></a>',
             file_url("tray-layout", obj.pk),
         )
+
+    @admin.display(description="tray file")
+    def tray_file_link(self, obj: Batch) -> str:
+        if not obj.tray_file:
+            return "—"
+        return format_html('<a href="{}">{}</a>', file_url("tray-file", obj.pk), obj.tray_file.name)
 
     @admin.display(description="layout data")
     def layout_display(self, obj: Batch) -> str:

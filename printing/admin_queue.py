@@ -266,7 +266,7 @@ class PrintJobAdmin(admin.ModelAdmin):
         "batch",
         "delivery_window",
         "due_at",
-        "print_file",
+        "print_file_link",
         "print_file_format",
         "print_file_sha256",
         "resin_volume_mm3",
@@ -282,7 +282,7 @@ class PrintJobAdmin(admin.ModelAdmin):
         "delivered_at",
         "created_by",
     )
-    exclude = ("print_report",)
+    exclude = ("print_report", "print_file")  # the file goes out through printing.files, never /media/
     inlines = [PrintFileJobInline]
     list_select_related = ("item__order", "printer", "batch__printer")
     actions = [
@@ -358,6 +358,12 @@ class PrintJobAdmin(admin.ModelAdmin):
         if is_late(obj):
             return format_html('<strong style="color:#c62828">{} LATE</strong>', text)
         return text
+
+    @admin.display(description="print file")
+    def print_file_link(self, obj: PrintJob) -> str:
+        if not obj.print_file:
+            return "—"
+        return format_html('<a href="{}">{}</a>', file_url("print-file", obj.pk), obj.print_file.name)
 
     @admin.display(description="print file")
     def print_file_state(self, obj: PrintJob) -> str:

@@ -72,12 +72,14 @@ class RevisionAdmin(admin.ModelAdmin):
         "vertices",
         "check_report_display",
         "diff_report_display",
+        "files_display",
         "created_at",
         "updated_at",
         "published_at",
         "uploaded_by",
     )
-    exclude = ("check_report", "diff_report", "renders")
+    # the stored files are replaced only by a new round, and shown through the checked file view
+    exclude = ("check_report", "diff_report", "renders", "mesh", "web_glb", "heatmap_glb")
     inlines = [FeedbackInline, CheckJobInline]
     list_select_related = ("item__order",)
     actions = ["publish_selected"]
@@ -115,6 +117,18 @@ class RevisionAdmin(admin.ModelAdmin):
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Revision) -> str:
         return status_badge(obj.status, obj.get_status_display())
+
+    @admin.display(description="files")
+    def files_display(self, obj: Revision) -> str:
+        files = [
+            ("mesh", "uploaded mesh", obj.mesh),
+            ("preview.glb", "web preview (GLB)", obj.web_glb),
+            ("heatmap.glb", "wall-thickness heatmap (GLB)", obj.heatmap_glb),
+        ]
+        links = [
+            (reverse("revision-file", args=[obj.pk, kind]), label) for kind, label, stored in files if stored
+        ]
+        return format_html_join(" · ", '<a href="{}">{}</a>', links) if links else "—"
 
     @admin.display(description="check report")
     def check_report_display(self, obj: Revision) -> str:
