@@ -101,10 +101,10 @@ def test_a_failing_mail_server_leaves_it_retryable_and_the_retry_sends(settings)
 def test_a_failed_confirmation_is_recorded_and_the_order_is_kept(client, settings):
     order = OrderFactory()
     settings.EMAIL_BACKEND = FAILING
-    assert send_order_confirmation(order_id=order.pk, raw_token="raw") is False  # logged, never raised
+    assert send_order_confirmation(order_id=order.pk) is False  # logged, never raised
     assert Notification.objects.get(kind="order_confirmation").status == "failed"
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    assert send_order_confirmation(order_id=order.pk, raw_token="raw") is True
+    assert send_order_confirmation(order_id=order.pk) is True
     assert [e.parameters["template"] for e in _email_events(order)] == ["confirmation"]
 
 
@@ -159,7 +159,7 @@ def test_no_e_mail_of_any_kind_goes_out_inside_a_transaction(settings):
 
     sends = [
         lambda: send_order_email_task(order.pk, "payment_failed", "cs_1"),
-        lambda: send_order_confirmation(order_id=order.pk, raw_token="raw"),
+        lambda: send_order_confirmation(order_id=order.pk),
         reissue,
         lambda: send_revision_published_email(published.pk),
         lambda: notify_sculptor_of_feedback(feedback.pk),

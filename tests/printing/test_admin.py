@@ -83,7 +83,8 @@ def test_tray_page_shows_the_layout_picture(admin_client, enqueued):
     )
     tray = Batch.objects.get()
     page = admin_client.get(reverse("admin:printing_batch_change", args=[tray.pk])).content.decode()
-    assert tray.layout_png.url in page and "%" in page
+    assert f"/api/v1/files/tray-layout/{tray.pk}/" in page and "%" in page
+    assert "/media/" not in page  # stored files go out through the checked view only
 
 
 def test_send_to_print_page(admin_client, enqueued):
