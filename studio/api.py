@@ -84,11 +84,15 @@ def server_error(request):
     return defaults.server_error(request)
 
 
-def report_field(shape, **kwargs) -> serializers.JSONField:
+def report_field(shape, *, may_be_empty: bool = False, **kwargs) -> serializers.JSONField:
     """A stored JSON report answered exactly as stored (its keys can grow: measures, extra figures),
     documented in the schema with ``shape``: a serializer naming the keys it has (``many=True`` for a list).
+
+    ``may_be_empty``: the report is ``{}`` until it is made (a round not checked yet, a first round's
+    difference, a tray not laid out yet); the schema then says "the shape, or an empty object".
     """
-    field_class = extend_schema_field(shape)(type("ReportField", (serializers.JSONField,), {}))
+    attrs = {"may_be_empty": may_be_empty}
+    field_class = extend_schema_field(shape)(type("ReportField", (serializers.JSONField,), attrs))
     return field_class(**kwargs)
 
 
@@ -149,6 +153,8 @@ class StudioAutoSchema(AutoSchema):
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         # ... and a list that may not be empty (``allow_empty=False``) has at least one entry.
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if getattr(field, "may_be_empty", False):  # a report_field not made yet answers {}
+            schema = {"anyOf": [schema, {"type": "object", "maxProperties": 0}]}
         if (
             direction == "request"
             and getattr(field, "allow_empty", True) is False
