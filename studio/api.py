@@ -4,10 +4,12 @@ stored JSON reports in answers."""
 from __future__ import annotations
 
 import logging
+import sys
 
+from django import db
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import extend_schema_field
@@ -73,15 +75,26 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """The site's 500: under /api/ the API's error shape, never an HTML page; elsewhere Django's page."""
+    """The site's 500: under /api/ the API's error shape, never an HTML page; elsewhere Django's page.
+
+    A database that cannot be reached (PostgreSQL restarting, a failover) is not a bug of the request:
+    it answers 503 with ``Retry-After``, so clients and the load balancer try again.
+    """
+    unavailable = isinstance(sys.exc_info()[1], (db.OperationalError, db.InterfaceError))
+    status, code, message = (
+        (503, "unavailable", "The studio's database is not reachable just now; try again in a moment.")
+        if unavailable
+        else (500, "error", "The studio could not answer this request; try again.")
+    )
     if request.path.startswith(API_PREFIX):
-        body = {
-            "message": "The studio could not answer this request; try again.",
-            "code": "error",
-            "extra": {},
-        }
-        return JsonResponse(body, status=500)
-    return defaults.server_error(request)
+        response = JsonResponse({"message": message, "code": code, "extra": {}}, status=status)
+    elif unavailable:
+        response = HttpResponse(f"<!doctype html><title>Try again</title><h1>{message}</h1>", status=503)
+    else:
+        return defaults.server_error(request)
+    if unavailable:
+        response["Retry-After"] = "5"
+    return response
 
 
 def report_field(shape, *, may_be_empty: bool = False, **kwargs) -> serializers.JSONField:
