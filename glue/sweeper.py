@@ -41,7 +41,7 @@ def _lost(job, *, waiting_since: datetime, now: datetime, cluster: dict) -> bool
 def requeue_stalled_work(*, now: datetime | None = None) -> dict[str, int]:
     """Enqueue again the reconstruction, check and print-file tasks that were lost; returns counts."""
     now = now or timezone.now()
-    gpu = settings.Q_CLUSTER["ALT_CLUSTERS"][settings.RECONSTRUCTION_QUEUE]
+    gpu = tasks.cluster_settings(settings.RECONSTRUCTION_QUEUE)  # the GPU cluster, or the default one
     counts = {"reconstruction": 0, "checks": 0, "print_files": 0}
 
     for item in Item.objects.filter(status__in=(ItemStatus.READY_FOR_DESIGN, ItemStatus.RECONSTRUCTING)):

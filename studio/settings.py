@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI and ReDoc served by the studio: /api/docs/ works offline
+    "health_check",  # /healthz (checks in glue/health.py)
     "django_q",
     "axes",
     "orders",
@@ -67,6 +69,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # static files (hashed, compressed) straight from gunicorn: nothing else in front is needed
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -161,7 +165,9 @@ MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "var" / "media")))
 STORAGE_BUCKET = env("STORAGE_BUCKET")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # `collectstatic` writes hashed, compressed copies and a manifest into STATIC_ROOT; WhiteNoise serves
+    # them with far-future cache headers. With DEBUG=0 a page needs that manifest (make prod collects).
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 if STORAGE_BUCKET:
     STORAGES["default"] = {
@@ -206,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Order figurines, upload photos, review 3D previews, and run the print queue.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not a CDN: no page of the
+    # studio asks another host for anything.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The state names of DESIGN.md section 4, one enum each in the schema.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
@@ -222,39 +233,53 @@ TASK_TIMEOUT_S = env_int("TASK_TIMEOUT_S", 600)
 RECONSTRUCTION_TIMEOUT_S = env_int("RECONSTRUCTION_TIMEOUT_S", 900)
 # Our own attempt counter on job rows stops a task that keeps killing its worker.
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+# The GPU queue: empty (the default), reconstruction runs on the default cluster, so the one
+# `manage.py qcluster` serves every queue. Production names a cluster of its own (Q_GPU_CLUSTER=studio-gpu),
+# served by `Q_CLUSTER_NAME=studio-gpu manage.py qcluster` on the GPU machines (deploy/).
+GPU_CLUSTER = env("Q_GPU_CLUSTER")
+# Reconstruction is enqueued on this queue; studio.tasks sends it to GPU_CLUSTER, or to the default cluster.
+RECONSTRUCTION_QUEUE = "gpu"
+# The default cluster's retry outlasts the longest task it runs (reconstruction too, without a GPU cluster).
+_LONGEST_DEFAULT_TASK_S = TASK_TIMEOUT_S if GPU_CLUSTER else max(TASK_TIMEOUT_S, RECONSTRUCTION_TIMEOUT_S)
 Q_CLUSTER: dict = {
     "name": "studio",
     "workers": env_int("Q_WORKERS", 2),
     "recycle": 50,
     "timeout": TASK_TIMEOUT_S,
     # retry must exceed timeout, or a slow task is delivered twice while still running.
-    "retry": TASK_TIMEOUT_S + 120,
+    "retry": _LONGEST_DEFAULT_TASK_S + 180,
     "max_attempts": TASK_MAX_ATTEMPTS,
     "ack_failures": True,
     "catch_up": False,
     "save_limit": 500,
     "label": "Background tasks",
-    "ALT_CLUSTERS": {
-        # Reconstruction runs on its own queue so GPU machines can serve it:
-        #   Q_CLUSTER_NAME=studio-gpu python manage.py qcluster
-        "studio-gpu": {
-            "workers": env_int("Q_GPU_WORKERS", 1),
-            "timeout": RECONSTRUCTION_TIMEOUT_S,
-            "retry": RECONSTRUCTION_TIMEOUT_S + 180,
-        },
-    },
+    "ALT_CLUSTERS": {},
 }
+if GPU_CLUSTER:
+    Q_CLUSTER["ALT_CLUSTERS"][GPU_CLUSTER] = {
+        "workers": env_int("Q_GPU_WORKERS", 1),
+        "timeout": RECONSTRUCTION_TIMEOUT_S,
+        "retry": RECONSTRUCTION_TIMEOUT_S + 180,
+    }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
 else:
     Q_CLUSTER["orm"] = "default"
-RECONSTRUCTION_QUEUE = "studio-gpu"
+    # The clusters' heartbeats (django_q Stat) go to a cache that web and worker processes share, so
+    # the admin's "Workers and queues" page and /healthz see them (a per-process memory cache would not).
+    Q_CLUSTER["cache"] = "django_q"
 RECONSTRUCTION_BACKEND = env("RECONSTRUCTION_BACKEND", "builtin")
 RECONSTRUCTION_DEVICE = env("RECONSTRUCTION_DEVICE", "auto")
 RECONSTRUCTION_CHECKPOINT = env("RECONSTRUCTION_CHECKPOINT")
 RECONSTRUCTION_TRIANGLE_BUDGET = env_int("RECONSTRUCTION_TRIANGLE_BUDGET", 200_000)
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "django_q": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": env("Q_STATS_DIR", str(BASE_DIR / "var" / "cache" / "django_q")),
+    },
+}
 if REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
 

@@ -49,20 +49,44 @@ def run_inline(
         _inline.reset(token)
 
 
+def cluster_for(queue: str | None) -> str:
+    """The django-q2 cluster that serves `queue` (None: the default queue).
+
+    ``settings.RECONSTRUCTION_QUEUE`` (the GPU queue) is a cluster of its own only where
+    ``settings.GPU_CLUSTER`` names one (production: ``Q_GPU_CLUSTER=studio-gpu``); by default the
+    default cluster serves it, so one ``manage.py qcluster`` runs every task.
+    """
+    from django.conf import settings
+
+    if queue == settings.RECONSTRUCTION_QUEUE:
+        return settings.GPU_CLUSTER or settings.Q_CLUSTER["name"]
+    return queue or settings.Q_CLUSTER["name"]
+
+
+def cluster_settings(queue: str | None) -> dict[str, Any]:
+    """The Q_CLUSTER settings (timeout, retry...) of the cluster that serves `queue`."""
+    from django.conf import settings
+
+    return settings.Q_CLUSTER["ALT_CLUSTERS"].get(cluster_for(queue), settings.Q_CLUSTER)
+
+
 def enqueue(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) -> str:
     """Put a task on the queue now. `func` is a dotted path; `cluster` picks a queue (e.g. GPU).
 
     Without `cluster` the task goes to the default queue by name: django-q2 would otherwise use the
     queue of the process that enqueues, so a follow-up enqueued by a GPU worker would stay on the GPU queue.
+    A task on the GPU queue carries the reconstruction time limit, whichever cluster runs it.
     """
     from django.conf import settings
     from django_q.tasks import async_task, fetch
 
-    options: dict[str, Any] = {"cluster": cluster or settings.Q_CLUSTER["name"]}
+    options: dict[str, Any] = {"cluster": cluster_for(cluster)}
+    if cluster == settings.RECONSTRUCTION_QUEUE:
+        options["timeout"] = settings.RECONSTRUCTION_TIMEOUT_S
     inline = _inline.get()
     if inline is None:
         task_id = async_task(func, *args, **options, **kwargs)
-        logger.info("enqueued %s%r on %s as %s", func, args, cluster or "default", task_id)
+        logger.info("enqueued %s%r on %s as %s", func, args, options["cluster"], task_id)
         return task_id
     started = time.perf_counter()
     task_id = async_task(func, *args, **options, **inline.task_kwargs.get(func, {}), **kwargs, sync=True)

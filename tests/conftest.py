@@ -38,13 +38,30 @@ def _own_cache_per_worker(settings, worker_id):
         return
     base, _, db = cache["LOCATION"].rpartition("/")
     own = (int(db or 0) + 1 + int(worker_id.removeprefix("gw"))) % 16
-    settings.CACHES = {"default": {**cache, "LOCATION": f"{base}/{own}"}}
+    settings.CACHES = {**settings.CACHES, "default": {**cache, "LOCATION": f"{base}/{own}"}}
 
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     """Every test writes its files into its own temporary MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _static_and_worker_stats(settings, tmp_path):
+    """Pages render `{% static %}` without a collectstatic run (the manifest storage of production needs
+    one: tests/glue/test_production.py runs it), and the clusters' heartbeats live in a cache of the
+    test's own, never in the var/ of a `make run` on the same machine."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STATIC_ROOT.mkdir()
+    settings.CACHES = {
+        **settings.CACHES,
+        "django_q": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": str(tmp_path)},
+    }
 
 
 @pytest.fixture
