@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from glue import admin_workers, health
 from glue import apis as glue_apis
 from glue import portal_views as glue_portal_views
 
@@ -23,6 +24,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/workers/", admin_workers.workers_and_queues, name="admin-workers"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("portal/orders/<str:number>/", glue_portal_views.portal_order, name="portal-order"),
@@ -31,6 +33,9 @@ urlpatterns = [
     path("", include("printing.portal_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # the load balancer's probe (no sign-in; SECURE_REDIRECT_EXEMPT lets it in over plain HTTP)
+    path("healthz", health.healthz, name="healthz"),
+    path("healthz/workers", health.healthz_workers, name="healthz-workers"),
 ]
 
 # Under /api/ even a path no route matches answers in the API's error shape (JSON), never an HTML page.

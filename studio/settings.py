@@ -326,6 +326,8 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # the load balancer probes each web machine over plain HTTP
+    SECURE_REDIRECT_EXEMPT = [r"^healthz(/|$)"]
     # Cookies only over HTTPS; SECURE_COOKIES=0 only for plain-HTTP loopback (bench/load.py, make prod on one machine).
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
