@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install browser run test lint check vendor bench clean
+.PHONY: install browser run prod test lint check vendor bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -31,10 +31,15 @@ run: install
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
 	@echo "Portal, admin and API on http://$(HOST):$(PORT)/ with django-q2 workers (admin: user admin, the password seed_demo printed above; new one: manage.py changepassword admin)."
-	@trap 'kill 0' EXIT INT TERM; \
+	@# stop signals to the workers' main processes only: a SIGTERM to a cluster's own sentinel leaves it hanging
+	@trap 'trap - EXIT INT TERM; kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	  $(PYTHON) manage.py qcluster & \
-	  Q_CLUSTER_NAME=studio-gpu $(PYTHON) manage.py qcluster & \
+	  if [ -n "$$Q_GPU_CLUSTER" ]; then Q_CLUSTER_NAME=$$Q_GPU_CLUSTER $(PYTHON) manage.py qcluster & fi; \
 	  $(PYTHON) manage.py runserver --noreload $(HOST):$(PORT)
+
+# Production settings on this one machine: DEBUG=0, migrate, collectstatic, gunicorn + workers (deploy/one-machine.sh).
+prod: install
+	HOST=$(HOST) PORT=$(PORT) deploy/one-machine.sh
 
 test: install browser
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)

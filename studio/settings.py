@@ -167,7 +167,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # `collectstatic` writes hashed, compressed copies and a manifest into STATIC_ROOT; WhiteNoise serves
     # them with far-future cache headers. With DEBUG=0 a page needs that manifest (make prod collects).
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "studio.staticfiles.StudioStaticFilesStorage"},
 }
 if STORAGE_BUCKET:
     STORAGES["default"] = {
@@ -217,6 +217,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # no validator badge: Swagger UI would fetch it from validator.swagger.io
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
     # The state names of DESIGN.md section 4, one enum each in the schema.
     "ENUM_NAME_OVERRIDES": {
         "OrderStatusEnum": "orders.models.OrderStatus",
