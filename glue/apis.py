@@ -8,11 +8,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from glue.order_page import order_page
+from orders import roles as order_roles
 from orders import selectors as order_selectors
 from orders.apis import PhotoOutput
 from orders.models import ItemStatus, OrderStatus, ProductLineCode, Style
 from revisions.models import RevisionStatus
-from studio.permissions import is_staff_request
+from studio.permissions import StaffNeedPermissions, is_staff_request
 
 # Dates and times are answered as the selectors give them (``format=None``: the JSON renderer writes
 # them, in UTC), the same on the order page as before these serializers described it.
@@ -116,7 +117,8 @@ class OrderEventOutput(serializers.Serializer):
 class OrderDetailApi(APIView):
     """The order for its customer (portal token or session) or staff: items, photos, previews, payments, timeline."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, StaffNeedPermissions]
+    required_permissions = order_roles.VIEW_ORDER  # staff; a customer only for their own order
 
     @extend_schema_serializer(component_name="OrderDetail")
     class Output(serializers.Serializer):

@@ -3,10 +3,13 @@ events, and the e-mails sent (send-once records)."""
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.utils.html import format_html
 
+from orders import roles
 from orders.models import (
+    ITEM_SPEC_FIELDS,
     Customer,
     Item,
     ItemStatus,
@@ -23,6 +26,8 @@ from orders.models import (
 )
 from orders.selectors import photo_url
 from orders.services import (
+    catalog_price,
+    item_change_spec,
     item_transition,
     order_mark_paid_offline,
     order_refund,
@@ -30,7 +35,15 @@ from orders.services import (
     portal_token_reissue,
     portal_token_revoke,
 )
-from studio.admin_tools import ReadOnlyInline, pretty_json, service_action, status_badge, transition_action
+from studio.admin_tools import (
+    ReadOnlyInline,
+    permission_check,
+    pretty_json,
+    service_action,
+    status_badge,
+    transition_action,
+)
+from studio.errors import ApplicationError
 
 
 class SizeInline(admin.TabularInline):
@@ -119,8 +132,10 @@ class CustomerAdmin(admin.ModelAdmin):
             "reissue_portal_link",
             _reissue,
             "new portal link(s) e-mailed",
+            permissions=("reissue",),
         )
     ]
+    has_reissue_permission = permission_check(*roles.REISSUE_PORTAL_LINK)
 
 
 @admin.register(PortalToken)
@@ -136,14 +151,18 @@ class PortalTokenAdmin(admin.ModelAdmin):
             "revoke_portal_links",
             lambda token, request: portal_token_revoke(token_id=token.pk, user=request.user),
             "link(s) revoked",
+            permissions=("revoke",),
         ),
         service_action(
             "Re-issue a portal link to these customers",
             "reissue_portal_links",
             lambda token, request: portal_token_reissue(customer_id=token.customer_id, user=request.user),
             "new portal link(s) e-mailed",
+            permissions=("reissue",),
         ),
     ]
+    has_revoke_permission = permission_check(*roles.REVOKE_PORTAL_LINK)
+    has_reissue_permission = permission_check(*roles.REISSUE_PORTAL_LINK)
 
     def has_add_permission(self, request) -> bool:
         return False  # tokens are issued by the re-issue action, which e-mails the raw secret
@@ -177,6 +196,7 @@ class OrderAdmin(admin.ModelAdmin):
             "mark_paid_offline",
             lambda order, request: order_mark_paid_offline(order_id=order.pk, user=request.user),
             "order(s) marked paid",
+            permissions=("take_payment",),
         ),
         service_action(
             "Refund selected orders (through Stripe when paid there)",
@@ -185,9 +205,15 @@ class OrderAdmin(admin.ModelAdmin):
                 order_id=order.pk, user=request.user, reason="operator refund"
             ),
             "order(s) refunded",
+            permissions=("refund",),
         ),
-        transition_action(order_transition, "order_id", "cancelled", "Cancel selected orders"),
+        transition_action(
+            order_transition, "order_id", "cancelled", "Cancel selected orders", permissions=("cancel",)
+        ),
     ]
+    has_take_payment_permission = permission_check(*roles.TAKE_PAYMENT)
+    has_refund_permission = permission_check(*roles.REFUND)
+    has_cancel_permission = permission_check(*roles.CHANGE_ORDER)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj: Order) -> str:
@@ -198,8 +224,34 @@ class OrderAdmin(admin.ModelAdmin):
         return f"${obj.total_cents / 100:,.2f}"
 
 
+#: The item's fields the form may change only through ``item_change_spec`` (priced again, locked once paid).
+ITEM_FORM_SPEC_FIELDS = ("product_line", "height_mm", "persons")
+
+
+class ItemAdminForm(forms.ModelForm):
+    """An item's form: a change of product line, size or persons must be a size the catalog sells."""
+
+    class Meta:
+        model = Item
+        fields = (*ITEM_FORM_SPEC_FIELDS, "style", "notes", "assigned_sculptor", "flagged", "flag_reason")
+
+    def clean(self):
+        data = super().clean()
+        if any(name in self.changed_data for name in ITEM_FORM_SPEC_FIELDS) and not self.errors:
+            try:
+                catalog_price(
+                    product_line=data.get("product_line", self.instance.product_line),
+                    height_mm=data.get("height_mm", self.instance.height_mm),
+                    persons=data.get("persons", self.instance.persons),
+                )
+            except ApplicationError as exc:
+                raise forms.ValidationError(exc.message) from None
+        return data
+
+
 @admin.register(Item)
 class ItemAdmin(admin.ModelAdmin):
+    form = ItemAdminForm
     list_display = (
         "__str__",
         "order_link",
@@ -246,7 +298,45 @@ class ItemAdmin(admin.ModelAdmin):
     )
     inlines = [PhotoInline, ItemEventInline]
     list_select_related = ("order", "assigned_sculptor")
-    actions = [transition_action(item_transition, "item_id", ItemStatus.CANCELLED, "Cancel selected items")]
+    actions = [
+        transition_action(
+            item_transition, "item_id", ItemStatus.CANCELLED, "Cancel selected items", permissions=("cancel",)
+        )
+    ]
+    has_cancel_permission = permission_check(*roles.CANCEL_ITEM)
+
+    def has_add_permission(self, request) -> bool:
+        return False  # items are made with their order, priced from the catalog (order_create)
+
+    def get_readonly_fields(self, request, obj: Item | None = None):
+        """Product line, size and persons are read-only once ``Item.spec_locked`` (paid, approved or
+        cancelled); the style from approval on (``Item.design_locked``); the price always."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None or obj.spec_locked:
+            fields += [name for name in ITEM_FORM_SPEC_FIELDS if name not in fields]
+        if obj is None or obj.design_locked:
+            fields.append("style")
+        return fields
+
+    def save_model(self, request, obj: Item, form, change: bool) -> None:
+        """The spec and the style change through ``item_change_spec`` (which refuses a locked item and
+        prices the item again); the other fields are saved as usual."""
+        spec_names = (*ITEM_FORM_SPEC_FIELDS, "style")
+        if not change or not any(name in form.changed_data for name in spec_names):
+            super().save_model(request, obj, form, change)
+            return
+        wanted = {name: getattr(obj, name) for name in spec_names}
+        stored = Item.objects.get(pk=obj.pk)
+        for name in (*ITEM_SPEC_FIELDS, "style"):
+            setattr(obj, name, getattr(stored, name))
+        super().save_model(request, obj, form, change)
+        try:
+            changed = item_change_spec(item_id=obj.pk, user=request.user, **wanted)
+        except ApplicationError as exc:
+            self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+            return
+        for name in (*ITEM_SPEC_FIELDS, "style"):
+            setattr(obj, name, getattr(changed, name))
 
     @admin.display(description="order", ordering="order__number")
     def order_link(self, obj: Item) -> str:

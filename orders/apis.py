@@ -20,13 +20,13 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
-from orders import selectors, services
+from orders import roles, selectors, services
 from orders.auth import customer_for_request
 from orders.models import PhotoKind, ProductLineCode, Style
 from orders.stripe_client import WebhookSignatureError, stripe_online, verify_webhook
 from studio.api import report_field
 from studio.errors import ApplicationError, Conflict
-from studio.permissions import is_staff_request
+from studio.permissions import StaffNeedPermissions, is_staff_request
 
 logger = logging.getLogger(__name__)
 
@@ -210,7 +210,8 @@ class OrderCreateApi(APIView):
 class OrderCheckoutApi(APIView):
     """A Stripe Checkout URL for an unpaid order (the same one while it is valid)."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, StaffNeedPermissions]
+    required_permissions = roles.TAKE_PAYMENT  # staff; a customer only for their own order
 
     @extend_schema_serializer(component_name="OrderCheckout")
     class Output(serializers.Serializer):
@@ -273,7 +274,8 @@ class PhotoOutput(serializers.Serializer):
 class PhotoUploadApi(APIView):
     """Add a photo to a figurine (multipart ``image``, ``kind``, ``person_index``); answers its quality report."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, StaffNeedPermissions]
+    required_permissions = roles.ADD_PHOTO  # staff; a customer only for their own order
     parser_classes = [MultiPartParser, FormParser]
     throttle_classes = [PhotoUploadThrottle]
 
@@ -327,7 +329,8 @@ class PhotoUploadApi(APIView):
 class PhotoDeleteApi(APIView):
     """Remove a photo while the figurine still takes photos."""
 
-    permission_classes = [permissions.IsAuthenticated]
+    permission_classes = [permissions.IsAuthenticated, StaffNeedPermissions]
+    required_permissions = roles.DELETE_PHOTO  # staff; a customer only for their own order
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, number: str, item_id: int, photo_id: int):

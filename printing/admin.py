@@ -6,11 +6,12 @@ from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
 from django.utils.html import format_html
 
+from printing import roles
 from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
 from printing.files import file_url
 from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, TrayEvent, TrayStatus
 from printing.services import tray_move
-from studio.admin_tools import ReadOnlyInline, pretty_json, transition_action
+from studio.admin_tools import ReadOnlyInline, permission_check, pretty_json, transition_action
 
 
 @admin.register(Printer)
@@ -29,6 +30,7 @@ class PrinterAdmin(admin.ModelAdmin):
     list_editable = ("status",)
     list_filter = ("status",)
     actions = [printer_fill_tray]
+    has_fill_tray_permission = permission_check(*roles.FILL_TRAY)
 
     def get_queryset(self, request) -> QuerySet[Printer]:
         return (
@@ -74,15 +76,28 @@ class TrayAdmin(admin.ModelAdmin):
     list_select_related = ("printer",)
     actions = [
         transition_action(
-            tray_move, "tray_id", "printing", "Start printing the selected trays (every job on them)"
+            tray_move,
+            "tray_id",
+            "printing",
+            "Start printing the selected trays (every job on them)",
+            permissions=("move_tray",),
         ),
         transition_action(
-            tray_move, "tray_id", "done", "Mark the selected trays done (printing jobs printed)"
+            tray_move,
+            "tray_id",
+            "done",
+            "Mark the selected trays done (printing jobs printed)",
+            permissions=("move_tray",),
         ),
         transition_action(
-            tray_move, "tray_id", "cancelled", "Cancel the selected open trays (jobs back to the queue)"
+            tray_move,
+            "tray_id",
+            "cancelled",
+            "Cancel the selected open trays (jobs back to the queue)",
+            permissions=("move_tray",),
         ),
     ]
+    has_move_tray_permission = permission_check(*roles.MOVE_TRAY)
 
     def has_add_permission(self, request) -> bool:
         return False  # trays are filled from the queue (printer action, job action or the API)

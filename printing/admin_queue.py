@@ -17,11 +17,19 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from orders.promises import item_delivery_window
+from printing import roles
 from printing.files import file_url
 from printing.models import ClaimPhoto, Printer, PrintFileJob, PrintJob, PrintJobStatus
 from printing.selectors import is_late, items_ready_to_print, late_jobs_q
 from printing.services import print_file_request, print_job_create, print_job_move, tray_create
-from studio.admin_tools import ReadOnlyInline, pretty_json, report_outcome, status_badge, transition_action
+from studio.admin_tools import (
+    ReadOnlyInline,
+    permission_check,
+    pretty_json,
+    report_outcome,
+    status_badge,
+    transition_action,
+)
 from studio.errors import ApplicationError
 
 
@@ -72,7 +80,7 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
 
-@admin.action(description="QC failed: record the reason and reprint…")
+@admin.action(description="QC failed: record the reason and reprint…", permissions=["reprint"])
 def qc_fail_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
     """An intermediate page asks for the reason; each selected job fails QC and gets a free reprint."""
     form = ReasonForm(request.POST if "apply" in request.POST else None)
@@ -105,7 +113,7 @@ def qc_fail_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> Http
     )
 
 
-@admin.action(description="Ship the selected jobs (carrier and tracking number each)…")
+@admin.action(description="Ship the selected jobs (carrier and tracking number each)…", permissions=["move"])
 def ship_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
     """The bulk shipping form: one carrier and tracking number per job (a default carrier for all)."""
     jobs = list(queryset.select_related("item__order__customer"))
@@ -144,7 +152,7 @@ def ship_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpRes
     )
 
 
-@admin.action(description="Make the print file again")
+@admin.action(description="Make the print file again", permissions=["move"])
 def remake_print_file_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
     done, refused = 0, []
     for job in queryset:
@@ -156,7 +164,7 @@ def remake_print_file_action(modeladmin, request: HttpRequest, queryset: QuerySe
     report_outcome(modeladmin, request, done, refused, "job(s) asked for a new print file")
 
 
-@admin.action(description="Fill a new tray from the queue (earliest due first)")
+@admin.action(description="Fill a new tray from the queue (earliest due first)", permissions=["fill_tray"])
 def printer_fill_tray(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
     for printer in queryset:
         try:
@@ -182,7 +190,7 @@ class TrayForm(forms.Form):
     printer = forms.ModelChoiceField(queryset=Printer.objects.in_service())
 
 
-@admin.action(description="Lay the selected jobs out on a new tray…")
+@admin.action(description="Lay the selected jobs out on a new tray…", permissions=["fill_tray"])
 def tray_from_selection_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
     form = TrayForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
@@ -286,12 +294,20 @@ class PrintJobAdmin(admin.ModelAdmin):
     inlines = [PrintFileJobInline]
     list_select_related = ("item__order", "printer", "batch__printer")
     actions = [
-        *(transition_action(print_job_move, "print_job_id", to, label) for to, label in MOVES),
+        *(
+            transition_action(print_job_move, "print_job_id", to, label, permissions=("move",))
+            for to, label in MOVES
+        ),
         tray_from_selection_action,
         qc_fail_action,
         ship_action,
         remake_print_file_action,
     ]
+
+    has_move_permission = permission_check(*roles.MOVE_JOB)
+    has_reprint_permission = permission_check(*roles.REPRINT)
+    has_fill_tray_permission = permission_check(*roles.FILL_TRAY)
+    has_send_to_print_permission = permission_check(*roles.SEND_TO_PRINT)
 
     def has_add_permission(self, request) -> bool:
         return False  # jobs come from "Send approved items to print" (or the API)
@@ -313,8 +329,8 @@ class PrintJobAdmin(admin.ModelAdmin):
 
     def send_to_print_view(self, request: HttpRequest) -> HttpResponse:
         """Approved items waiting for the queue: pick them (and optionally a printer) and send them to print."""
-        if not self.has_change_permission(request):
-            raise DjangoPermissionDenied
+        if not (self.has_view_permission(request) and self.has_send_to_print_permission(request)):
+            raise DjangoPermissionDenied  # before anything else: another role changes nothing
         if request.method == "POST":
             printer_id = request.POST.get("printer") or None
             done, refused = 0, []

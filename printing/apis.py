@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 
 from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
+from printing import roles
 from printing.files import file_url
 from printing.models import Batch, PrintJob, PrintJobStatus
 from printing.selectors import is_late, print_job_list
@@ -30,7 +31,7 @@ from printing.services import (
 )
 from studio.api import report_field
 from studio.errors import ApplicationError, NotFound, PermissionDenied
-from studio.permissions import IsStaff, is_staff_request
+from studio.permissions import HasStaffPermissions, StaffNeedPermissions, is_staff_request
 
 
 # --------------------------------------------------------------------------------------------- print queue
@@ -108,7 +109,8 @@ def _job_response(job, status_code: int = 200) -> Response:
 class PrintJobListApi(APIView):
     """The print queue (staff): earliest due first; `?status=queued,batched&printer=J850-1&late=1&reprint=0`."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.VIEW_QUEUE
 
     @extend_schema(
         responses=PrintJobOutput(many=True),
@@ -156,7 +158,8 @@ def _flag(value: str | None) -> bool | None:
 class PrintJobDetailApi(APIView):
     """One print job (staff)."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.VIEW_QUEUE
 
     @extend_schema(responses=PrintJobOutput, summary="A print job")
     def get(self, request, print_job_id: int):
@@ -169,7 +172,8 @@ class PrintJobDetailApi(APIView):
 class PrintJobCreateApi(APIView):
     """Send an approved item to print (staff): 409 unless the item is approved."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.SEND_TO_PRINT
 
     class PrintJobCreateInput(serializers.Serializer):
         printer_id = serializers.IntegerField(required=False, allow_null=True)
@@ -189,7 +193,8 @@ class PrintJobTransitionApi(APIView):
     `to: batched` places the job on an open tray of a fitting printer. Illegal moves answer 409.
     """
 
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.MOVE_JOB
 
     class PrintJobTransitionInput(serializers.Serializer):
         to = serializers.CharField(max_length=20)
@@ -208,7 +213,8 @@ class ReprintCreateApi(APIView):
     """A free reprint of the approved file. Staff: `reason`. The customer (portal): a Design Guarantee
     claim, multipart `reason` and 1–5 `photos` of what arrived."""
 
-    permission_classes = [IsAuthenticated]
+    permission_classes = [IsAuthenticated, StaffNeedPermissions]
+    required_permissions = roles.REPRINT  # staff; the customer's claim is checked against their order
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
     class ReprintCreateInput(serializers.Serializer):
@@ -296,7 +302,7 @@ class TrayOutput(serializers.Serializer):
     printer = serializers.CharField(source="printer.name")
     status = serializers.CharField()
     utilisation = serializers.FloatField()
-    layout = report_field(TrayLayoutShape())
+    layout = report_field(TrayLayoutShape(), may_be_empty=True)
     layout_png_url = serializers.SerializerMethodField()
     tray_file_url = serializers.SerializerMethodField()
     jobs = serializers.SerializerMethodField()
@@ -314,7 +320,8 @@ class TrayOutput(serializers.Serializer):
 class TrayCreateApi(APIView):
     """Fill a new tray on a printer with queued jobs (staff), earliest due first."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.FILL_TRAY
 
     class TrayCreateInput(serializers.Serializer):
         printer_id = serializers.IntegerField()
@@ -330,7 +337,8 @@ class TrayCreateApi(APIView):
 
 
 class TrayDetailApi(APIView):
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.VIEW_TRAY
 
     @extend_schema(responses=TrayOutput, summary="A printer tray")
     def get(self, request, tray_id: int):
@@ -343,7 +351,8 @@ class TrayDetailApi(APIView):
 class TrayTransitionApi(APIView):
     """Move a whole tray (staff): printing, done or cancelled; its jobs follow."""
 
-    permission_classes = [IsStaff]
+    permission_classes = [HasStaffPermissions]
+    required_permissions = roles.MOVE_TRAY
 
     class TrayTransitionInput(serializers.Serializer):
         to = serializers.CharField(max_length=20)

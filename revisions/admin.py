@@ -6,10 +6,11 @@ from django.contrib import admin, messages
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from revisions import roles
 from revisions.admin_views import SculptorWorkroom
 from revisions.models import Approval, CheckJob, Feedback, Pin, Revision
 from revisions.services import revision_publish
-from studio.admin_tools import ReadOnlyInline, pretty_json, status_badge
+from studio.admin_tools import ReadOnlyInline, permission_check, pretty_json, status_badge
 from studio.errors import ApplicationError
 
 
@@ -66,6 +67,7 @@ class RevisionAdmin(admin.ModelAdmin):
         "number",
         "status",
         "source",
+        "original_filename",
         "sha256",
         "size_bytes",
         "triangles",
@@ -97,7 +99,9 @@ class RevisionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    @admin.action(description="Publish the selected ready rounds to their customers")
+    has_publish_permission = permission_check(*roles.PUBLISH_ROUND)
+
+    @admin.action(description="Publish the selected ready rounds to their customers", permissions=["publish"])
     def publish_selected(self, request, queryset) -> None:
         for revision in queryset:
             try:
@@ -105,6 +109,22 @@ class RevisionAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{revision}: published.", messages.SUCCESS)
             except ApplicationError as exc:
                 self.message_user(request, f"{revision}: {exc.message}", messages.ERROR)
+
+    def has_add_permission(self, request) -> bool:
+        # a round is added only by an upload (the sculptor's page or the API), which stores its file
+        # under a path of its own; this form would make a round without a file, or reuse another's
+        return False
+
+    def has_delete_permission(self, request, obj: Revision | None = None) -> bool:
+        return False  # rounds are the design's history; the approved one is what a reprint prints
+
+    def get_readonly_fields(self, request, obj: Revision | None = None):
+        """The file, its SHA-256 and the checks' outputs are always read-only (not even in the form);
+        the sculptor's note too once the round is final (``Revision.file_locked``)."""
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None or obj.file_locked:
+            fields.append("note")
+        return fields
 
     @admin.display(description="sculptor's page")
     def item_page(self, obj: Revision) -> str:
@@ -146,6 +166,17 @@ class FeedbackAdmin(admin.ModelAdmin):
     search_fields = ("revision__item__order__number", "comment")
     inlines = [PinInline]
     list_select_related = ("revision",)
+    readonly_fields = ("revision", "kind", "comment", "created_at")
+
+    # the customer's own words on a round they saw: shown, never edited or removed by the studio
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Pin)
@@ -153,6 +184,15 @@ class PinAdmin(admin.ModelAdmin):
     list_display = ("feedback", "x", "y", "z", "text")
     search_fields = ("feedback__revision__item__order__number", "text")
     list_select_related = ("feedback__revision",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Approval)
@@ -164,6 +204,9 @@ class ApprovalAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # an approval locks the exact file approved: nothing of it is edited
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -1,7 +1,8 @@
 """The sculptor's workroom in the admin: the work queue, an item's page, upload, download, publish.
 
 Mounted under the Revision admin (``/admin/revisions/revision/queue/`` ...) and gated by its view
-permission (Sculptors and Operators have it); uploading and publishing need the change permission.
+permission (Sculptors and Operators have it); uploading a round and publishing one are the Sculptors'
+(``revisions.roles``: add and change on revisions), checked before anything else: 403 for another role.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Item
-from revisions import selectors, services
+from revisions import roles, selectors, services
 from revisions.apis import refuse_oversized_request
 from revisions.models import Revision, RevisionStatus
 from studio.errors import ApplicationError
+from studio.permissions import missing_permissions
 
 
 class UploadRoundForm(forms.Form):
@@ -60,12 +62,14 @@ class SculptorWorkroom:
             **extra,
         }
 
-    def _require(self, request: HttpRequest, change: bool = False) -> None:
-        allowed = (
-            self.admin.has_change_permission(request) if change else self.admin.has_view_permission(request)
-        )
-        if not allowed:
+    def _require(self, request: HttpRequest, perms: tuple[str, ...] = ()) -> None:
+        """The workroom's view permission, and ``perms`` (the role's, from ``revisions.roles``): else 403."""
+        if not self.admin.has_view_permission(request) or not self._may(request, perms):
             raise PermissionDenied
+
+    @staticmethod
+    def _may(request: HttpRequest, perms: tuple[str, ...]) -> bool:
+        return not missing_permissions(request.user, perms)
 
     def queue(self, request: HttpRequest) -> HttpResponse:
         """Items owed a preview, overdue first, with business hours left (``?mine=1``, ``?overdue=1``)."""
@@ -87,6 +91,7 @@ class SculptorWorkroom:
             Item.objects.select_related("order__customer", "assigned_sculptor"), pk=item_id
         )
         revisions = list(item.revisions.order_by("-number").prefetch_related("feedback__pins", "check_jobs"))
+        may_publish = self._may(request, roles.PUBLISH_ROUND)
         rows = []
         for rev in revisions:
             rows.append(
@@ -99,7 +104,7 @@ class SculptorWorkroom:
                     ],
                     "diff": rev.diff_report or {},
                     "job": next(iter(rev.check_jobs.all()), None),
-                    "can_publish": rev.status == RevisionStatus.READY,
+                    "can_publish": rev.status == RevisionStatus.READY and may_publish,
                 }
             )
         due = selectors.preview_due_at(item)
@@ -117,14 +122,14 @@ class SculptorWorkroom:
             metrics=selectors.item_round_metrics(item),
             form=UploadRoundForm(),
             can_upload=item.status in services.UPLOADABLE_ITEM_STATES
-            and self.admin.has_change_permission(request),
+            and self._may(request, roles.UPLOAD_ROUND),
             max_mb=settings.MAX_MESH_UPLOAD_BYTES // (1024 * 1024),
         )
         return TemplateResponse(request, "admin/revisions/item.html", context)
 
     def upload(self, request: HttpRequest, item_id: int) -> HttpResponse:
         """The upload form: the same streamed service as the API; the round then shows as checking."""
-        self._require(request, change=True)
+        self._require(request, roles.UPLOAD_ROUND)
         back = reverse("admin:revisions_item_page", args=[item_id])
         if request.method != "POST":
             return HttpResponseRedirect(back)
@@ -163,7 +168,7 @@ class SculptorWorkroom:
         return FileResponse(handle, as_attachment=True, filename=filename)
 
     def publish(self, request: HttpRequest, revision_id: int) -> HttpResponse:
-        self._require(request, change=True)
+        self._require(request, roles.PUBLISH_ROUND)
         revision = get_object_or_404(Revision, pk=revision_id)
         back = reverse("admin:revisions_item_page", args=[revision.item_id])
         if request.method != "POST":

@@ -30,12 +30,12 @@ from orders.auth import (
     order_scope_for_request,
 )
 from orders.models import Item, ItemStatus
-from revisions import services
+from revisions import roles, services
 from revisions.models import FeedbackKind, Revision, RevisionSource, RevisionStatus
 from studio.api import report_field
 from studio.errors import ApplicationError, NotFound
 from studio.http import client_ip
-from studio.permissions import IsStaff, is_staff_request
+from studio.permissions import HasStaffPermissions, StaffNeedPermissions, is_staff_request
 
 
 def revision_for_request(request, revision_id: int) -> Revision:
@@ -213,8 +213,8 @@ class RevisionOutput(serializers.Serializer):
     note = serializers.CharField()
     created_at = serializers.DateTimeField(format=None)
     published_at = serializers.DateTimeField(format=None, allow_null=True)
-    check_report = report_field(CheckReportShape())
-    diff = report_field(DiffReportShape())
+    check_report = report_field(CheckReportShape(), may_be_empty=True)
+    diff = report_field(DiffReportShape(), may_be_empty=True)
     files = RevisionFilesOutput()
     feedback = FeedbackOutput(many=True, help_text="The customer's feedback with pins.")
     approval = ApprovalOutput(allow_null=True)
@@ -256,7 +256,8 @@ class ApproveSchema(serializers.Serializer):
 class ItemRevisionsApi(APIView):
     """Staff: GET the rounds of an item; POST a refined mesh (multipart ``mesh``, optional ``note``)."""
 
-    permission_classes = [IsAuthenticated, IsStaff]
+    permission_classes = [IsAuthenticated, HasStaffPermissions]
+    required_permissions = {"GET": roles.VIEW_ROUNDS, "POST": roles.UPLOAD_ROUND}
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(responses={200: ItemRevisionsOutput})
@@ -280,7 +281,10 @@ class ItemRevisionsApi(APIView):
 
 
 class RevisionDetailApi(APIView):
-    """GET a round: staff always; its customer once it is published."""
+    """GET a round: staff who may read rounds; its customer once it is published."""
+
+    permission_classes = [IsAuthenticated, StaffNeedPermissions]
+    required_permissions = roles.VIEW_ROUNDS
 
     @extend_schema(responses={200: RevisionOutput})
     def get(self, request, revision_id: int):
@@ -295,7 +299,8 @@ class PublishSerializer(serializers.Serializer):
 class RevisionPublishApi(APIView):
     """Staff: publish a ready round to the customer."""
 
-    permission_classes = [IsAuthenticated, IsStaff]
+    permission_classes = [IsAuthenticated, HasStaffPermissions]
+    required_permissions = roles.PUBLISH_ROUND
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     @extend_schema(request=PublishSerializer, responses={200: RevisionOutput})
@@ -394,11 +399,11 @@ def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResp
     elif kind == "heatmap.glb":
         name, content_type = revision.heatmap_glb.name, FILE_TYPES["glb"]
     elif kind.startswith("render-") and kind.endswith(".png"):
-        try:
-            index = int(kind[len("render-") : -len(".png")])
-            name = (revision.renders or [])[index]
-        except (ValueError, IndexError):
-            name = None
+        digits = kind[len("render-") : -len(".png")]
+        renders = revision.renders or []
+        # only plain ASCII digits: "-1", "+0", " 1" or "1_0" would still parse and pick another render
+        if digits.isascii() and digits.isdigit() and int(digits) < len(renders):
+            name = renders[int(digits)]
         content_type = FILE_TYPES["png"]
     elif kind == "mesh" and is_staff_request(request):
         name = revision.mesh.name

@@ -10,6 +10,7 @@ from django.contrib import admin, messages
 from django.utils.html import format_html
 
 from studio.errors import ApplicationError
+from studio.permissions import missing_permissions
 
 
 def report_outcome(
@@ -23,12 +24,22 @@ def report_outcome(
 
 
 def service_action(
-    label: str, name: str, call: Callable[[Any, Any], Any], done_text: str
+    label: str,
+    name: str,
+    call: Callable[[Any, Any], Any],
+    done_text: str,
+    *,
+    permissions: tuple[str, ...],
 ) -> Callable[..., None]:
     """An admin action that runs a service for each selected object (each in its own transaction).
 
-    Refusals (typed application errors) are reported per object; the other objects still go through.
+    ``permissions`` are the action's ``allowed_permissions`` (``("change",)``, or a custom name backed by
+    a ``has_<name>_permission`` method of the admin, see :func:`permission_check`): Django hides the action
+    from a user without them and ignores it when posted. Refusals (typed application errors) are
+    reported per object; the other objects still go through.
     """
+    if not permissions:
+        raise ValueError(f"the admin action {name} needs the permissions of the role that owns it")
 
     def action(modeladmin: admin.ModelAdmin, request, queryset) -> None:
         done, refused = 0, []
@@ -42,17 +53,34 @@ def service_action(
 
     action.__name__ = name
     action.short_description = label  # type: ignore[attr-defined]
+    action.allowed_permissions = tuple(permissions)  # type: ignore[attr-defined]
     return action
 
 
-def transition_action(service: Callable[..., Any], id_kwarg: str, to: str, label: str) -> Callable[..., None]:
-    """An admin action that moves each selected object through its transition service."""
+def transition_action(
+    service: Callable[..., Any], id_kwarg: str, to: str, label: str, *, permissions: tuple[str, ...]
+) -> Callable[..., None]:
+    """An admin action that moves each selected object through its transition service (``permissions``
+    as in :func:`service_action`)."""
     return service_action(
         label,
         f"move_to_{to}",
         lambda obj, request: service(**{id_kwarg: obj.pk, "to": to, "user": request.user}),
         f"moved to {to}",
+        permissions=permissions,
     )
+
+
+def permission_check(*perms: str) -> Callable[..., bool]:
+    """A ``has_<name>_permission`` method for a ModelAdmin: the user holds every one of ``perms``
+    ("app_label.codename"), for an action whose permission lives on another model (e.g. "mark paid"
+    on orders needs ``orders.add_payment``); use it with ``allowed_permissions=("<name>",)``."""
+
+    def check(modeladmin: admin.ModelAdmin, request, obj=None) -> bool:
+        return not missing_permissions(request.user, perms)
+
+    check.required_permissions = perms  # type: ignore[attr-defined]
+    return check
 
 
 def pretty_json(value: Any) -> str:

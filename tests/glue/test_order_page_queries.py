@@ -11,6 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from orders.auth import portal_login_link_issue, portal_token_issue
+from tests.factories import staff_user
 from tests.glue.builders import order_with_items
 from tests.orders.helpers import portal_sign_in
 
@@ -50,8 +51,8 @@ def test_the_portal_order_page_runs_as_many_queries_for_five_items_as_for_one(cl
     assert five == one, f"{one} queries for one item, {five} for five"
 
 
-def test_staff_read_the_order_page_in_as_many_queries_for_five_items_as_for_one(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("operator-q", is_staff=True))
+def test_staff_read_the_order_page_in_as_many_queries_for_five_items_as_for_one(client):
+    client.force_login(staff_user("operator-q", "Operators"))
     counts = []
     for count in (1, 5):
         order = order_with_items(count)

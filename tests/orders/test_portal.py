@@ -11,7 +11,7 @@ from django.utils import timezone
 from orders.auth import SESSION_KEY, hash_token, portal_token_find, portal_token_resolve
 from orders.models import Order, OrderEvent, PortalToken
 from orders.services import order_mark_paid_offline, portal_token_reissue
-from tests.factories import PrintJobFactory, RevisionFactory, UserFactory
+from tests.factories import PrintJobFactory, RevisionFactory, UserFactory, staff_user
 from tests.orders.helpers import place_order, portal_header, portal_sign_in, sign_in_link
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def test_a_get_never_writes(client):
 
 def test_staff_see_any_order_with_the_full_timeline(client):
     data = place_order(client)
-    staff = UserFactory(username="operator1")
+    staff = staff_user("operator1", "Operators")
     client.force_login(staff)
     response = client.get(f"/api/v1/orders/{data['number']}/")
     assert response.status_code == 200
@@ -144,7 +144,7 @@ def test_the_customer_timeline_leaves_out_the_studios_internal_rounds(client):
     body = client.get(f"/api/v1/orders/{data['number']}/", **portal_header(data["portal_token"])).json()
     seen = [e["to_status"] for e in body["events"] if e["subject"] == "revision"]
     assert seen == ["published", "approved"]
-    client.force_login(UserFactory(username="sculptor1", is_staff=True))
+    client.force_login(staff_user("sculptor1", "Sculptors"))
     staff = client.get(f"/api/v1/orders/{data['number']}/").json()
     assert len([e for e in staff["events"] if e["subject"] == "revision"]) == 6
 

@@ -1,0 +1,8 @@
+"""Which model permissions each staff action on revision rounds needs: the one table the admin and the
+API share. Sculptors own rounds (group "Sculptors", orders migration 0002); Operators only read them."""
+
+from __future__ import annotations
+
+VIEW_ROUNDS = ("revisions.view_revision",)
+UPLOAD_ROUND = ("revisions.add_revision",)
+PUBLISH_ROUND = ("revisions.change_revision",)
