@@ -32,9 +32,12 @@ OPEN = (JobStatus.PENDING, JobStatus.RUNNING)
 
 def _lost(job, *, waiting_since: datetime, now: datetime, cluster: dict) -> bool:
     """True when a task is owed: no run has started although the state is older than the grace
-    period, or the open run outlived the cluster's retry window (retry > timeout: its worker is gone)."""
+    period, a running job's lease expired (its worker is gone; a live lease is never sent again), or a
+    job without a lease (pending, or running from before leases) outlived the cluster's retry window."""
     if job is None:
         return waiting_since < now - WAITING_GRACE
+    if job.status == JobStatus.RUNNING and job.lease_expires_at is not None:
+        return job.lease_expires_at <= now
     return (job.started_at or job.created_at) < now - timedelta(seconds=cluster["retry"])
 
 

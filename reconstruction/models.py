@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from studio.jobs import JobBase
@@ -16,6 +17,9 @@ class ReconstructionJob(JobBase):
     revision = models.ForeignKey(
         "revisions.Revision", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    #: its task runs on the GPU queue, under the reconstruction time limit (which sizes the lease)
+    task_queue = settings.RECONSTRUCTION_QUEUE
 
     class Meta:
         ordering = ["-created_at"]

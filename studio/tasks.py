@@ -70,6 +70,16 @@ def cluster_settings(queue: str | None) -> dict[str, Any]:
     return settings.Q_CLUSTER["ALT_CLUSTERS"].get(cluster_for(queue), settings.Q_CLUSTER)
 
 
+def task_timeout_s(queue: str | None) -> int:
+    """The time limit of a task enqueued on `queue`: a GPU-queue task carries the reconstruction limit
+    whichever cluster runs it; any other task has its cluster's timeout."""
+    from django.conf import settings
+
+    if queue == settings.RECONSTRUCTION_QUEUE:
+        return int(settings.RECONSTRUCTION_TIMEOUT_S)
+    return int(cluster_settings(queue)["timeout"])
+
+
 def enqueue(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) -> str:
     """Put a task on the queue now. `func` is a dotted path; `cluster` picks a queue (e.g. GPU).
 
@@ -82,7 +92,7 @@ def enqueue(func: str, *args: Any, cluster: str | None = None, **kwargs: Any) ->
 
     options: dict[str, Any] = {"cluster": cluster_for(cluster)}
     if cluster == settings.RECONSTRUCTION_QUEUE:
-        options["timeout"] = settings.RECONSTRUCTION_TIMEOUT_S
+        options["timeout"] = task_timeout_s(cluster)
     inline = _inline.get()
     if inline is None:
         task_id = async_task(func, *args, **options, **kwargs)

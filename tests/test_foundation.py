@@ -176,9 +176,11 @@ def test_job_claim_counts_attempts_and_gives_up_instead_of_looping(settings):
     job = ReconstructionJob.objects.create(item=ItemFactory(status=ItemStatus.RECONSTRUCTING))
     first = ReconstructionJob.claim(job.pk)
     assert first is not None and first.attempts == 1 and first.status == JobStatus.RUNNING
-    # The worker died; the broker delivers the task again.
+    # The worker died (its lease ran out); the broker delivers the task again.
+    ReconstructionJob.objects.filter(pk=job.pk).update(lease_expires_at=first.started_at)
     second = ReconstructionJob.claim(job.pk)
     assert second is not None and second.attempts == 2
+    ReconstructionJob.objects.filter(pk=job.pk).update(lease_expires_at=first.started_at)
     assert ReconstructionJob.claim(job.pk) is None  # attempts spent
     job.refresh_from_db()
     assert job.status == JobStatus.ERRORED and "Gave up after 2 attempts" in job.error
