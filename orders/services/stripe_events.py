@@ -24,12 +24,180 @@ from orders.services.payments import (
     order_refunded_cents,
     refund_status,
 )
-from studio.errors import ApplicationError
+from orders.stripe_client import WebhookEventInvalid
 from studio.tasks import enqueue_on_commit
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["EVENT_HANDLERS", "stripe_event_process"]
+__all__ = ["EVENT_HANDLERS", "EVENT_SHAPES", "stripe_event_process", "stripe_event_validate"]
+
+
+# --------------------------------------------------------------------------- the shapes handlers read
+# Each handled event type names the fields its handler reads, with their types; an event that does not
+# fit is refused (HTTP 400) before anything is recorded. Absent and null are the same (optional fields).
+
+Rule = Callable[[Any, str], None]
+
+#: Upper bounds of what the studio's columns hold (ids, a currency code, a positive integer).
+_ID_MAX = 255
+_TYPE_MAX = 100
+_CENTS_MAX = 2_147_483_647
+
+
+def _refuse(path: str, expected: str, value: Any) -> None:
+    shown = "null" if value is None else type(value).__name__
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        shown = f"{shown} {str(value)[:40]!r}"
+    raise WebhookEventInvalid(
+        f"Malformed Stripe event: '{path}' must be {expected}, not {shown}.", extra={"field": path}
+    )
+
+
+def _scalar(expected: str, test: Callable[[Any], bool]) -> Rule:
+    def rule(value: Any, path: str) -> None:
+        if not test(value):
+            _refuse(path, expected, value)
+
+    return rule
+
+
+def _text(max_length: int = _ID_MAX) -> Rule:
+    return _scalar(
+        f"a string of at most {max_length} characters",
+        lambda v: isinstance(v, str) and len(v) <= max_length and "\x00" not in v,
+    )
+
+
+_ID = _scalar(
+    "a non-empty id string", lambda v: isinstance(v, str) and 0 < len(v) <= _ID_MAX and "\x00" not in v
+)
+_CENTS = _scalar(
+    "a whole number of cents (0 or more)",
+    lambda v: isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= _CENTS_MAX,
+)
+_CURRENCY = _scalar(
+    "a three-letter currency code",
+    lambda v: isinstance(v, str) and len(v) == 3 and v.isascii() and v.isalpha(),
+)
+_METADATA = _scalar(
+    "an object of strings",
+    lambda v: isinstance(v, dict) and all(isinstance(x, str) and "\x00" not in x for x in v.values()),
+)
+_REFERENCE = _scalar(  # an id, or the object itself when the event was sent expanded
+    "an id string or an object with an 'id'",
+    lambda v: (
+        (isinstance(v, str) and len(v) <= _ID_MAX and "\x00" not in v)
+        or (isinstance(v, dict) and isinstance(v.get("id"), str) and 0 < len(v["id"]) <= _ID_MAX)
+    ),
+)
+
+
+def _object(fields: dict[str, tuple[Rule, bool]]) -> Rule:
+    """A JSON object whose named fields follow their rules (``True``: the field must be there)."""
+
+    def rule(value: Any, path: str) -> None:
+        if not isinstance(value, dict):
+            _refuse(path, "an object", value)
+        for name, (inner, required) in fields.items():
+            item = value.get(name)
+            if item is None:
+                if required:
+                    raise WebhookEventInvalid(
+                        f"Malformed Stripe event: '{path}.{name}' is missing.",
+                        extra={"field": f"{path}.{name}"},
+                    )
+                continue
+            inner(item, f"{path}.{name}")
+
+    return rule
+
+
+def _list_of(inner: Rule) -> Rule:
+    def rule(value: Any, path: str) -> None:
+        if not isinstance(value, list):
+            _refuse(path, "a list", value)
+        for index, item in enumerate(value):
+            inner(item, f"{path}[{index}]")
+
+    return rule
+
+
+def _optional(rule: Rule) -> tuple[Rule, bool]:
+    return rule, False
+
+
+def _required(rule: Rule) -> tuple[Rule, bool]:
+    return rule, True
+
+
+_TEXT = _optional(_text())
+#: What every handled object is read for when its order is looked up (``_order_for``).
+_FINDS_ORDER = {
+    "id": _required(_ID),
+    "object": _TEXT,
+    "metadata": _optional(_METADATA),
+    "client_reference_id": _TEXT,
+    "payment_intent": _optional(_REFERENCE),
+}
+_SHIPPING = _object(
+    {
+        "name": _optional(_text(1000)),
+        "address": _optional(
+            _object(
+                {key: _optional(_text(1000)) for key in ("line1", "line2", "city", "postal_code", "country")}
+            )
+        ),
+    }
+)
+_SESSION = _object(
+    {
+        **_FINDS_ORDER,
+        "amount_total": _optional(_CENTS),
+        "currency": _optional(_CURRENCY),
+        "payment_status": _TEXT,
+        "payment_method_types": _optional(_list_of(_text(40))),
+        "shipping_details": _optional(_SHIPPING),
+        "collected_information": _optional(_object({"shipping_details": _optional(_SHIPPING)})),
+    }
+)
+_REFUND_FIELDS = {**_FINDS_ORDER, "amount": _required(_CENTS), "status": _TEXT}
+_REFUND = _object(_REFUND_FIELDS)
+_CHARGE = _object(
+    {
+        **_FINDS_ORDER,
+        "amount_refunded": _optional(_CENTS),
+        "refunds": _optional(_object({"data": _optional(_list_of(_REFUND))})),
+    }
+)
+_ENVELOPE = _object(
+    {
+        "id": _required(_ID),
+        "type": _required(
+            _scalar("a non-empty string", lambda v: isinstance(v, str) and 0 < len(v) <= _TYPE_MAX)
+        ),
+        "data": _required(_object({"object": _required(_object({}))})),
+    }
+)
+
+
+def stripe_event_validate(event: Any) -> dict[str, Any]:
+    """The event when it has the shape the studio reads; else WebhookEventInvalid (HTTP 400), nothing recorded.
+
+    Every event needs an ``id``, a ``type`` and ``data.object`` (an object); a handled type also needs
+    the fields its handler reads, with their types (``EVENT_SHAPES``). Unknown types are not looked into.
+    """
+    if not isinstance(event, dict):
+        _refuse("event", "a JSON object", event)
+    _ENVELOPE(event, "event")
+    shape = EVENT_SHAPES.get(event["type"])
+    if shape is not None:
+        shape(event["data"]["object"], "data.object")
+    return event
+
+
+def _intent_id(value: Any) -> str:
+    """A payment intent's id, whether the event names it or carries it expanded."""
+    return (value.get("id") if isinstance(value, dict) else value) or ""
 
 
 def _order_for(obj: dict[str, Any]) -> Order | None:
@@ -45,9 +213,7 @@ def _order_for(obj: dict[str, Any]) -> Order | None:
         order = Order.objects.filter(stripe_checkout_session_id=session_id).first()
         if order is not None:
             return order
-    intent = obj.get("payment_intent")
-    if isinstance(intent, dict):
-        intent = intent.get("id")
+    intent = _intent_id(obj.get("payment_intent"))
     if intent:
         payment = Payment.objects.filter(stripe_payment_intent_id=intent).select_related("order").first()
         if payment is not None:
@@ -56,9 +222,7 @@ def _order_for(obj: dict[str, Any]) -> Order | None:
 
 
 def _session_charge(order: Order, session: dict[str, Any]) -> Payment:
-    payment_intent = session.get("payment_intent")
-    if isinstance(payment_intent, dict):
-        payment_intent = payment_intent.get("id")
+    payment_intent = _intent_id(session.get("payment_intent"))
     methods = session.get("payment_method_types") or []
     payment, _ = Payment.objects.get_or_create(
         kind=PaymentKind.CHARGE,
@@ -70,7 +234,7 @@ def _session_charge(order: Order, session: dict[str, Any]) -> Payment:
             "status": PaymentStatus.PENDING,
             "amount_cents": int(session.get("amount_total") or 0),
             "currency": (session.get("currency") or order.currency).lower(),
-            "stripe_payment_intent_id": payment_intent or "",
+            "stripe_payment_intent_id": payment_intent,
         },
     )
     if payment_intent and not payment.stripe_payment_intent_id:
@@ -179,7 +343,7 @@ def _after_refund(order: Order) -> str:
 
 
 def _on_refund(order: Order, refund: dict[str, Any], event_type: str) -> str:
-    intent = refund.get("payment_intent") or ""
+    intent = _intent_id(refund.get("payment_intent"))
     status = refund_status(refund.get("status") or "pending")
     payment = Payment.objects.filter(stripe_refund_id=refund["id"]).first()
     if payment is None:
@@ -218,7 +382,7 @@ def _on_charge_refunded(order: Order, charge: dict[str, Any], event_type: str) -
             status=PaymentStatus.SUCCEEDED,
             amount_cents=missing,
             currency=order.currency,
-            stripe_payment_intent_id=charge.get("payment_intent") or "",
+            stripe_payment_intent_id=_intent_id(charge.get("payment_intent")),
         )
     return _after_refund(order)
 
@@ -247,6 +411,17 @@ def _replay_deferred(order: Order, payment_intent: str) -> str:
     return outcome
 
 
+EVENT_SHAPES: dict[str, Rule] = {
+    "checkout.session.completed": _SESSION,
+    "checkout.session.async_payment_succeeded": _SESSION,
+    "checkout.session.async_payment_failed": _SESSION,
+    "checkout.session.expired": _SESSION,
+    "charge.refunded": _CHARGE,
+    "refund.created": _REFUND,
+    "refund.updated": _REFUND,
+    "charge.refund.updated": _REFUND,
+}
+
 EVENT_HANDLERS: dict[str, Callable[[Order, dict[str, Any], str], str]] = {
     "checkout.session.completed": _on_session_completed,
     "checkout.session.async_payment_succeeded": _on_async_succeeded,
@@ -259,13 +434,15 @@ EVENT_HANDLERS: dict[str, Callable[[Order, dict[str, Any], str], str]] = {
 }
 
 
-def stripe_event_process(event: dict[str, Any]) -> str:
-    """Apply one verified Stripe event exactly once; returns what happened (for the log and the answer)."""
-    event_id = event.get("id")
-    event_type = event.get("type") or ""
-    if not event_id or not isinstance(event.get("data"), dict):
-        raise ApplicationError("The event has no id or data.")
-    obj = event["data"].get("object") or {}
+def stripe_event_process(event: Any) -> str:
+    """Apply one verified Stripe event exactly once; returns what happened (for the log and the answer).
+
+    A malformed event is refused first (``stripe_event_validate``): nothing is recorded for it.
+    """
+    event = stripe_event_validate(event)
+    event_id = event["id"]
+    event_type = event["type"]
+    obj = event["data"]["object"]
     with transaction.atomic():
         try:
             with transaction.atomic():
