@@ -34,6 +34,29 @@ REVISION_TRANSITIONS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Rounds still being made: nobody outside the studio has seen them, so their checks may still write
+#: the derived files and the sculptor may still edit the note. From ``published`` on (the customer saw it,
+#: approved it, asked for changes, or a newer round replaced it) and for a rejected round, the round is
+#: final: a change is a new round (or the item's cancellation), never an edit.
+REVISION_OPEN_STATES = (R.UPLOADED, R.CHECKING, R.READY)
+#: A round's file and everything derived from it or shown with it; none of them changes once
+#: :attr:`Revision.file_locked` (the SHA-256 and the check outputs are never edited by hand at all).
+REVISION_LOCKED_FIELDS = (
+    "mesh",
+    "original_filename",
+    "sha256",
+    "size_bytes",
+    "triangles",
+    "vertices",
+    "check_report",
+    "diff_report",
+    "web_glb",
+    "heatmap_glb",
+    "renders",
+    "note",
+)
+
+
 class RevisionSource(models.TextChoices):
     AI = "ai", "AI base mesh"
     TEMPLATE = "template", "Template body (reconstruction failed)"
@@ -97,6 +120,16 @@ class Revision(StatusModel):
     @property
     def is_visible_to_customer(self) -> bool:
         return self.published_at is not None
+
+    @property
+    def file_locked(self) -> bool:
+        """The rule "this round is final": its file, previews, reports and note never change again.
+
+        True once the round left the open states (published, approved, changes requested, superseded,
+        rejected) or was ever shown to the customer; the admin shows it read-only and the services refuse
+        (409) to write any of :data:`REVISION_LOCKED_FIELDS`.
+        """
+        return self.status not in REVISION_OPEN_STATES or self.published_at is not None
 
 
 class FeedbackKind(models.TextChoices):

@@ -8,17 +8,16 @@ locks the exact file by its SHA-256.
 from __future__ import annotations
 
 import math
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from kits.mesh.sniff import HEAD_BYTES, sniff_head
 from orders import events
@@ -27,6 +26,7 @@ from orders.models import Customer, Item, ItemStatus
 from orders.services import item_transition
 from revisions.lock_objects import lock_revision
 from revisions.models import (
+    REVISION_LOCKED_FIELDS,
     Approval,
     CheckJob,
     Feedback,
@@ -36,7 +36,7 @@ from revisions.models import (
     RevisionSource,
     RevisionStatus,
 )
-from revisions.storage import ALLOWED_EXTENSIONS
+from revisions.storage import ALLOWED_EXTENSIONS, round_mesh_name
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from studio.storage import UploadTooLarge, save_streaming, stored_file_check
 from studio.tasks import enqueue_on_commit
@@ -58,12 +58,27 @@ def revision_transition(
     update: dict[str, Any] | None = None,
     guard=None,
 ) -> TransitionResult:
-    """Move a revision to `to` (locks, checks the table, writes the event, enqueues after commit)."""
+    """Move a revision to `to` (locks, checks the table, writes the event, enqueues after commit).
+
+    An ``update`` that writes a round's file or what is derived from it (``REVISION_LOCKED_FIELDS``) is
+    refused with 409 once the round is final (``Revision.file_locked``).
+    """
+    locked_fields = sorted(set(update or ()) & set(REVISION_LOCKED_FIELDS))
+
+    def checked(revision: Revision) -> None:
+        if locked_fields and revision.file_locked:
+            raise Conflict(
+                f"Round {revision.number} is {revision.get_status_display().lower()}: its file and what was "
+                f"derived from it ({', '.join(locked_fields)}) no longer change; upload a new round instead.",
+                extra={"revision_status": revision.status, "fields": locked_fields},
+            )
+        if guard is not None:
+            guard(revision)
 
     return run_transition(
         lock=lambda: lock_revision(revision_id),
         target=to,
-        guard=guard,
+        guard=checked,
         update=update,
         write_event=events.status_changed_event,
         user=user,
@@ -154,8 +169,10 @@ def revision_upload(
     _check_item_accepts_rounds(item)
     _refuse_what_is_not_a_mesh(file, name, declared)
 
-    safe_name = get_valid_filename(name)[-100:] or f"mesh{extension}"
-    storage_name = f"meshes/{item.order.number}/{item.pk}/uploads/{uuid.uuid4().hex[:12]}-{safe_name}"
+    number = _next_round_number(item)
+    storage_name = round_mesh_name(
+        order_number=item.order.number, item_id=item.pk, number=number, filename=name
+    )
     try:
         stored, sha256, size = save_streaming(storage_name, file, max_bytes=limit)
     except UploadTooLarge as exc:
@@ -167,10 +184,17 @@ def revision_upload(
         with transaction.atomic():
             item = lock_item(item_id)
             _check_item_accepts_rounds(item)
-            last = item.revisions.aggregate(last=Max("number"))["last"]
+            if _next_round_number(item) != number:  # another upload took the number meanwhile
+                number = _next_round_number(item)
+                stored = _move_stored(
+                    stored,
+                    round_mesh_name(
+                        order_number=item.order.number, item_id=item.pk, number=number, filename=name
+                    ),
+                )
             revision = Revision(
                 item=item,
-                number=(last + 1) if last is not None else 1,
+                number=number,
                 source=RevisionSource.SCULPTOR,
                 original_filename=name[:255],
                 sha256=sha256,
@@ -192,6 +216,19 @@ def revision_upload(
         raise
     revision.refresh_from_db()
     return revision
+
+
+def _next_round_number(item: Item) -> int:
+    last = item.revisions.aggregate(last=Max("number"))["last"]
+    return (last + 1) if last is not None else 1
+
+
+def _move_stored(stored: str, name: str) -> str:
+    """Store a file again under ``name`` (its round's folder) and remove the first copy."""
+    with default_storage.open(stored, "rb") as handle:
+        moved = default_storage.save(name, File(handle, name=Path(name).name))
+    default_storage.delete(stored)
+    return moved
 
 
 def revision_recheck(*, revision_id: int, user: Any = None) -> CheckJob:

@@ -363,6 +363,8 @@ LOGGING = {
         # replaces Django's default "django" handlers (they would print unredacted lines)
         "django": {"handlers": ["console", "mail_admins"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
+        # its start-up banner would be a second line on every command's stderr (check_mesh's one-line errors)
+        "axes": {"level": "WARNING"},
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "gunicorn.access": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },

@@ -13,7 +13,9 @@ from orders.models.customers import (  # noqa: F401
     PortalToken,
 )
 from orders.models.orders import (  # noqa: F401
+    ITEM_DESIGN_LOCKED_STATES,
     ITEM_PROGRESS,
+    ITEM_SPEC_FIELDS,
     ITEM_TRANSITIONS,
     ORDER_TRANSITIONS,
     Item,
@@ -44,7 +46,9 @@ from orders.models.timeline import (  # noqa: F401
 __all__ = [
     "Customer",
     "EventSubject",
+    "ITEM_DESIGN_LOCKED_STATES",
     "ITEM_PROGRESS",
+    "ITEM_SPEC_FIELDS",
     "ITEM_TRANSITIONS",
     "Item",
     "ItemStatus",

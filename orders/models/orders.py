@@ -119,6 +119,12 @@ ITEM_TRANSITIONS: dict[str, tuple[str, ...]] = {
     I.CANCELLED: (),
 }
 
+#: From approval on the design is the customer's: the item's spec and style no longer change (a
+#: cancelled item is closed too).
+ITEM_DESIGN_LOCKED_STATES = (I.APPROVED, I.IN_PRODUCTION, I.SHIPPED, I.DELIVERED, I.CANCELLED)
+#: What the customer ordered and is charged for: product line, size, persons and the price.
+ITEM_SPEC_FIELDS = ("product_line", "height_mm", "persons", "unit_price_cents", "price_cents")
+
 # How far along the studio's road an item is; the order follows its least advanced item.
 ITEM_PROGRESS: dict[str, int] = {
     I.AWAITING_PHOTOS: 0,
@@ -180,3 +186,22 @@ class Item(StatusModel):
 
     def can_approve(self) -> bool:
         return self.can_transition(ItemStatus.APPROVED)
+
+    @property
+    def design_locked(self) -> bool:
+        """Approved (or later, or cancelled): the approved design's style no longer changes."""
+        return self.status in ITEM_DESIGN_LOCKED_STATES
+
+    @property
+    def spec_locked(self) -> bool:
+        """The rule "this item's spec is final": product line, size, persons and price never change.
+
+        True once the order is no longer waiting for its payment (the customer paid for this product and
+        size, or the order is closed) and from the design's approval on. Before that the spec may change
+        and is priced again from the catalog; after it a change is a cancellation (and a new order).
+        """
+        return (
+            self.design_locked
+            or self.order.status != OrderStatus.PENDING_PAYMENT
+            or self.order.paid_at is not None
+        )

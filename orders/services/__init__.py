@@ -3,6 +3,7 @@
 * ``transitions`` — order and item state changes (guarded, audited, follow-ups after commit);
 * ``catalog`` — the size and price catalog: a figurine's price, shipping;
 * ``ordering`` — pricing and creating an order;
+* ``items`` — changing an item's spec while :attr:`Item.spec_locked` allows it;
 * ``photos`` — photo intake and ``item_mark_ready_if_possible``;
 * ``payments`` — Stripe Checkout, offline payments and refunds;
 * ``stripe_events`` — the Stripe webhook events, each applied once;
@@ -10,6 +11,7 @@
 """
 
 from orders.services.catalog import ItemPrice, ShippingTerms, catalog_price, shipping_price, shipping_terms
+from orders.services.items import item_change_spec, item_spec_locked_error
 from orders.services.ordering import ItemRequest, OrderQuote, order_create, order_number_generate, order_quote
 from orders.services.payments import checkout_session_create, order_mark_paid_offline, order_refund
 from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
@@ -44,7 +46,9 @@ __all__ = [
     "ItemRequest",
     "OrderQuote",
     "checkout_session_create",
+    "item_change_spec",
     "item_mark_ready_if_possible",
+    "item_spec_locked_error",
     "item_transition",
     "LoginLinkSpent",
     "login_link_url",

@@ -14,6 +14,7 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from kits.photo import KIND_LABELS, PhotoRejected, assess_photo, open_photo, reencode
@@ -60,9 +61,9 @@ def photo_upload(
 ) -> Photo:
     """Take one photo of an item: refuse bad input (400, nothing stored), store a clean copy, report quality.
 
-    Duplicates (the same file uploaded twice for the item) and uploads to items past photo intake are
-    refused with 409. After storing, the item moves to ``ready_for_design`` when it is paid and has a
-    usable front photo for each person.
+    Duplicates (the same picture uploaded twice for the item, with or without its metadata) and uploads
+    to items past photo intake are refused with 409. After storing, the item moves to ``ready_for_design``
+    when it is paid and has a usable front photo for each person.
     """
     if kind not in PhotoKind.values:
         raise ApplicationError(
@@ -92,7 +93,7 @@ def photo_upload(
         with transaction.atomic():
             item = lock_item(item_id)
             _check_open(item)
-            duplicate = Photo.objects.filter(item=item, original_sha256=photo.sha256).first()
+            duplicate = _same_photo(item, stored.sha256, photo.sha256).first()
             if duplicate is not None:
                 raise _duplicate(item, duplicate)
             mine = Photo.objects.filter(item=item, person_index=person_index)
@@ -125,7 +126,7 @@ def photo_upload(
                 with transaction.atomic():
                     record.save()
             except IntegrityError as exc:
-                if not Photo.objects.filter(item=item, original_sha256=photo.sha256).exists():
+                if not _same_photo(item, stored.sha256, photo.sha256).exists():
                     raise
                 raise _duplicate(item, None) from exc  # the same file raced in through another request
             events.photo_uploaded_event(
@@ -144,6 +145,15 @@ def photo_upload(
             _delete_file(saved_name)
         raise
     return record
+
+
+def _same_photo(item: Item, stored_sha256: str, original_sha256: str):
+    """The item's photos that are this one: judged on the stored (cleaned: metadata dropped, orientation
+    applied, re-encoded) bytes, so the same picture with and without its EXIF is one photo; the original
+    bytes too (the same file always is)."""
+    return Photo.objects.filter(item=item).filter(
+        Q(sha256=stored_sha256) | Q(original_sha256=original_sha256)
+    )
 
 
 def _check_open(item: Item) -> None:

@@ -74,7 +74,9 @@ def portal_login_link_spend(*, raw_code: str) -> PortalLoginLink:
         raise NotFound("We could not recognise this sign-in link.")
     with transaction.atomic():
         link = (
-            PortalLoginLink.objects.select_for_update(of=("self",))  # the link's row, not its (nullable) order
+            PortalLoginLink.objects.select_for_update(
+                of=("self",)
+            )  # the link's row, not its (nullable) order
             .select_related("customer", "order")
             .filter(code_hash=hash_token(raw_code))
             .first()

@@ -11,7 +11,7 @@ from django.utils import timezone
 from orders.auth import SESSION_KEY, hash_token, portal_token_find, portal_token_resolve
 from orders.models import Order, OrderEvent, PortalToken
 from orders.services import order_mark_paid_offline, portal_token_reissue
-from tests.factories import PrintJobFactory, RevisionFactory, UserFactory, staff_user
+from tests.factories import PrintJobFactory, RevisionFactory, staff_user
 from tests.orders.helpers import place_order, portal_header, portal_sign_in, sign_in_link
 
 pytestmark = pytest.mark.django_db

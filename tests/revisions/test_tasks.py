@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
+from django.utils import timezone
 
 from kits.mesh import load_mesh
 from kits.mesh.axes import gltf_to_studio, studio_to_gltf
@@ -126,6 +127,10 @@ def test_check_job_gives_up_and_rejects_after_its_attempts(item, sculptor, enque
     for _ in range(2):
         with pytest.raises(RuntimeError):
             check_revision(revision.pk)
+        # the worker died with the task: its lease runs out before the broker delivers it again
+        CheckJob.objects.filter(revision=revision).update(
+            lease_expires_at=timezone.now() - timedelta(seconds=1)
+        )
     assert check_revision(revision.pk) == "skipped"  # third delivery: attempts spent
     revision.refresh_from_db()
     job = CheckJob.objects.get(revision=revision)
