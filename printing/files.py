@@ -7,14 +7,15 @@ staff (session or the API's token header); anyone else gets 404, never a hint th
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
 from django.db import models
-from django.http import FileResponse, Http404, HttpRequest
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from orders.auth import authenticate_api_headers
 from printing.models import Batch, ClaimPhoto, PrintJob
+from studio.file_responses import stored_file_response
 from studio.permissions import is_staff_request
 from studio.signed_urls import has_valid_signature, signed_path
 
@@ -48,7 +49,7 @@ def file_url(kind: str, pk: int) -> str:
 
 
 @require_GET
-def printing_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
+def printing_file(request: HttpRequest, kind: str, pk: int) -> HttpResponseBase:
     if kind not in FILES:
         raise Http404
     if not has_valid_signature(request):
@@ -60,18 +61,12 @@ def printing_file(request: HttpRequest, kind: str, pk: int) -> FileResponse:
     stored = getattr(obj, field, None) if obj is not None else None
     if not stored:
         raise Http404
-    try:
-        handle = default_storage.open(stored.name, "rb")
-    except OSError:
-        raise Http404 from None
     filename = stored.name.rsplit("/", 1)[-1]
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    response = FileResponse(
-        handle,
+    return stored_file_response(
+        stored.name,
         as_attachment=kind not in INLINE,
         filename=filename,
         content_type=CONTENT_TYPES.get(extension, "application/octet-stream"),
+        cache_control="private, no-cache",
     )
-    response["Cache-Control"] = "private, no-cache"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin import ModelAdmin
 from django.core.exceptions import PermissionDenied
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +24,7 @@ from revisions import roles, selectors, services
 from revisions.apis import refuse_oversized_request
 from revisions.models import Revision, RevisionStatus
 from studio.errors import ApplicationError
+from studio.file_responses import stored_file_response
 from studio.permissions import missing_permissions
 
 
@@ -155,17 +156,16 @@ class SculptorWorkroom:
         messages.success(request, f"Round {revision.number} uploaded; the automatic checks are running.")
         return HttpResponseRedirect(back)
 
-    def download(self, request: HttpRequest, item_id: int) -> FileResponse:
+    def download(self, request: HttpRequest, item_id: int) -> HttpResponseBase:
         """The latest mesh worth starting from (the newest round that passed its checks, else the newest)."""
         self._require(request)
         item = get_object_or_404(Item, pk=item_id)
         revision = selectors.latest_workable_revision(item)
         if revision is None or not revision.mesh:
             raise Http404("No mesh yet.")
-        handle = default_storage.open(revision.mesh.name, "rb")
         suffix = revision.mesh.name.rsplit(".", 1)[-1]
         filename = f"{item.order.number}-{item.pk}-r{revision.number}.{suffix}"
-        return FileResponse(handle, as_attachment=True, filename=filename)
+        return stored_file_response(revision.mesh.name, as_attachment=True, filename=filename)
 
     def publish(self, request: HttpRequest, revision_id: int) -> HttpResponse:
         self._require(request, roles.PUBLISH_ROUND)

@@ -10,8 +10,8 @@ import gzip
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -34,8 +34,10 @@ from revisions import roles, services
 from revisions.models import FeedbackKind, Revision, RevisionSource, RevisionStatus
 from studio.api import report_field
 from studio.errors import ApplicationError, NotFound
+from studio.file_responses import stored_file_response
 from studio.http import client_ip
 from studio.permissions import HasStaffPermissions, StaffNeedPermissions, is_staff_request
+from studio.storage import open_stored, storage_errors
 
 
 def revision_for_request(request, revision_id: int) -> Revision:
@@ -385,7 +387,7 @@ class RevisionApproveApi(APIView):
 FILE_TYPES = {"glb": "model/gltf-binary", "png": "image/png"}
 
 
-def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResponse:
+def revision_file(request: HttpRequest, revision_id: int, kind: str) -> HttpResponseBase:
     """A round's file, checked like the round itself: ``preview.glb``, ``heatmap.glb``, ``render-N.png``,
     and (staff only) ``mesh``, the full-resolution upload. Streamed from storage."""
     authenticate_api_headers(request)
@@ -411,19 +413,25 @@ def revision_file(request: HttpRequest, revision_id: int, kind: str) -> FileResp
         download = revision.original_filename or name.rsplit("/", 1)[-1]
     if not name:
         raise Http404
-    try:
-        handle = default_storage.open(name, "rb")
-    except (FileNotFoundError, OSError):
-        raise Http404 from None
     if kind.endswith(".glb") and accepts_gzip(request.META.get("HTTP_ACCEPT_ENCODING", "")):
+        try:
+            handle = open_stored(name)
+        except FileNotFoundError:
+            raise Http404 from None
         response = _gzipped(handle, name, content_type)
+        response["Cache-Control"] = "private, max-age=3600"
+        response["X-Content-Type-Options"] = "nosniff"
     else:
-        response = FileResponse(
-            handle, content_type=content_type, as_attachment=bool(download), filename=download or ""
+        # the viewer fetches GLBs by script: streamed (a bucket would need CORS); renders and the mesh
+        # come from the bucket's presigned URL on object storage
+        response = stored_file_response(
+            name,
+            content_type=content_type,
+            as_attachment=bool(download),
+            filename=download or "",
+            presign=not kind.endswith(".glb"),
         )
     patch_vary_headers(response, ("Accept-Encoding",))
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
@@ -452,10 +460,10 @@ GZIP_MAX_BYTES = 32 * 1024 * 1024
 def _gzipped(handle, name: str, content_type: str) -> HttpResponse | FileResponse:
     """A web GLB gzip-compressed (level 1: about half the bytes in ~0.05 s for 4 MB, measured on a
     200k-triangle bust) for the customer's phone; binary geometry, so no BREACH-style secret mixing."""
-    with handle:
+    with handle, storage_errors():
         data = handle.read(GZIP_MAX_BYTES + 1)
     if len(data) > GZIP_MAX_BYTES:
-        return FileResponse(default_storage.open(name, "rb"), content_type=content_type)
+        return FileResponse(open_stored(name), content_type=content_type)
     response = HttpResponse(gzip.compress(data, compresslevel=1), content_type=content_type)
     response["Content-Encoding"] = "gzip"
     return response

@@ -6,8 +6,8 @@ Staff may open the page too (to see what the customer sees), without the buttons
 
 from __future__ import annotations
 
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -19,6 +19,7 @@ from revisions import selectors
 from revisions.apis import revision_for_request
 from revisions.models import Revision, RevisionStatus
 from studio.errors import NotFound
+from studio.file_responses import stored_file_response
 from studio.permissions import is_staff_request
 
 
@@ -97,7 +98,7 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
 
 
 @require_GET
-def revision_photo(request: HttpRequest, revision_id: int, photo_id: int) -> FileResponse:
+def revision_photo(request: HttpRequest, revision_id: int, photo_id: int) -> HttpResponseBase:
     """A photo of the round's figurine, for the page beside the model (same access as the round)."""
     try:
         revision = revision_for_request(request, revision_id)
@@ -106,10 +107,4 @@ def revision_photo(request: HttpRequest, revision_id: int, photo_id: int) -> Fil
     photo = Photo.objects.filter(pk=photo_id, item_id=revision.item_id).first()
     if photo is None or not photo.image:
         raise Http404
-    try:
-        handle = default_storage.open(photo.image.name, "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(handle)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return stored_file_response(photo.image.name)

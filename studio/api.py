@@ -38,9 +38,12 @@ def _messages(detail) -> str:
 def exception_handler(exc, context):
     """Turn application, Django and DRF errors into `{"message", "code", "extra"}` JSON answers."""
     if isinstance(exc, ApplicationError):
-        return Response(
+        response = Response(
             {"message": exc.message, "code": exc.code, "extra": exc.extra}, status=exc.status_code
         )
+        if exc.status_code == 503:  # a storage or service down for a moment: clients try again
+            response["Retry-After"] = "5"
+        return response
     if isinstance(exc, DjangoValidationError):
         detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
         exc = drf_exceptions.ValidationError(detail=detail)

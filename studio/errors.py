@@ -34,6 +34,13 @@ class Conflict(ApplicationError):
     code = "conflict"
 
 
+class StorageUnavailable(ApplicationError):
+    """The file storage (disk or bucket) could not be reached; nothing was stored (HTTP 503)."""
+
+    status_code = 503
+    code = "storage_unavailable"
+
+
 class TransitionNotAllowed(Conflict):
     """An illegal state transition: refused, nothing changed."""
 

@@ -170,14 +170,26 @@ STORAGES = {
     "staticfiles": {"BACKEND": "studio.staticfiles.StudioStaticFilesStorage"},
 }
 if STORAGE_BUCKET:
+    from botocore.config import Config as _BucketClientConfig
+
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
             "bucket_name": STORAGE_BUCKET,
             "endpoint_url": env("STORAGE_ENDPOINT_URL") or None,
+            "region_name": env("STORAGE_REGION") or None,
             "default_acl": None,
-            "querystring_auth": True,
+            "querystring_auth": True,  # url() is a presigned URL: the bucket stays private
             "file_overwrite": False,
+            # a bucket that does not answer fails an upload within seconds (a clear 503), never hangs;
+            # a store on its own endpoint (MinIO, Ceph, a loopback server) is addressed by path
+            "client_config": _BucketClientConfig(
+                signature_version="s3v4",
+                s3={"addressing_style": "path" if env("STORAGE_ENDPOINT_URL") else "auto"},
+                connect_timeout=5,
+                read_timeout=60,
+                retries={"max_attempts": 3, "mode": "standard"},
+            ),
         },
     }
 # How long a signed photo / print-file URL from the API works without credentials.

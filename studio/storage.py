@@ -27,8 +27,81 @@ from django.core.files.storage import Storage, default_storage
 from django.db.models.fields.files import FieldFile
 
 from kits.hashing import CHUNK_BYTES, RunningSha256, stream_sha256
+from studio.errors import StorageUnavailable
+
+try:  # object storage (django-storages' S3 backend) fails with botocore's errors, not OSError
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # pragma: no cover - botocore comes with django-storages[s3]
+    BotoCoreError = ClientError = OSError  # type: ignore[misc,assignment]
+
+#: What a storage backend raises when it cannot be reached or refuses (disk full, bucket down...).
+BACKEND_ERRORS: tuple[type[BaseException], ...] = (OSError, BotoCoreError, ClientError)
+
+UNAVAILABLE_MESSAGE = (
+    "The studio's file storage is not reachable just now; nothing was saved. Try again in a moment."
+)
 
 StoredFile = str | FieldFile
+
+
+def _is_missing(exc: BaseException) -> bool:
+    if isinstance(exc, FileNotFoundError):
+        return True
+    if isinstance(exc, ClientError) and ClientError is not OSError:
+        code = str(exc.response.get("Error", {}).get("Code", ""))
+        return code in {"404", "NoSuchKey", "NotFound"}
+    return False
+
+
+@contextmanager
+def storage_errors() -> Iterator[None]:
+    """Backend failures as the studio's errors: a missing file is FileNotFoundError, anything else the
+    backend raises (a bucket that does not answer, a full disk) is StorageUnavailable (HTTP 503)."""
+    try:
+        yield
+    except BACKEND_ERRORS as exc:
+        if _is_missing(exc):
+            raise FileNotFoundError(str(exc)) from exc
+        raise StorageUnavailable(UNAVAILABLE_MESSAGE) from exc
+
+
+def is_local(storage: Storage | None = None) -> bool:
+    """Whether the storage keeps files on this machine's disk (it has ``path()``)."""
+    try:
+        (storage or default_storage).path("probe")
+    except NotImplementedError:
+        return False
+    return True
+
+
+def open_stored(name: str, *, storage: Storage | None = None) -> IO[bytes]:
+    """A stored file opened for reading; FileNotFoundError when it is gone, StorageUnavailable when the
+    storage cannot be reached."""
+    if not name:
+        raise FileNotFoundError("no stored file")
+    with storage_errors():
+        return (storage or default_storage).open(name, "rb")
+
+
+def save_stored(name: str, content: File, *, storage: Storage | None = None) -> str:
+    """Save ``content`` under ``name`` (or a free name like it); returns the stored name.
+
+    A storage that fails part-way leaves nothing behind and raises StorageUnavailable."""
+    storage = storage or default_storage
+    try:
+        with storage_errors():
+            return storage.save(name, content)
+    except StorageUnavailable:
+        _delete_quietly(name, storage)
+        raise
+
+
+def _delete_quietly(name: str, storage: Storage) -> None:
+    try:
+        if storage.exists(name):
+            storage.delete(name)
+    except BACKEND_ERRORS:  # the storage is down: there is nothing half-written it could keep either
+        pass
 
 
 def _locate(file: StoredFile, storage: Storage | None) -> tuple[Storage, str]:
@@ -98,11 +171,10 @@ def save_streaming(
     storage = storage or default_storage
     wrapped = HashingFile(source, name=name, max_bytes=max_bytes)
     try:
-        stored = storage.save(name, wrapped)
+        stored = save_stored(name, wrapped, storage=storage)
     except UploadTooLarge:
         # FileSystemStorage removes its partial file when the write fails; be sure for any backend.
-        if storage.exists(name):
-            storage.delete(name)
+        _delete_quietly(name, storage)
         raise
     if wrapped.rewound or not wrapped.bytes_read:
         sha256, size = stored_sha256(stored, storage=storage)
@@ -115,9 +187,7 @@ def save_streaming(
 def stored_sha256(file: StoredFile, *, storage: Storage | None = None) -> tuple[str, int]:
     """SHA-256 and size of a stored file, streamed in chunks. Raises FileNotFoundError when it is gone."""
     storage, name = _locate(file, storage)
-    if not name:
-        raise FileNotFoundError("no stored file")
-    with storage.open(name, "rb") as handle:
+    with open_stored(name, storage=storage) as handle, storage_errors():
         return stream_sha256(handle)
 
 
@@ -180,6 +250,6 @@ def local_copy(file: StoredFile, *, storage: Storage | None = None) -> Iterator[
         return
     with tempfile.TemporaryDirectory(prefix="local-copy-") as folder:
         target = Path(folder) / Path(name).name
-        with storage.open(name, "rb") as source, open(target, "wb") as out:
+        with open_stored(name, storage=storage) as source, open(target, "wb") as out, storage_errors():
             shutil.copyfileobj(source, out, CHUNK_BYTES)
         yield target

@@ -73,12 +73,12 @@ def test_magic_link_sets_a_session_and_redirects_to_a_clean_url(client):
     assert data["portal_token"] not in data["portal_url"]
     confirm = client.get(path)  # opening the link (or a mail scanner fetching it) spends nothing
     assert confirm.status_code == 200 and "Sign in and open my order" in confirm.content.decode()
-    assert SESSION_KEY not in client.session and confirm["Referrer-Policy"] == "no-referrer"
+    assert SESSION_KEY not in client.session and confirm["Referrer-Policy"] == "strict-origin"
     response = client.post(path)
     assert response.status_code == 303
     assert response["Location"] == f"/portal/orders/{data['number']}/"
     assert data["portal_token"] not in response["Location"] and path not in response["Location"]
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert client.session[SESSION_KEY] == Order.objects.get(number=data["number"]).customer_id
     page = client.get(response["Location"])
     assert page.status_code == 200

@@ -44,7 +44,7 @@ def test_the_link_signs_in_once_then_shows_the_friendly_page_and_sets_no_session
         assert response.status_code == 410
         html = response.content.decode()
         assert "This link was already used" in html and 'action="/portal/login/"' in html
-        assert 'name="email"' in html and response["Referrer-Policy"] == "no-referrer"
+        assert 'name="email"' in html and response["Referrer-Policy"] == "strict-origin"
         assert SESSION_KEY not in again.session
         assert again.get(f"/portal/orders/{data['number']}/").status_code == 401
 
