@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 from orders import roles, selectors, services
 from orders.auth import customer_for_request
 from orders.models import PhotoKind, ProductLineCode, Style
+from orders.photo_limits import refuse_oversized_body
 from orders.stripe_client import WebhookSignatureError, stripe_online, verify_webhook
 from studio.api import report_field
 from studio.errors import ApplicationError, Conflict
@@ -284,16 +285,14 @@ class PhotoUploadApi(APIView):
         acceptable = serializers.BooleanField()
         report = report_field(PhotoReportShape())
 
+    def initial(self, request, *args, **kwargs):
+        # Before authentication: session authentication's CSRF check parses (and spools) the body.
+        refuse_oversized_body(request.META)  # 413 too_large, nothing read
+        super().initial(request, *args, **kwargs)
+
     @extend_schema(request={"multipart/form-data": PhotoUploadInSerializer}, responses={201: Output})
     def post(self, request, number: str, item_id: int):
         order = selectors.order_get_for_request(number=number, request=request)
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        if declared > settings.MAX_PHOTO_UPLOAD_BYTES + 1024 * 1024:  # refuse before reading the body
-            raise ApplicationError(
-                f"The upload is {declared / 1e6:.1f} MB; the largest photo we accept is "
-                f"{settings.MAX_PHOTO_UPLOAD_BYTES / 1e6:.0f} MB.",
-                extra={"code": "too_large"},
-            )
         if "image" not in request.FILES:
             raise ApplicationError(
                 "Attach the photo as the multipart field 'image'.", extra={"field": "image"}
@@ -302,12 +301,6 @@ class PhotoUploadApi(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         upload = data["image"]
-        if upload.size is not None and upload.size > settings.MAX_PHOTO_UPLOAD_BYTES:
-            raise ApplicationError(
-                f"The file is {upload.size / 1e6:.1f} MB; the largest photo we accept is "
-                f"{settings.MAX_PHOTO_UPLOAD_BYTES / 1e6:.0f} MB.",
-                extra={"code": "too_large"},
-            )
         photo = services.photo_upload(
             item_id=item_id,
             order_id=order.pk,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kits.photo import KIND_LABELS
@@ -32,6 +34,7 @@ from orders.auth import (
     portal_login_link_find,
 )
 from orders.models import Order, Photo
+from orders.photo_limits import PhotoTooLarge, refuse_oversized_body
 from orders.services.portal import LoginLinkSpent, link_validity_days
 from orders.stripe_client import stripe_online
 from studio.errors import ApplicationError
@@ -143,7 +146,32 @@ def portal_pay(request: HttpRequest, number: str) -> HttpResponse:
     return HttpResponseRedirect(url, status=303)
 
 
+def _size_checked_before_csrf(view):
+    """Refuse an oversized photo upload before anything reads its body, then check CSRF as usual.
+
+    The CSRF middleware reads ``request.POST`` (parsing and spooling a multipart body) to find the
+    token, so the view is exempt from the middleware and protected here instead, after the size rule
+    of :func:`orders.photo_limits.refuse_oversized_body`, which reads only the headers.
+    """
+    protected = csrf_protect(view)
+
+    @wraps(view)
+    def checked(request: HttpRequest, number: str, item_id: int) -> HttpResponse:
+        try:
+            refuse_oversized_body(request.META)
+        except PhotoTooLarge as exc:
+            order = order_or_response(request, number)
+            if isinstance(order, HttpResponse):
+                return order
+            context = {"order": order, "refusal": exc.message, "back": f"#item-{item_id}"}
+            return render(request, "portal/upload_too_large.html", context, status=exc.status_code)
+        return protected(request, number, item_id)
+
+    return csrf_exempt(checked)
+
+
 @require_POST
+@_size_checked_before_csrf
 def portal_photo_upload(request: HttpRequest, number: str, item_id: int) -> HttpResponse:
     """The upload form: the same service as the API; the page then shows the photo's report."""
     order = order_or_response(request, number)

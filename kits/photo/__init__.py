@@ -16,6 +16,7 @@ from .intake import (
     open_photo,
     reencode,
     sniff_format,
+    too_large_message,
 )
 from .quality import ERROR_CODES, ISSUE_CODES, QualityThresholds, assess_photo, rejection_report
 from .report import check_photo, exit_code, format_report
@@ -41,4 +42,5 @@ __all__ = [
     "reencode",
     "rejection_report",
     "sniff_format",
+    "too_large_message",
 ]

@@ -48,6 +48,7 @@ __all__ = [
     "open_photo",
     "reencode",
     "sniff_format",
+    "too_large_message",
 ]
 
 #: Largest upload accepted, in bytes (25 MB).
@@ -173,7 +174,7 @@ def _read_source(
             if not path.is_file():
                 raise PhotoRejected("unreadable", f"{path.name or path}: no such photo file.")
             if path.stat().st_size > max_bytes:
-                raise PhotoRejected("too_large", _too_many_bytes(path.stat().st_size, max_bytes))
+                raise PhotoRejected("too_large", too_large_message(max_bytes))
             with path.open("rb") as handle:
                 data = handle.read(max_bytes + 1)
         except OSError as exc:
@@ -188,13 +189,19 @@ def _read_source(
     else:
         raise TypeError(f"open_photo() takes bytes, a path or a binary file, not {type(source).__name__}")
     if len(data) > max_bytes:
-        raise PhotoRejected("too_large", _too_many_bytes(len(data), max_bytes))
+        raise PhotoRejected("too_large", too_large_message(max_bytes))
     return data
 
 
-def _too_many_bytes(size: int, max_bytes: int) -> str:
+def megabytes(size: int) -> str:
+    """``size`` in the studio's megabytes (1 MB = 1024 x 1024 bytes, as the limits are set): "25 MB"."""
+    return f"{size / (1024 * 1024):.1f}".removesuffix(".0") + " MB"
+
+
+def too_large_message(max_bytes: int) -> str:
+    """The one message for a photo over the byte limit, wherever it is refused (declared body or file)."""
     return (
-        f"The file is {size / 1e6:.1f} MB; the largest photo we accept is {max_bytes / 1e6:.0f} MB. "
+        f"This photo is larger than {megabytes(max_bytes)}, the largest photo we accept. "
         "Please upload the photo as your phone took it, or a smaller export."
     )
 

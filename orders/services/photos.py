@@ -21,6 +21,7 @@ from kits.photo import KIND_LABELS, PhotoRejected, assess_photo, open_photo, ree
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind
+from orders.photo_limits import photo_refusal, refuse_oversized_photo
 from orders.promises import preview_due_after
 from orders.services.transitions import item_transition
 from studio.errors import ApplicationError, Conflict, NotFound
@@ -34,14 +35,6 @@ MAX_UPLOADS_PER_PERSON = 12
 STORED_MAX_SIDE = 4096
 #: Item states in which photos are taken.
 PHOTO_OPEN_STATES = (ItemStatus.AWAITING_PHOTOS, ItemStatus.READY_FOR_DESIGN)
-
-
-class PhotoRefused(ApplicationError):
-    """The upload is not a photo we can take (unreadable, too large): HTTP 400, nothing stored."""
-
-    def __init__(self, code: str, message: str, *, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message, extra=extra)
-        self.code = code
 
 
 def _person_label(item: Item, person_index: int) -> str:
@@ -80,10 +73,11 @@ def photo_upload(
         )
 
     # 1. Everything that reads the upload happens before anything is written.
+    refuse_oversized_photo(getattr(upload, "size", None))
     try:
         photo = open_photo(upload, max_bytes=settings.MAX_PHOTO_UPLOAD_BYTES)
     except PhotoRejected as exc:
-        raise PhotoRefused(exc.code, exc.message) from exc
+        raise photo_refusal(exc) from exc
     report = assess_photo(photo, kind=kind, expected_subjects=1)
     stored = reencode(photo, max_side=STORED_MAX_SIDE)
     report.update(format=photo.format, metadata_removed=photo.had_metadata)

@@ -192,10 +192,11 @@ def test_a_file_over_the_size_limit_is_refused_before_decoding(client, placed, s
     data = photo_jpeg(seed=8)
     assert len(data) > 20_000
     response = upload(client, placed["number"], placed["item_id"], data, **placed["auth"])
-    assert response.status_code == 400 and "largest photo we accept" in response.json()["message"]
+    assert response.status_code == 413 and response.json()["code"] == "too_large"
+    assert "largest photo we accept" in response.json()["message"]
     huge = data + b"\0" * 1_100_000  # declared body far over the limit: refused before parsing
-    response = upload(client, placed["number"], placed["item_id"], huge, **placed["auth"])
-    assert response.status_code == 400 and "largest photo we accept" in response.json()["message"]
+    again = upload(client, placed["number"], placed["item_id"], huge, **placed["auth"])
+    assert again.status_code == 413 and again.json() == response.json()  # one message, one shape
     assert Photo.objects.count() == 0 and stored_files() == []
 
 
