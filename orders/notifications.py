@@ -85,21 +85,23 @@ def notification_send(
     *,
     kind: str,
     key: str | int,
-    recipient: str,
+    recipient: str | list[str],
     compose: Callable[[], Message],
     on_sent: Callable[[], object] | None = None,
 ) -> bool:
-    """Send the e-mail `kind` about `key` to `recipient` unless it was sent already; True when sent now.
+    """Send the e-mail `kind` about `key` to `recipient` (an address or several) unless it was sent
+    already; True when sent now.
 
     `compose` (called only once the row is claimed, outside any transaction) answers the subject and
     body; `on_sent` records the fact (in the same transaction as the row's `sent` mark).
     """
-    row = _claim(kind=kind, key=str(key), recipient=recipient)
+    recipients = [recipient] if isinstance(recipient, str) else list(recipient)
+    row = _claim(kind=kind, key=str(key), recipient=", ".join(recipients)[:254])
     if row is None:
         return False
     try:
         subject, body = compose()
-        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     except Exception as exc:
         logger.exception("could not send %s %s to %s", kind, key, recipient)
         with transaction.atomic(durable=True):

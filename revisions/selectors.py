@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -230,3 +231,17 @@ def latest_workable_revision(item: Item) -> Revision | None:
         Revision.objects.filter(item=item, status__in=(*CHECKED_STATES,)).order_by("-number").first()
         or Revision.objects.filter(item=item).order_by("-number").first()
     )
+
+
+#: The group of the staff who own rounds (revisions/roles.py, orders migration 0002).
+SCULPTORS_GROUP = "Sculptors"
+
+
+def sculptor_addresses(item: Item, *, first_choice: Any = None) -> list[str]:
+    """Who hears about an item's round: ``first_choice`` (the uploader), else the assigned sculptor,
+    else every active sculptor (an unassigned item's base mesh or feedback still reaches the team)."""
+    for person in (first_choice, item.assigned_sculptor):
+        if person is not None and person.is_active and person.email:
+            return [person.email]
+    team = get_user_model().objects.filter(groups__name=SCULPTORS_GROUP, is_active=True).exclude(email="")
+    return sorted(set(team.values_list("email", flat=True)))

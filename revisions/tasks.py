@@ -191,8 +191,9 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
     if feedback is None:
         return False
     item = Item.objects.select_related("order", "assigned_sculptor").get(pk=feedback.revision.item_id)
-    sculptor = item.assigned_sculptor
-    if sculptor is None or not sculptor.email:
+    recipients = selectors.sculptor_addresses(item)
+    if not recipients:
+        logger.warning("no sculptor to tell about feedback %s on %s", feedback.pk, item)
         return False
 
     def compose() -> tuple[str, str]:
@@ -211,10 +212,10 @@ def notify_sculptor_of_feedback(feedback_id: int) -> bool:
     return notification_send(
         kind="feedback_to_sculptor",
         key=feedback.pk,
-        recipient=sculptor.email,
+        recipient=recipients,
         compose=compose,
         on_sent=lambda: events.email_sent_event(
-            item=item, template="feedback_to_sculptor", to=sculptor.email, feedback_id=feedback.pk
+            item=item, template="feedback_to_sculptor", to=", ".join(recipients), feedback_id=feedback.pk
         ),
     )
 
@@ -229,8 +230,10 @@ def notify_sculptor_of_rejection(revision_id: int) -> bool:
     if revision is None or revision.status != RevisionStatus.REJECTED:
         return False
     item = revision.item
-    person = revision.uploaded_by or item.assigned_sculptor
-    if person is None or not person.email:
+    # a base mesh has no uploader, and its item may have no sculptor yet: then the team hears of it
+    recipients = selectors.sculptor_addresses(item, first_choice=revision.uploaded_by)
+    if not recipients:
+        logger.warning("no sculptor to tell that round %s of %s was rejected", revision.number, item)
         return False
 
     def compose() -> tuple[str, str]:
@@ -249,10 +252,10 @@ def notify_sculptor_of_rejection(revision_id: int) -> bool:
     return notification_send(
         kind="revision_rejected",
         key=revision.pk,
-        recipient=person.email,
+        recipient=recipients,
         compose=compose,
         on_sent=lambda: events.email_sent_event(
-            item=item, template="revision_rejected", to=person.email, revision_id=revision.pk
+            item=item, template="revision_rejected", to=", ".join(recipients), revision_id=revision.pk
         ),
     )
 

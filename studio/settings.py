@@ -247,6 +247,8 @@ TASK_TIMEOUT_S = env_int("TASK_TIMEOUT_S", 600)
 RECONSTRUCTION_TIMEOUT_S = env_int("RECONSTRUCTION_TIMEOUT_S", 900)
 # Our own attempt counter on job rows stops a task that keeps killing its worker.
 TASK_MAX_ATTEMPTS = env_int("TASK_MAX_ATTEMPTS", 3)
+# A task not acknowledged this long after its time limit is delivered again (its worker died).
+Q_RETRY_MARGIN_S = env_int("Q_RETRY_MARGIN_S", 180)
 # The GPU queue: empty (the default), reconstruction runs on the default cluster, so the one
 # `manage.py qcluster` serves every queue. Production names a cluster of its own (Q_GPU_CLUSTER=studio-gpu),
 # served by `Q_CLUSTER_NAME=studio-gpu manage.py qcluster` on the GPU machines (deploy/).
@@ -261,7 +263,7 @@ Q_CLUSTER: dict = {
     "recycle": 50,
     "timeout": TASK_TIMEOUT_S,
     # retry must exceed timeout, or a slow task is delivered twice while still running.
-    "retry": _LONGEST_DEFAULT_TASK_S + 180,
+    "retry": _LONGEST_DEFAULT_TASK_S + Q_RETRY_MARGIN_S,
     "max_attempts": TASK_MAX_ATTEMPTS,
     "ack_failures": True,
     "catch_up": False,
@@ -273,7 +275,7 @@ if GPU_CLUSTER:
     Q_CLUSTER["ALT_CLUSTERS"][GPU_CLUSTER] = {
         "workers": env_int("Q_GPU_WORKERS", 1),
         "timeout": RECONSTRUCTION_TIMEOUT_S,
-        "retry": RECONSTRUCTION_TIMEOUT_S + 180,
+        "retry": RECONSTRUCTION_TIMEOUT_S + Q_RETRY_MARGIN_S,
     }
 if REDIS_URL:
     Q_CLUSTER["redis"] = REDIS_URL
@@ -326,6 +328,13 @@ PORTAL_LINK_REQUESTS_PER_HOUR = env_int("PORTAL_LINK_REQUESTS_PER_HOUR", 3)
 PORTAL_LINK_REQUESTS_PER_IP_HOUR = env_int("PORTAL_LINK_REQUESTS_PER_IP_HOUR", 20)
 EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Figurine Studio <studio@example.com>")
+# The SMTP relay (with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)  # a relay that hangs fails the task (it is retried)
 
 # --- Mesh checks --------------------------------------------------------------------------------
 MESH_THIN_WALL_MM = float(env("MESH_THIN_WALL_MM", "1.0"))
