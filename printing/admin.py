@@ -4,14 +4,19 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count, Q, QuerySet
-from django.utils.html import format_html
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from printing import roles
-from printing.admin_queue import ClaimPhotoInline, PrintJobInline, printer_fill_tray
+from printing.admin_claims import GuaranteeClaimAdmin
+from printing.admin_queue import PrintJobInline, printer_fill_tray
+from printing.admin_text import counted, move_action, status_label
 from printing.files import file_url
-from printing.models import Batch, GuaranteeClaim, Printer, PrintFileJob, TrayEvent, TrayStatus
+from printing.models import Batch, Printer, PrintFileJob, TrayEvent, TrayStatus
 from printing.services import tray_move
-from studio.admin_tools import ReadOnlyInline, permission_check, pretty_json, transition_action
+from studio.admin_tools import ReadOnlyInline, permission_check
+
+__all__ = ["GuaranteeClaimAdmin", "PrintFileJobAdmin", "PrinterAdmin", "TrayAdmin"]
 
 
 @admin.register(Printer)
@@ -49,8 +54,23 @@ class PrinterAdmin(admin.ModelAdmin):
 
 class TrayEventInline(ReadOnlyInline):
     model = TrayEvent
-    fields = ("date", "type", "from_status", "to_status", "actor", "parameters")
+    fields = ("date", "change", "actor", "details")
     readonly_fields = fields
+
+    @admin.display(description="change")
+    def change(self, obj: TrayEvent) -> str:
+        if not obj.to_status:
+            return obj.get_type_display()
+        return f"{status_label('tray', obj.from_status)} → {status_label('tray', obj.to_status)}"
+
+    @admin.display(description="details")
+    def details(self, obj: TrayEvent) -> str:
+        params = obj.parameters or {}
+        parts = [str(params["reason"])] if params.get("reason") else []
+        if params.get("jobs"):
+            parts.append("print jobs " + ", ".join(f"#{pk}" for pk in params["jobs"]))
+        return "; ".join(parts) or "—"
+
     show_change_link = False
     verbose_name = "tray event"
     verbose_name_plural = "tray history"
@@ -75,27 +95,12 @@ class TrayAdmin(admin.ModelAdmin):
     inlines = [PrintJobInline, TrayEventInline]
     list_select_related = ("printer",)
     actions = [
-        transition_action(
-            tray_move,
-            "tray_id",
-            "printing",
-            "Start printing the selected trays (every job on them)",
-            permissions=("move_tray",),
-        ),
-        transition_action(
-            tray_move,
-            "tray_id",
-            "done",
-            "Mark the selected trays done (printing jobs printed)",
-            permissions=("move_tray",),
-        ),
-        transition_action(
-            tray_move,
-            "tray_id",
-            "cancelled",
-            "Cancel the selected open trays (jobs back to the queue)",
-            permissions=("move_tray",),
-        ),
+        move_action(tray_move, "tray_id", "tray", to, label, permissions=("move_tray",))
+        for to, label in (
+            ("printing", "Start printing the selected trays (every job on them)"),
+            ("done", "Mark the selected trays done (printing jobs printed)"),
+            ("cancelled", "Cancel the selected open trays (jobs back to the queue)"),
+        )
     ]
     has_move_tray_permission = permission_check(*roles.MOVE_TRAY)
 
@@ -118,7 +123,7 @@ class TrayAdmin(admin.ModelAdmin):
         if not obj.layout_png:
             return "—"
         return format_html(
-            '<a href="{0}"><img src="{0}" style="max-width:900px;border:1px solid #ccc"></a>',
+            '<a href="{0}"><img src="{0}" alt="Tray layout" style="max-width:100%;height:auto;border:1px solid #ccc"></a>',
             file_url("tray-layout", obj.pk),
         )
 
@@ -128,9 +133,50 @@ class TrayAdmin(admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}">{}</a>', file_url("tray-file", obj.pk), obj.tray_file.name)
 
-    @admin.display(description="layout data")
+    @admin.display(description="where each job sits")
     def layout_display(self, obj: Batch) -> str:
-        return pretty_json(obj.layout)
+        """The layout in words: the tray, each placed job's position and size (mm), what did not fit."""
+        layout = obj.layout or {}
+        parts = layout.get("parts") or []
+        if not parts:
+            return "—"
+        width, depth = (layout.get("tray_mm") or [obj.printer.build_x_mm, obj.printer.build_y_mm])[:2]
+        summary = format_html(
+            "<p>Tray {} × {} mm, {} mm clearance; {} placed.</p>",
+            f"{float(width):g}",
+            f"{float(depth):g}",
+            f"{float(layout.get('margin_mm', obj.printer.tray_margin_mm)):g}",
+            counted(len(parts), "print_job"),
+        )
+        rows = format_html_join(
+            "",
+            '<tr><td><a href="{}">print job #{}</a></td><td>{}</td><td>{} mm, {} mm</td><td>{} × {} mm</td>'
+            "<td>{}</td></tr>",
+            (
+                (
+                    reverse("admin:printing_printjob_change", args=[part["print_job_id"]]),
+                    part["print_job_id"],
+                    part.get("label", ""),
+                    f"{part['x']:.1f}",
+                    f"{part['y']:.1f}",
+                    f"{part['width']:.1f}",
+                    f"{part['depth']:.1f}",
+                    "turned 90°" if part.get("rotated") else "as modelled",
+                )
+                for part in parts
+            ),
+        )
+        table = format_html(
+            '<table class="tray-layout"><thead><tr><th>job</th><th>label on the picture</th>'
+            "<th>position (from the tray's corner)</th><th>footprint</th><th>orientation</th></tr></thead>"
+            "<tbody>{}</tbody></table>",
+            rows,
+        )
+        left = layout.get("left_over") or []
+        rest = (
+            format_html("<p>Did not fit: {}.</p>", ", ".join(f"print job #{k}" for k in left)) if left else ""
+        )
+        return format_html("{}{}{}", summary, table, rest)
 
 
 @admin.register(PrintFileJob)
@@ -139,14 +185,3 @@ class PrintFileJobAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     readonly_fields = [f.name for f in PrintFileJob._meta.fields]
     list_select_related = ("print_job",)
-
-
-@admin.register(GuaranteeClaim)
-class GuaranteeClaimAdmin(admin.ModelAdmin):
-    list_display = ("__str__", "item", "reprint", "created_at")
-    readonly_fields = ("item", "reason", "print_job", "reprint", "created_at")
-    inlines = [ClaimPhotoInline]
-    list_select_related = ("item__order", "reprint")
-
-    def has_add_permission(self, request) -> bool:
-        return False

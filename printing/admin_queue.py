@@ -18,47 +18,66 @@ from django.utils.html import format_html
 
 from orders.promises import item_delivery_window
 from printing import roles
+from printing.admin_ship import ship_action
+from printing.admin_text import counted, footprint_text, move_action, refusal_text, report
 from printing.files import file_url
-from printing.models import ClaimPhoto, Printer, PrintFileJob, PrintJob, PrintJobStatus
+from printing.models import Printer, PrintFileJob, PrintJob, PrintJobStatus
 from printing.selectors import is_late, items_ready_to_print, late_jobs_q
 from printing.services import print_file_request, print_job_create, print_job_move, tray_create
-from studio.admin_tools import (
-    ReadOnlyInline,
-    permission_check,
-    pretty_json,
-    report_outcome,
-    status_badge,
-    transition_action,
-)
+from studio.admin_tools import ReadOnlyInline, permission_check, pretty_json, status_badge
 from studio.errors import ApplicationError
 
 
 class PrintJobInline(ReadOnlyInline):
+    """The tray's jobs: what each one is, its footprint in millimetres and, for a reprint, why."""
+
     model = PrintJob
-    fields = ("item", "status", "height_mm", "is_reprint", "due_at", "footprint_mm")
+    fields = ("item", "status", "height_display", "reprint_display", "due_at", "footprint_display")
     readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[PrintJob]:
+        return super().get_queryset(request).select_related("item__order", "claim")
+
+    @admin.display(description="height")
+    def height_display(self, obj: PrintJob) -> str:
+        return f"{obj.height_mm} mm"
+
+    @admin.display(description="footprint")
+    def footprint_display(self, obj: PrintJob) -> str:
+        return footprint_text(obj.footprint_mm)
+
+    @admin.display(description="reprint")
+    def reprint_display(self, obj: PrintJob) -> str:
+        return reprint_text(obj)
+
+
+def claim_of(job: PrintJob):
+    """The Design Guarantee claim that created the reprint `job` (None when it came from elsewhere)."""
+    try:
+        return job.claim
+    except PrintJob.claim.RelatedObjectDoesNotExist:
+        return None
+
+
+def reprint_text(job: PrintJob) -> str:
+    """ "—" for a first print; else where the reprint came from (a claim, with its link) and its reason."""
+    if not job.is_reprint:
+        return "—"
+    claim = claim_of(job)
+    if claim is not None:
+        return format_html(
+            'Reprint from <a href="{}">Design Guarantee claim #{}</a>: {}',
+            reverse("admin:printing_guaranteeclaim_change", args=[claim.pk]),
+            claim.pk,
+            claim.reason,
+        )
+    return f"Reprint (not from a claim): {job.reprint_reason or 'no reason recorded'}"
 
 
 class PrintFileJobInline(ReadOnlyInline):
     model = PrintFileJob
     fields = ("status", "stage", "percent", "attempts", "completed_at", "error")
     readonly_fields = fields
-
-
-class ClaimPhotoInline(ReadOnlyInline):
-    model = ClaimPhoto
-    fields = ("preview", "width", "height", "sha256", "uploaded_at")
-    readonly_fields = fields
-
-    @admin.display(description="photo")
-    def preview(self, obj: ClaimPhoto) -> str:
-        return (
-            format_html(
-                '<a href="{0}"><img src="{0}" style="max-height:160px"></a>', file_url("claim-photo", obj.pk)
-            )
-            if obj.image
-            else "—"
-        )
 
 
 class LateFilter(admin.SimpleListFilter):
@@ -96,8 +115,8 @@ def qc_fail_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> Http
                 )
                 done += 1
             except ApplicationError as exc:
-                refused.append(f"{job}: {exc.message}")
-        report_outcome(modeladmin, request, done, refused, "job(s) failed QC; reprints created")
+                refused.append(refusal_text(job, exc))
+        report(modeladmin, request, done, "print_job", "failed QC; free reprints created", refused)
         return None
     return render(
         request,
@@ -113,45 +132,6 @@ def qc_fail_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> Http
     )
 
 
-@admin.action(description="Ship the selected jobs (carrier and tracking number each)…", permissions=["move"])
-def ship_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-    """The bulk shipping form: one carrier and tracking number per job (a default carrier for all)."""
-    jobs = list(queryset.select_related("item__order__customer"))
-    if "apply" in request.POST:
-        done, refused = 0, []
-        default_carrier = request.POST.get("carrier_all", "").strip()
-        for job in jobs:
-            carrier = request.POST.get(f"carrier_{job.pk}", "").strip() or default_carrier
-            tracking = request.POST.get(f"tracking_{job.pk}", "").strip()
-            if not tracking:
-                refused.append(f"{job}: no tracking number given; not shipped.")
-                continue
-            try:
-                print_job_move(
-                    print_job_id=job.pk,
-                    to=PrintJobStatus.SHIPPED,
-                    user=request.user,
-                    carrier=carrier,
-                    tracking_number=tracking,
-                )
-                done += 1
-            except ApplicationError as exc:
-                refused.append(f"{job}: {exc.message}")
-        report_outcome(modeladmin, request, done, refused, "job(s) shipped; customers e-mailed")
-        return None
-    return render(
-        request,
-        "printing/admin/ship.html",
-        {
-            **modeladmin.admin_site.each_context(request),
-            "title": "Ship print jobs",
-            "jobs": jobs,
-            "action": "ship_action",
-            "opts": modeladmin.model._meta,
-        },
-    )
-
-
 @admin.action(description="Make the print file again", permissions=["move"])
 def remake_print_file_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> None:
     done, refused = 0, []
@@ -160,8 +140,8 @@ def remake_print_file_action(modeladmin, request: HttpRequest, queryset: QuerySe
             print_file_request(print_job_id=job.pk, user=request.user)
             done += 1
         except ApplicationError as exc:
-            refused.append(f"{job}: {exc.message}")
-    report_outcome(modeladmin, request, done, refused, "job(s) asked for a new print file")
+            refused.append(refusal_text(job, exc))
+    report(modeladmin, request, done, "print_job", "will get a new print file", refused)
 
 
 @admin.action(description="Fill a new tray from the queue (earliest due first)", permissions=["fill_tray"])
@@ -175,11 +155,11 @@ def printer_fill_tray(modeladmin, request: HttpRequest, queryset: QuerySet) -> N
         modeladmin.message_user(
             request,
             format_html(
-                '{}: tray <a href="{}">#{}</a> with {} jobs, {} % of the tray used.',
+                '{}: tray <a href="{}">#{}</a> with {}, {} % of the tray used.',
                 printer.name,
                 reverse("admin:printing_batch_change", args=[tray.pk]),
                 tray.pk,
-                tray.jobs.count(),
+                counted(tray.jobs.count(), "print_job"),
                 f"{100 * tray.utilisation:.1f}",
             ),
             messages.SUCCESS,
@@ -194,22 +174,16 @@ class TrayForm(forms.Form):
 def tray_from_selection_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
     form = TrayForm(request.POST if "apply" in request.POST else None)
     if "apply" in request.POST and form.is_valid():
+        # the selection, read once: the changelist's filter (e.g. "queued") no longer matches placed jobs
+        selected = sorted(queryset.values_list("pk", flat=True))
         try:
             tray = tray_create(
-                printer_id=form.cleaned_data["printer"].pk,
-                user=request.user,
-                job_ids=list(queryset.values_list("pk", flat=True)),
+                printer_id=form.cleaned_data["printer"].pk, user=request.user, job_ids=selected
             )
         except ApplicationError as exc:
             modeladmin.message_user(request, exc.message, messages.ERROR)
             return None
-        left = queryset.count() - tray.jobs.count()
-        modeladmin.message_user(
-            request,
-            f"Tray #{tray.pk}: {tray.jobs.count()} jobs, {100 * tray.utilisation:.1f} % used"
-            + (f"; {left} did not fit or were not ready." if left else "."),
-            messages.SUCCESS,
-        )
+        modeladmin.message_user(request, tray_outcome_text(tray, selected), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:printing_batch_change", args=[tray.pk]))
     return render(
         request,
@@ -218,10 +192,30 @@ def tray_from_selection_action(modeladmin, request: HttpRequest, queryset: Query
             **modeladmin.admin_site.each_context(request),
             "title": "New tray",
             "jobs": queryset,
+            "rows": [(job, footprint_text(job.footprint_mm)) for job in queryset],
             "form": form,
             "action": "tray_from_selection_action",
             "opts": modeladmin.model._meta,
         },
+    )
+
+
+def tray_outcome_text(tray, selected: list[int]) -> str:
+    """ "Tray #4: all 3 selected print jobs fit, 42.0 % of the tray used." or which stayed in the queue."""
+    placed = set(tray.jobs.values_list("pk", flat=True))
+    left = [pk for pk in selected if pk not in placed]
+    used = f"{100 * tray.utilisation:.1f} % of the tray used"
+    if not left:
+        everything = (
+            "the selected print job fits"
+            if len(placed) == 1
+            else f"all {len(placed)} selected print jobs fit"
+        )
+        return f"Tray #{tray.pk}: {everything}, {used}."
+    names = ", ".join(f"#{pk}" for pk in left)
+    return (
+        f"Tray #{tray.pk}: {counted(len(placed), 'print_job')} of {len(selected)} placed, {used}; "
+        f"{counted(len(left), 'print_job')} ({names}) did not fit or had no print file yet and stayed in the queue."
     )
 
 
@@ -248,7 +242,7 @@ class PrintJobAdmin(admin.ModelAdmin):
         "printer",
         "batch",
         "height_mm",
-        "is_reprint",
+        "reprint_column",
         "due_display",
         "print_file_state",
     )
@@ -279,7 +273,7 @@ class PrintJobAdmin(admin.ModelAdmin):
         "print_file_sha256",
         "resin_volume_mm3",
         "material_cost_cents",
-        "footprint_mm",
+        "footprint_display",
         "report_display",
         "qc_note",
         "carrier",
@@ -292,10 +286,10 @@ class PrintJobAdmin(admin.ModelAdmin):
     )
     exclude = ("print_report", "print_file")  # the file goes out through printing.files, never /media/
     inlines = [PrintFileJobInline]
-    list_select_related = ("item__order", "printer", "batch__printer")
+    list_select_related = ("item__order", "printer", "batch__printer", "claim")
     actions = [
         *(
-            transition_action(print_job_move, "print_job_id", to, label, permissions=("move",))
+            move_action(print_job_move, "print_job_id", "print_job", to, label, permissions=("move",))
             for to, label in MOVES
         ),
         tray_from_selection_action,
@@ -339,8 +333,8 @@ class PrintJobAdmin(admin.ModelAdmin):
                     print_job_create(item_id=int(item_id), user=request.user, printer_id=printer_id)
                     done += 1
                 except (ApplicationError, ValueError) as exc:
-                    refused.append(f"item {item_id}: {getattr(exc, 'message', exc)}")
-            report_outcome(self, request, done, refused, "job(s) sent to print")
+                    refused.append(f"Item {item_id}: {getattr(exc, 'message', exc)}")
+            report(self, request, done, "print_job", "sent to print", refused)
             return HttpResponseRedirect(reverse("admin:printing_printjob_changelist"))
         items = [
             {"item": item, "estimate": item_delivery_window(item) or (None, None)}
@@ -398,6 +392,14 @@ class PrintJobAdmin(admin.ModelAdmin):
         if earliest is None:
             return "—"
         return f"{timezone.localtime(earliest):%Y-%m-%d} – {timezone.localtime(latest):%Y-%m-%d}"
+
+    @admin.display(description="reprint", ordering="is_reprint")
+    def reprint_column(self, obj: PrintJob) -> str:
+        return reprint_text(obj)
+
+    @admin.display(description="footprint")
+    def footprint_display(self, obj: PrintJob) -> str:
+        return footprint_text(obj.footprint_mm)
 
     @admin.display(description="print file report")
     def report_display(self, obj: PrintJob) -> str:

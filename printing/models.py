@@ -107,7 +107,7 @@ class Batch(StatusModel):
         verbose_name_plural = "trays"
 
     def __str__(self) -> str:
-        return f"tray #{self.pk} on {self.printer.name} ({self.status})"
+        return f"tray #{self.pk} on {self.printer.name} ({self.get_status_display()})"
 
 
 class TrayEventType(models.TextChoices):
@@ -237,7 +237,7 @@ class PrintJob(StatusModel):
 
     def __str__(self) -> str:
         kind = "reprint" if self.is_reprint else "print"
-        return f"{kind} job #{self.pk} for item {self.item_id} ({self.status})"
+        return f"{kind} job #{self.pk} for item {self.item_id} ({self.get_status_display()})"
 
     def can_cancel(self) -> bool:
         return self.can_transition(PrintJobStatus.CANCELLED)
