@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.utils.html import format_html
 
 from orders import roles
@@ -24,9 +26,11 @@ from orders.models import (
     Size,
     StripeEvent,
 )
+from orders.roles import SCULPTORS_GROUP
 from orders.selectors import photo_url
 from orders.services import (
     catalog_price,
+    item_assign_sculptor,
     item_change_spec,
     item_transition,
     order_mark_paid_offline,
@@ -235,6 +239,17 @@ class ItemAdminForm(forms.ModelForm):
         model = Item
         fields = (*ITEM_FORM_SPEC_FIELDS, "style", "notes", "assigned_sculptor", "flagged", "flag_reason")
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields.get("assigned_sculptor")
+        if field is not None:  # sculptors only (and whoever has it now, so the form shows the truth)
+            current = Q(pk=self.instance.assigned_sculptor_id) if self.instance.assigned_sculptor_id else Q()
+            sculptors = Q(groups__name=SCULPTORS_GROUP, is_active=True, is_staff=True)
+            field.queryset = (
+                get_user_model().objects.filter(sculptors | current).distinct().order_by("username")
+            )
+            field.help_text = "Members of the Sculptors group."
+
     def clean(self):
         data = super().clean()
         if any(name in self.changed_data for name in ITEM_FORM_SPEC_FIELDS) and not self.errors:
@@ -319,8 +334,23 @@ class ItemAdmin(admin.ModelAdmin):
         return fields
 
     def save_model(self, request, obj: Item, form, change: bool) -> None:
-        """The spec and the style change through ``item_change_spec`` (which refuses a locked item and
-        prices the item again); the other fields are saved as usual."""
+        """The sculptor changes through ``item_assign_sculptor`` (a line on the timeline), the spec and
+        the style through ``item_change_spec``; the other fields are saved as usual."""
+        assigning = change and "assigned_sculptor" in form.changed_data
+        sculptor = obj.assigned_sculptor
+        if assigning:
+            stored_id = Item.objects.filter(pk=obj.pk).values_list("assigned_sculptor_id", flat=True).first()
+            obj.assigned_sculptor_id = stored_id
+        self._save_spec_and_fields(request, obj, form, change)
+        if assigning:
+            try:
+                obj.assigned_sculptor = item_assign_sculptor(
+                    item_id=obj.pk, sculptor=sculptor, user=request.user
+                ).assigned_sculptor
+            except ApplicationError as exc:
+                self.message_user(request, f"{obj}: {exc.message}", messages.ERROR)
+
+    def _save_spec_and_fields(self, request, obj: Item, form, change: bool) -> None:
         spec_names = (*ITEM_FORM_SPEC_FIELDS, "style")
         if not change or not any(name in form.changed_data for name in spec_names):
             super().save_model(request, obj, form, change)

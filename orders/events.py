@@ -382,3 +382,19 @@ def guarantee_claim_event(
         actor=actor,
         parameters={"claim_id": claim_id, "print_job_id": print_job_id, "photos": photos},
     )
+
+
+def sculptor_assigned_event(
+    *, item: Item, sculptor: Any | None, previous: Any | None, user: Any = None
+) -> OrderEvent:
+    """Who designs the figurine now (``sculptor`` None: taken off everyone)."""
+    return _note(
+        type=OrderEventType.SCULPTOR_ASSIGNED,
+        item=item,
+        user=user,
+        actor=actor_label(user),
+        parameters={
+            "sculptor": getattr(sculptor, "username", None),
+            "previous": getattr(previous, "username", None),
+        },
+    )

@@ -6,6 +6,12 @@ read orders. Superusers hold every permission.
 
 from __future__ import annotations
 
+#: The staff groups (orders migration 0002): who makes rounds, who runs orders and the print floor.
+SCULPTORS_GROUP = "Sculptors"
+OPERATORS_GROUP = "Operators"
+#: Give a figurine to a sculptor (or take it off one): the operators' planning.
+ASSIGN_SCULPTOR = ("orders.change_item",)
+
 #: Read any order (the order page for staff).
 VIEW_ORDER = ("orders.view_order",)
 #: Change an order's state (cancel it, or cancel one of its figurines).

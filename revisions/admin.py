@@ -95,6 +95,7 @@ class RevisionAdmin(admin.ModelAdmin):
             path("item/<int:item_id>/", wrap(room.item), name="revisions_item_page"),
             path("item/<int:item_id>/upload/", wrap(room.upload), name="revisions_item_upload"),
             path("item/<int:item_id>/download/", wrap(room.download), name="revisions_item_download"),
+            path("item/<int:item_id>/assign/", wrap(room.assign_to_me), name="revisions_item_assign"),
             path("<int:revision_id>/publish/", wrap(room.publish), name="revisions_revision_publish"),
             *super().get_urls(),
         ]

@@ -19,6 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
+from orders import services as order_services
 from orders.models import Item
 from revisions import roles, selectors, services
 from revisions.apis import refuse_oversized_request
@@ -82,7 +83,15 @@ class SculptorWorkroom:
         return TemplateResponse(
             request,
             "admin/revisions/work_queue.html",
-            self._context(request, title, entries=entries, mine=mine, overdue=overdue, now=timezone.now()),
+            self._context(
+                request,
+                title,
+                entries=entries,
+                mine=mine,
+                overdue=overdue,
+                now=timezone.now(),
+                can_take_work=self._may(request, roles.TAKE_WORK),
+            ),
         )
 
     def item(self, request: HttpRequest, item_id: int) -> HttpResponse:
@@ -166,6 +175,26 @@ class SculptorWorkroom:
         suffix = revision.mesh.name.rsplit(".", 1)[-1]
         filename = f"{item.order.number}-{item.pk}-r{revision.number}.{suffix}"
         return stored_file_response(revision.mesh.name, as_attachment=True, filename=filename)
+
+    def assign_to_me(self, request: HttpRequest, item_id: int) -> HttpResponse:
+        """"Assign to me" from the queue (POST): a sculptor takes an unassigned figurine."""
+        self._require(request, roles.TAKE_WORK)
+        back = request.POST.get("next") or reverse("admin:revisions_work_queue")
+        if not back.startswith("/admin/"):
+            back = reverse("admin:revisions_work_queue")
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        item = get_object_or_404(Item.objects.select_related("assigned_sculptor"), pk=item_id)
+        if item.assigned_sculptor_id and item.assigned_sculptor_id != request.user.pk:
+            messages.error(request, f"{item} is already {item.assigned_sculptor}'s; ask an operator to move it.")
+            return HttpResponseRedirect(back)
+        try:
+            order_services.item_assign_sculptor(item_id=item_id, sculptor=request.user, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"{item} is yours now.")
+        return HttpResponseRedirect(back)
 
     def publish(self, request: HttpRequest, revision_id: int) -> HttpResponse:
         self._require(request, roles.PUBLISH_ROUND)

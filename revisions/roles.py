@@ -6,3 +6,5 @@ from __future__ import annotations
 VIEW_ROUNDS = ("revisions.view_revision",)
 UPLOAD_ROUND = ("revisions.add_revision",)
 PUBLISH_ROUND = ("revisions.change_revision",)
+#: Take an unassigned figurine from the work queue ("Assign to me"): whoever makes its rounds.
+TAKE_WORK = UPLOAD_ROUND

@@ -11,12 +11,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
 from orders.models import Item, ItemStatus
 from orders.promises import preview_due_after
+from orders.roles import SCULPTORS_GROUP
 from revisions.models import Approval, Feedback, FeedbackKind, Pin, Revision, RevisionStatus
 from studio.business_time import business_hours_between
 from studio.http import absolute_url
@@ -74,9 +75,29 @@ def preview_due_at(item: Item) -> datetime | None:
     """
     if item.status == ItemStatus.CHANGES_REQUESTED:
         feedback = latest_feedback(item)
-        if feedback is not None:
-            return preview_due_after(feedback.created_at)
+        return _next_preview_due(item, feedback.created_at if feedback else None)
     return item.preview_due_at
+
+
+def _next_preview_due(item: Item, changes_requested_at: datetime | None) -> datetime | None:
+    if item.status == ItemStatus.CHANGES_REQUESTED and changes_requested_at is not None:
+        return preview_due_after(changes_requested_at)
+    return item.preview_due_at
+
+
+def preview_due_by_item(items) -> dict[int, datetime | None]:
+    """:func:`preview_due_at` of each item, for the customer's order page (one query)."""
+    items = list(items)
+    waiting = [item.pk for item in items if item.status == ItemStatus.CHANGES_REQUESTED]
+    requested: dict[int, datetime] = {}
+    if waiting:
+        rows = (
+            Feedback.objects.filter(revision__item_id__in=waiting, kind=FeedbackKind.CHANGES_REQUESTED)
+            .values("revision__item_id")
+            .annotate(last=Max("created_at"))
+        )
+        requested = {row["revision__item_id"]: row["last"] for row in rows}
+    return {item.pk: _next_preview_due(item, requested.get(item.pk)) for item in items}
 
 
 @dataclass
@@ -231,10 +252,6 @@ def latest_workable_revision(item: Item) -> Revision | None:
         Revision.objects.filter(item=item, status__in=(*CHECKED_STATES,)).order_by("-number").first()
         or Revision.objects.filter(item=item).order_by("-number").first()
     )
-
-
-#: The group of the staff who own rounds (revisions/roles.py, orders migration 0002).
-SCULPTORS_GROUP = "Sculptors"
 
 
 def sculptor_addresses(item: Item, *, first_choice: Any = None) -> list[str]:

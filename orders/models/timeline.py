@@ -43,6 +43,7 @@ class OrderEventType(models.TextChoices):
     PRINT_JOB_CREATED = "print_job_created", "Print job created"
     REPRINT_CREATED = "reprint_created", "Reprint created"
     GUARANTEE_CLAIM = "guarantee_claim", "Guarantee claim"
+    SCULPTOR_ASSIGNED = "sculptor_assigned", "Sculptor assigned"
 
 
 class OrderEvent(models.Model):

@@ -11,7 +11,7 @@
 """
 
 from orders.services.catalog import ItemPrice, ShippingTerms, catalog_price, shipping_price, shipping_terms
-from orders.services.items import item_change_spec, item_spec_locked_error
+from orders.services.items import is_sculptor, item_assign_sculptor, item_change_spec, item_spec_locked_error
 from orders.services.ordering import ItemRequest, OrderQuote, order_create, order_number_generate, order_quote
 from orders.services.payments import checkout_session_create, order_mark_paid_offline, order_refund
 from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
@@ -46,7 +46,9 @@ __all__ = [
     "ItemRequest",
     "OrderQuote",
     "checkout_session_create",
+    "item_assign_sculptor",
     "item_change_spec",
+    "is_sculptor",
     "item_mark_ready_if_possible",
     "item_spec_locked_error",
     "item_transition",

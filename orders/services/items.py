@@ -16,6 +16,7 @@ from django.db import transaction
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus, Style
+from orders.roles import SCULPTORS_GROUP
 from orders.services.catalog import catalog_price, shipping_price
 from studio.errors import ApplicationError, Conflict
 
@@ -108,3 +109,40 @@ def _reprice_order(order, *, user: Any = None) -> None:
         if session_id:
             _expire_checkout_later(session_id)
     order.save(update_fields=fields)
+
+
+def is_sculptor(user: Any) -> bool:
+    """An active staff member of the Sculptors group: the only people a figurine is assigned to."""
+    return bool(
+        user is not None
+        and getattr(user, "is_active", False)
+        and getattr(user, "is_staff", False)
+        and user.groups.filter(name=SCULPTORS_GROUP).exists()
+    )
+
+
+def item_assign_sculptor(*, item_id: int, sculptor: Any | None, user: Any = None) -> Item:
+    """Give the figurine to ``sculptor`` (None: unassign), with a line on its timeline.
+
+    Only a sculptor can be given a figurine; a delivered or cancelled one takes no assignment (409).
+    Assigning the one already assigned changes nothing.
+    """
+    if sculptor is not None and not is_sculptor(sculptor):
+        raise ApplicationError(
+            f"{sculptor} is not an active sculptor; figurines go to members of the {SCULPTORS_GROUP} group.",
+            extra={"field": "sculptor"},
+        )
+    with transaction.atomic():
+        item = lock_item(item_id)
+        if item.status in (ItemStatus.DELIVERED, ItemStatus.CANCELLED):
+            raise Conflict(
+                f"Figurine {item.pk} is {item.get_status_display().lower()}: there is nothing left to design.",
+                extra={"item_status": item.status},
+            )
+        previous = item.assigned_sculptor
+        if (previous and previous.pk) == (sculptor and sculptor.pk):
+            return item
+        item.assigned_sculptor = sculptor
+        item.save(update_fields=["assigned_sculptor", "updated_at"])
+        events.sculptor_assigned_event(item=item, sculptor=sculptor, previous=previous, user=user)
+    return item
