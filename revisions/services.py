@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from kits.mesh.sniff import HEAD_BYTES, sniff_head
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Customer, Item, ItemStatus
@@ -37,6 +36,7 @@ from revisions.models import (
     RevisionStatus,
 )
 from revisions.storage import ALLOWED_EXTENSIONS, round_mesh_name
+from revisions.upload_checks import refuse_unusable_mesh
 from studio.errors import ApplicationError, Conflict, NotFound, TransitionNotAllowed
 from studio.storage import UploadTooLarge, save_streaming, stored_file_check
 from studio.tasks import enqueue_on_commit
@@ -117,30 +117,16 @@ def _check_item_accepts_rounds(item: Item) -> None:
         )
 
 
-def _refuse_what_is_not_a_mesh(file: Any, name: str, size: int | None) -> None:
-    """400 before anything is stored when the upload's first bytes are no mesh format (random bytes, an
-    image, text); the check task still reads the whole file and rejects what cannot be parsed."""
-    if not size or not hasattr(file, "seek"):
-        return
-    file.seek(0)
-    head = file.read(HEAD_BYTES)
-    file.seek(0)
-    if sniff_head(head, size) is None:
-        raise ApplicationError(
-            f"{name} is not a mesh file the studio reads (GLB, OBJ, STL, PLY or 3MF).",
-            extra={"field": "mesh", "issue": "unreadable"},
-        )
-
-
 def revision_upload(
     *, item_id: int, file: Any, user: Any = None, note: str = "", filename: str = ""
 ) -> Revision:
     """A sculptor's refined mesh becomes the item's next round, in ``checking``.
 
-    The file is streamed into storage in chunks and hashed on the way (never read whole); its type is
-    sniffed by the check task, which rejects unreadable files. Refused (409, nothing stored) unless the
-    item is in sculpting, in review or changes requested; 400 for a missing, empty, oversized or
-    wrongly named file.
+    Before anything is stored, :func:`revisions.upload_checks.refuse_unusable_mesh` refuses (400) what
+    is no mesh or could never pass (zip bombs, XML entities, external glTF URIs, bad coordinates...).
+    The file is then streamed into storage in chunks and hashed on the way; the check task does the
+    rest. Refused (409, nothing stored) unless the item is in sculpting, in review or changes
+    requested; 400 for a missing, empty, oversized or wrongly named file.
     """
     name = Path(filename or getattr(file, "name", "") or "").name
     if file is None or not name:
@@ -167,7 +153,7 @@ def revision_upload(
     if item is None:
         raise NotFound(f"Item {item_id} does not exist.")
     _check_item_accepts_rounds(item)
-    _refuse_what_is_not_a_mesh(file, name, declared)
+    refuse_unusable_mesh(file, name, declared, max_bytes=limit)  # 400 before anything is stored
 
     number = _next_round_number(item)
     storage_name = round_mesh_name(

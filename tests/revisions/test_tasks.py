@@ -81,7 +81,13 @@ def test_open_mesh_is_rejected_with_its_blocking_issues(item, sculptor, enqueued
     assert "not_watertight" in {b["code"] for b in event.parameters["blocking"]}
 
 
-def test_unreadable_file_is_rejected(item, sculptor, enqueued):
+@pytest.fixture
+def past_the_preflight_parse(monkeypatch):
+    """Files the upload's preflight does not parse (over its size bound) are judged by the check task."""
+    monkeypatch.setattr("revisions.upload_checks.PARSE_MAX_BYTES", 0)
+
+
+def test_unreadable_file_is_rejected(item, sculptor, enqueued, past_the_preflight_parse):
     revision = revision_upload(
         # looks like a PLY by its first bytes (so the upload takes it), but cannot be parsed
         item_id=item.pk,
@@ -95,7 +101,9 @@ def test_unreadable_file_is_rejected(item, sculptor, enqueued):
     assert CheckJob.objects.get(revision=revision).data["verdict"] == "rejected"
 
 
-def test_rejected_rounds_are_never_the_comparison_baseline(item, sculptor, enqueued):
+def test_rejected_rounds_are_never_the_comparison_baseline(
+    item, sculptor, enqueued, past_the_preflight_parse
+):
     first = make_ready_round(item, sculptor)
     bad = revision_upload(
         item_id=item.pk, file=upload_file(b"ply\n" + b"garbage" * 20, "x.ply"), user=sculptor
