@@ -269,8 +269,9 @@ def next_steps(order: Order) -> list[str]:
     if "changes_requested" in statuses:
         steps.append("We are working on the changes you asked for.")
     if statuses & {"approved", "in_production"}:
+        # whether a print job is printing yet is the printing app's: the portal's stepper says it
         steps.append(
-            f"Your approved design is being printed; delivery {delivery_promise_text()} after approval."
+            f"Your design is approved and goes to print; delivery {delivery_promise_text()} after approval."
         )
     if "shipped" in statuses:
         steps.append("Your figurine is on its way (see tracking below).")
