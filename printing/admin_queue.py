@@ -284,7 +284,8 @@ class PrintJobAdmin(admin.ModelAdmin):
         "delivered_at",
         "created_by",
     )
-    exclude = ("print_report", "print_file")  # the file goes out through printing.files, never /media/
+    # the file goes out through printing.files, never /media/; the footprint is shown in millimetres
+    exclude = ("print_report", "print_file", "footprint_mm")
     inlines = [PrintFileJobInline]
     list_select_related = ("item__order", "printer", "batch__printer", "claim")
     actions = [

@@ -58,13 +58,12 @@ def _row_from_post(job: PrintJob, post) -> ShipRow:
     return ShipRow(job, carrier, other, tracking)
 
 
-def ship_rows(jobs: list[PrintJob], request: HttpRequest, user) -> tuple[int, list[ShipRow], list[str]]:
-    """Ship each complete row; return how many shipped, the refused rows (with their input) and the
-    refusals in words."""
+def ship_rows(jobs: list[PrintJob], request: HttpRequest, user) -> tuple[int, list[ShipRow]]:
+    """Ship each complete row; return how many shipped and the refused rows (with their input and error)."""
     post = request.POST
     default_choice = post.get("carrier_all", "").strip()
     default_name = _carrier_name(default_choice, post.get("carrier_all_other", "").strip())
-    done, refused, lines = 0, [], []
+    done, refused = 0, []
     for job in jobs:
         row = _row_from_post(job, post)
         name = _carrier_name(row.carrier, row.carrier_other) if row.carrier else default_name
@@ -90,8 +89,7 @@ def ship_rows(jobs: list[PrintJob], request: HttpRequest, user) -> tuple[int, li
             except ApplicationError as exc:
                 row.error = refusal_text(job, exc)
         refused.append(row)
-        lines.append(f"Print job #{job.pk}: {row.error} Not shipped.")
-    return done, refused, lines
+    return done, refused
 
 
 @admin.action(description="Ship the selected jobs (carrier and tracking number each)…", permissions=["move"])
@@ -100,8 +98,9 @@ def ship_action(modeladmin, request: HttpRequest, queryset: QuerySet) -> HttpRes
     jobs = list(queryset.select_related("item__order__customer"))
     carrier_all, carrier_all_other = "", ""
     if "apply" in request.POST:
-        done, rows, lines = ship_rows(jobs, request, request.user)
-        report(modeladmin, request, done, "print_job", "shipped; customers e-mailed", lines)
+        done, rows = ship_rows(jobs, request, request.user)
+        # the refusals are shown on their rows, beside what was typed
+        report(modeladmin, request, done, "print_job", "shipped; customers e-mailed", [])
         if not rows:
             return None
         carrier_all = request.POST.get("carrier_all", "").strip()
