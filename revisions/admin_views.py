@@ -50,6 +50,33 @@ def _check_summary(revision: Revision) -> dict:
     }
 
 
+def _viewer_config(revisions: list[Revision]) -> dict:
+    """What the item page's two 3D viewers show: each round with a web preview, its heatmap of what
+    changed, and the customer's pins on it (studio axes, mm; the page turns them to glTF's Y up)."""
+    rounds = []
+    for rev in revisions:
+        if not rev.web_glb:
+            continue
+        pins = [
+            {"n": n, "position": pin.position, "normal": pin.normal, "text": pin.text, "feedback": fb.pk}
+            for fb in rev.feedback.all()
+            for n, pin in enumerate(fb.pins.all(), start=1)
+        ]
+        rounds.append(
+            {
+                "id": rev.pk,
+                "number": rev.number,
+                "status": rev.get_status_display(),
+                "glb": reverse("revision-file", args=[rev.pk, "preview.glb"]),
+                "heatmap": reverse("revision-file", args=[rev.pk, "heatmap.glb"])
+                if rev.heatmap_glb
+                else None,
+                "pins": pins,
+            }
+        )
+    return {"rounds": rounds}
+
+
 class SculptorWorkroom:
     """The views; ``admin`` is the RevisionAdmin they hang under (for permissions and context)."""
 
@@ -119,6 +146,7 @@ class SculptorWorkroom:
             )
         due = selectors.preview_due_at(item)
         left = selectors._business(timezone.now(), due) if due else None
+        viewer = _viewer_config(revisions)
         context = self._context(
             request,
             f"{item}",
@@ -130,6 +158,7 @@ class SculptorWorkroom:
             awaiting_preview=item.status in selectors.AWAITING_PREVIEW_STATES,
             hours_left=round(left, 1) if left is not None else None,
             metrics=selectors.item_round_metrics(item),
+            viewer=viewer,
             form=UploadRoundForm(),
             can_upload=item.status in services.UPLOADABLE_ITEM_STATES
             and self._may(request, roles.UPLOAD_ROUND),
@@ -177,7 +206,7 @@ class SculptorWorkroom:
         return stored_file_response(revision.mesh.name, as_attachment=True, filename=filename)
 
     def assign_to_me(self, request: HttpRequest, item_id: int) -> HttpResponse:
-        """"Assign to me" from the queue (POST): a sculptor takes an unassigned figurine."""
+        """ "Assign to me" from the queue (POST): a sculptor takes an unassigned figurine."""
         self._require(request, roles.TAKE_WORK)
         back = request.POST.get("next") or reverse("admin:revisions_work_queue")
         if not back.startswith("/admin/"):
@@ -186,7 +215,9 @@ class SculptorWorkroom:
             return HttpResponseRedirect(back)
         item = get_object_or_404(Item.objects.select_related("assigned_sculptor"), pk=item_id)
         if item.assigned_sculptor_id and item.assigned_sculptor_id != request.user.pk:
-            messages.error(request, f"{item} is already {item.assigned_sculptor}'s; ask an operator to move it.")
+            messages.error(
+                request, f"{item} is already {item.assigned_sculptor}'s; ask an operator to move it."
+            )
             return HttpResponseRedirect(back)
         try:
             order_services.item_assign_sculptor(item_id=item_id, sculptor=request.user, user=request.user)
