@@ -356,9 +356,7 @@ def test_on_an_order_of_several_figurines_each_line_says_which():
     second = ItemFactory(order=first.order, product_line="pet", height_mm=120, status=ItemStatus.IN_REVIEW)
     _status(second, "revision", "published", subject_id=9, round=1)
     entries = [text(li) for li in page(first.order).xpath('//*[@data-testid="timeline-entry"]')]
-    assert len(entries) == 1 and entries[0].endswith(
-        "Your 3D preview is ready (round 1) — Pet · 120 mm."
-    )
+    assert len(entries) == 1 and entries[0].endswith("Your 3D preview is ready (round 1) — Pet · 120 mm.")
 
 
 # ---- 4. tracking and the address -------------------------------------------------------------------------
@@ -403,3 +401,51 @@ def test_an_unknown_carrier_shows_the_number_as_text_and_the_address_is_shown():
     (address,) = doc.xpath('//*[@data-testid="shipping-address"]')
     lines = [line.strip() for line in address.itertext() if line.strip()]
     assert lines == ["Ada Lovelace", "12 St James's Square", "Flat 2", "SW1Y 4JH London", "GB"]
+
+
+# ---- in a real browser, desktop and phone ---------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", (1280, 900)), ("phone", (390, 844))])
+def test_the_stepper_and_tracking_in_a_browser(live_server, monkeypatch, settings, size, viewport):
+    from tests.browser import ARTIFACTS, chromium_page
+
+    settings.PUBLIC_BASE_URL = live_server.url
+    shipped = approved_item()
+    order = shipped.order
+    order.ship_name, order.ship_line1, order.ship_city, order.ship_country = (
+        "Ada",
+        "1 Main St",
+        "Boston",
+        "us",
+    )
+    order.save()
+    shipped.__class__.objects.filter(pk=shipped.pk).update(status=ItemStatus.SHIPPED)
+    PrintJobFactory(
+        revision=shipped.approval.revision,
+        item=shipped,
+        status="shipped",
+        carrier="DHL",
+        tracking_number="JD01",
+    )
+    ItemFactory(
+        order=order, status=ItemStatus.SCULPTING, preview_due_at=datetime(2026, 12, 8, 22, 0, tzinfo=UTC)
+    )
+    width, height = viewport
+    with chromium_page(monkeypatch, viewport={"width": width, "height": height}) as browser:
+        browser.goto(
+            f"{live_server.url}/portal/login/{portal_login_link_issue(customer=order.customer, order=order)}/"
+        )
+        with browser.expect_navigation():
+            browser.get_by_test_id("sign-in").click()
+        steppers = browser.get_by_test_id("stepper")
+        assert steppers.count() == 2 and steppers.first.is_visible()
+        current = [steppers.nth(i).locator("[aria-current='step']").inner_text() for i in range(2)]
+        assert [" ".join(c.split()) for c in current] == ["5 Shipped", "2 Design"]
+        assert browser.get_by_test_id("tracking-link").is_visible()
+        assert "Tue 8 Dec" in browser.get_by_test_id("promise").nth(1).inner_text()
+        assert browser.evaluate("document.documentElement.scrollWidth") <= width  # nothing runs off a phone
+        ARTIFACTS.mkdir(exist_ok=True)
+        browser.screenshot(path=str(ARTIFACTS / f"portal_order_{size}.png"), full_page=True)
