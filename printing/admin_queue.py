@@ -6,6 +6,8 @@ still go through.
 
 from __future__ import annotations
 
+from functools import partial
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -18,10 +20,12 @@ from django.utils.html import format_html
 
 from orders.promises import item_delivery_window
 from printing import roles
+from printing.admin_dashboard import needs_attention_view
 from printing.admin_ship import ship_action
 from printing.admin_text import counted, footprint_text, move_action, refusal_text, report
 from printing.files import file_url
 from printing.models import Printer, PrintFileJob, PrintJob, PrintJobStatus
+from printing.packing_slip import packing_slip_view
 from printing.selectors import is_late, items_ready_to_print, late_jobs_q
 from printing.services import print_file_request, print_job_create, print_job_move, tray_create
 from studio.admin_tools import ReadOnlyInline, permission_check, pretty_json, status_badge
@@ -255,6 +259,7 @@ class PrintJobAdmin(admin.ModelAdmin):
     )
     ordering = ("due_at", "created_at")
     change_list_template = "printing/admin/printjob_change_list.html"
+    change_form_template = "printing/admin/printjob_change_form.html"  # the "Packing slip" button
     readonly_fields = (
         "item",
         "revision",
@@ -318,6 +323,16 @@ class PrintJobAdmin(admin.ModelAdmin):
                 "send-to-print/",
                 self.admin_site.admin_view(self.send_to_print_view),
                 name="printing_send_to_print",
+            ),
+            path(
+                "needs-attention/",
+                self.admin_site.admin_view(partial(needs_attention_view, self)),
+                name="printing_needs_attention",
+            ),
+            path(
+                "<int:object_id>/packing-slip/",
+                self.admin_site.admin_view(partial(packing_slip_view, self)),
+                name="printing_printjob_packing_slip",
             ),
         ]
         return custom + super().get_urls()
