@@ -23,13 +23,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from glue.demo_print import demo_print_and_ship
 from kits.mesh import load_mesh
+from kits.mesh.axes import for_gltf
+from kits.mesh.gltf import glb_bytes
 from orders.models import Item, OrderEvent
 from orders.services import ItemRequest, order_create, order_mark_paid_offline, photo_upload
-from revisions.meshwork import for_web
 from revisions.models import Revision
 from revisions.services import revision_approve, revision_publish, revision_request_changes, revision_upload
 from studio.storage import local_copy
@@ -79,11 +81,6 @@ def sculpt(mesh: trimesh.Trimesh, *, lift_mm: float, region: float = 0.8) -> tri
     t = np.clip((z - (low + region * (high - low))) / max((1 - region) * (high - low), 1e-9), 0, 1)
     out.vertices[:, 2] += lift_mm * (3 * t**2 - 2 * t**3)
     return out
-
-
-def glb_bytes(mesh: trimesh.Trimesh) -> bytes:
-    """The mesh as a GLB in glTF's Y-up axes (how a sculpting tool exports it)."""
-    return trimesh.exchange.gltf.export_glb(trimesh.Scene(for_web(mesh)))
 
 
 def surface_points(mesh: trimesh.Trimesh) -> dict[str, list[float]]:
@@ -186,7 +183,7 @@ class Demo:
             raise RuntimeError(f"no base mesh: the item is {item.status}")
         self.say(
             f"base mesh (revision 0, {base.get_source_display()}): {base.triangles} triangles -> {base.status}; "
-            f"item {item.status}, preview due {item.preview_due_at:%a %b %d %H:%M}"
+            f"item {item.status}, preview due {timezone.localtime(item.preview_due_at):%a %b %d %H:%M %Z}"
         )
         start = self.base_mesh(base)
         first = self.round(item, sculptor, sculpt(start, lift_mm=0.6), "First pass: face and hair refined.")
@@ -222,14 +219,15 @@ class Demo:
     def base_mesh(self, base: Revision) -> trimesh.Trimesh:
         """The sculptor's starting point: revision 0 as reconstruction wrote it.
 
-        Base meshes stored before reconstruction wrote GLBs in glTF axes hold the studio's axes instead and
-        read lying down; such a file is opened as written (no axis change). Rounds go out in glTF axes.
+        Base meshes stored before reconstruction wrote GLBs in glTF axes hold the studio's axes and
+        millimetres instead and read lying down; such a file is opened as written (no axis or unit change).
+        Rounds go out in glTF's metres and axes, as a sculpting tool exports them.
         """
         with local_copy(base.mesh) as path:
             loaded = load_mesh(path)
             mesh = loaded.mesh
             if loaded.format == "glb" and np.ptp(mesh.vertices[:, 1]) > 1.5 * np.ptp(mesh.vertices[:, 2]):
-                mesh = for_web(mesh)  # undo the loader's Y-up turn: back to the axes it was written in
+                mesh = for_gltf(mesh)  # undo the loader's turn and x1000: back to the numbers as written
                 self.say("revision 0 was written in studio axes into a GLB; the sculptor reads it as written")
         return mesh
 
@@ -248,7 +246,7 @@ class Demo:
                 if k in ("round", "template", "pins", "sha256", "reason", "to")
             )
             self.out.write(
-                f"  {event.date:%H:%M:%S}  {event.subject:<9} {event.type}{change}"
+                f"  {timezone.localtime(event.date):%H:%M:%S %Z}  {event.subject:<9} {event.type}{change}"
                 f"{f' ({detail})' if detail else ''}  by {event.actor}\n"
             )
         sent = emails_sent(item.order)

@@ -77,7 +77,7 @@ def test_item_page_upload_publish_and_download(sculptor_client, item, customer, 
         pins=[{"position": [1.24, -2.5, 38.76], "text": "Hat"}],
     )
     page = sculptor_client.get(f"/admin/revisions/revision/item/{item.pk}/").content.decode()
-    assert "Taller hat" in page and "(1.2, -2.5, 38.8) mm — Hat" in page
+    assert "Taller hat" in page and "<li>Hat <small" in page and "at 1.2, -2.5, 38.8 mm" in page
 
     download = sculptor_client.get(f"/admin/revisions/revision/item/{item.pk}/download/")
     assert download.status_code == 200
