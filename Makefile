@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install browser run prod test lint check vendor bench clean
+.PHONY: install browser validators run prod test lint check vendor bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -27,6 +27,17 @@ browser:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# Third-party file checkers the suite runs: the Khronos glTF validator from npm (pinned in tools/package.json
+# and its lock file, installed into tools/node_modules). Without node/npm the tests that need it are skipped
+# with that reason.
+VALIDATORS_STAMP := tools/node_modules/.installed
+$(VALIDATORS_STAMP): tools/package.json tools/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "npm not found: the glTF validator tests will be skipped"; fi
+
+validators: $(VALIDATORS_STAMP)
+
 run: install
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
@@ -41,7 +52,7 @@ run: install
 prod: install
 	HOST=$(HOST) PORT=$(PORT) deploy/one-machine.sh
 
-test: install browser
+test: install browser validators
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: install

@@ -11,7 +11,7 @@ from django.db import transaction
 from PIL import Image, ImageOps
 
 from kits.hashing import bytes_sha256
-from kits.mesh.axes import glb_bytes
+from kits.mesh.gltf import glb_bytes
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus
 from orders.services import item_transition

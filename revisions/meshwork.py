@@ -4,11 +4,12 @@
 item's height (held to the ``limits`` it is given: walls and build volumes, see ``revisions.checking``), writes the web GLB, the turntable renders and, when a previous round is given, the
 difference from it (millimetre figures and a heatmap GLB). Unreadable files raise ``MeshLoadError``.
 
-Axes: the studio's meshes are millimetres, Z up, facing -Y. glTF is Y up by specification and the
-toolkit's loader turns a GLB's Y up into Z up when reading, so the browser files written here (web GLB,
-heatmap GLB) are turned the other way first: glTF ``(x, y, z) = studio (x, z, -y)``. The portal's
-viewer therefore shows the figurine standing, facing the camera, and converts the positions of pins
-back to the studio's axes (``gltf_to_studio``) before they are stored.
+Axes and units: the studio's meshes are millimetres, Z up, facing -Y. glTF is metres and Y up by
+specification; the toolkit's GLB writer (``kits.mesh.gltf.glb_bytes``) converts the browser files
+written here (web GLB, heatmap GLB) to glTF ``(x, y, z) = studio (x, z, -y) / 1000`` and its loader
+converts back when reading. The portal's viewer therefore shows the figurine standing, facing the camera,
+and converts the positions of pins back to the studio's millimetres and axes (``toStudio`` in the page,
+``kits.mesh.axes.gltf_to_studio`` here) before they are stored.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ import numpy as np
 import trimesh
 
 from kits.mesh import LoadedMesh, MeshLoadError, load_mesh
-from kits.mesh.axes import for_gltf
 from kits.mesh.checks import check_mesh
 from kits.mesh.compare import compare_meshes
 from kits.mesh.preview import make_web_glb
@@ -36,11 +36,6 @@ WEB_MAX_TRIANGLES = 300_000
 HEATMAP_MAX_TRIANGLES = 200_000
 
 Progress = Callable[[str, int], None]
-
-
-def for_web(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """A copy of ``mesh`` in glTF axes (colours kept), for the toolkit's GLB writers that take it as is."""
-    return for_gltf(mesh)
 
 
 @dataclass
@@ -92,8 +87,8 @@ def render_views(
 def write_web_glb(
     mesh: trimesh.Trimesh, out_path: Path, *, max_triangles: int, height_mm: float | None
 ) -> dict[str, Any]:
-    """The browser GLB (glTF axes), decimated by the toolkit; deviation reported at the item's height."""
-    report = make_web_glb(for_web(mesh), out_path, max_triangles=max_triangles, hausdorff_samples=20_000)
+    """The browser GLB (glTF metres, Y up), decimated by the toolkit; deviation reported at the item's height."""
+    report = make_web_glb(mesh, out_path, max_triangles=max_triangles, hausdorff_samples=20_000)
     height = float(np.ptp(mesh.vertices[:, 2])) if len(mesh.vertices) else 0.0
     if height_mm and height > 0:
         factor = height_mm / height
@@ -106,16 +101,14 @@ def write_web_glb(
 def compare_rounds(
     previous: trimesh.Trimesh, current: trimesh.Trimesh, heatmap_path: Path, *, height_mm: float | None
 ) -> dict[str, Any]:
-    """Millimetre figures of the change since the previous round and the heatmap GLB (glTF axes)."""
+    """Millimetre figures of the change since the previous round and the heatmap GLB (glTF metres, Y up),
+    the same size and place as the round's web GLB so the viewer swaps one for the other."""
     with tempfile.TemporaryDirectory() as scratch:
         raw = Path(scratch) / "heatmap_full.glb"
         report = compare_meshes(previous, current, height_mm=height_mm, heatmap_path=raw)
-        scene = trimesh.load(raw, file_type="glb", process=False)
-        heat = scene.to_geometry() if isinstance(scene, trimesh.Scene) else scene
+        heat = load_mesh(raw).mesh  # the studio's loader: back to mm, Z up, sRGB
         heat.apply_scale(1.0 / float(report.get("scale") or 1.0))  # back to the mesh's own units
-        make_web_glb(
-            for_web(heat), heatmap_path, max_triangles=HEATMAP_MAX_TRIANGLES, hausdorff_samples=2_000
-        )
+        make_web_glb(heat, heatmap_path, max_triangles=HEATMAP_MAX_TRIANGLES, hausdorff_samples=2_000)
     report["heatmap_path"] = None
     return report
 

@@ -1,9 +1,13 @@
-"""The studio's axes and glTF's, in one place.
+"""The studio's axes and units and glTF's, in one place.
 
-Studio meshes are millimetres, Z up, facing -Y (DESIGN.md section 6). glTF/GLB is Y up by
-specification with +Z towards the viewer, so a studio point (x, y, z) is stored as glTF (x, z, -y):
-a figurine facing -Y then faces a glTF viewer's camera. Every GLB the studio writes goes through
-`glb_bytes`, and the loader turns GLB content back with `GLTF_TO_STUDIO`.
+Studio meshes are millimetres, Z up, facing -Y (DESIGN.md section 6). glTF/GLB is metres and Y up by
+specification, with +Z towards the viewer, so a studio point (x, y, z) mm is stored as glTF
+(x, z, -y) / 1000 m: a figurine facing -Y then faces a glTF viewer's camera, and a 150 mm figurine is
+0.15 m tall in Blender, in AR and in a game engine. ``STUDIO_TO_GLTF`` is that one conversion (a -90 degree
+turn about X and the mm -> m scale); every GLB the studio writes goes through it
+(:func:`kits.mesh.gltf.glb_bytes`), and the loader reads every glTF/GLB, the studio's own and sculptors'
+uploads alike, back with ``GLTF_TO_STUDIO`` (glTF means metres, so an upload is multiplied by 1000).
+The browser viewers do the same in JavaScript (``toGltf``/``toStudio`` in the preview templates).
 """
 
 from __future__ import annotations
@@ -11,28 +15,28 @@ from __future__ import annotations
 import numpy as np
 import trimesh
 
-# studio (x, y, z) -> glTF (x, z, -y): a -90 degree turn about X
-STUDIO_TO_GLTF = np.array([[1.0, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]])
+#: glTF's unit is the metre; the studio's is the millimetre.
+MM_PER_METRE = 1000.0
+
+# studio (x, y, z) mm -> glTF (x, z, -y) m: a -90 degree turn about X, then mm -> m
+STUDIO_TO_GLTF = np.array([[1.0, 0, 0, 0], [0, 0, 1, 0], [0, -1, 0, 0], [0, 0, 0, 1]]) @ np.diag(
+    [1 / MM_PER_METRE, 1 / MM_PER_METRE, 1 / MM_PER_METRE, 1.0]
+)
 GLTF_TO_STUDIO = np.linalg.inv(STUDIO_TO_GLTF)
 
 
 def studio_to_gltf(points) -> np.ndarray:
-    """Studio coordinates (Z up) to glTF's (Y up)."""
+    """Studio coordinates (mm, Z up) to glTF's (metres, Y up)."""
     return trimesh.transform_points(np.asarray(points, dtype=np.float64).reshape(-1, 3), STUDIO_TO_GLTF)
 
 
 def gltf_to_studio(points) -> np.ndarray:
-    """glTF coordinates (Y up) back to the studio's (Z up)."""
+    """glTF coordinates (metres, Y up) back to the studio's (mm, Z up)."""
     return trimesh.transform_points(np.asarray(points, dtype=np.float64).reshape(-1, 3), GLTF_TO_STUDIO)
 
 
 def for_gltf(mesh: trimesh.Trimesh) -> trimesh.Trimesh:
-    """A copy of a studio mesh turned into glTF axes (colours kept)."""
+    """A copy of a studio mesh in glTF axes and metres (colours kept)."""
     turned = mesh.copy()
     turned.apply_transform(STUDIO_TO_GLTF)
     return turned
-
-
-def glb_bytes(mesh: trimesh.Trimesh, *, include_normals: bool = True) -> bytes:
-    """A studio mesh as GLB bytes in glTF axes, vertex colours kept."""
-    return trimesh.exchange.gltf.export_glb(trimesh.Scene(for_gltf(mesh)), include_normals=include_normals)

@@ -15,6 +15,7 @@ import trimesh
 from scipy.spatial import cKDTree
 
 from kits.mesh.colors import colored_mesh
+from kits.mesh.gltf import glb_bytes
 
 MAX_VALENCE = 12
 CENTROID_K = 6
@@ -306,6 +307,6 @@ def compare_meshes(
     }
     if heatmap_path is not None:
         heatmap = colored_mesh(points, faces, heat_colors(distance, threshold_mm, vmax))
-        Path(heatmap_path).write_bytes(trimesh.exchange.gltf.export_glb(trimesh.Scene(heatmap)))
+        Path(heatmap_path).write_bytes(glb_bytes(heatmap))
         report["heatmap_path"] = str(heatmap_path)
     return report

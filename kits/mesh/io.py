@@ -9,8 +9,10 @@ counts and unpacked sizes are checked before anything large is allocated. Anythi
 ``LoadedMesh.issues`` as ``invalid_coordinates`` errors.
 
 Conventions: the mesh is returned as stored (units untouched, ``process=False``), except that glTF/GLB,
-which is Y-up by specification, is rotated to the studio's Z-up (glTF +Z "front" becomes -Y), and STL
-triangle soup has its bit-identical vertices merged (STL carries no connectivity).
+which is metres and Y-up by specification, is turned into the studio's millimetres and Z-up
+(``kits.mesh.axes.GLTF_TO_STUDIO``: x1000, glTF +Z "front" becomes -Y) and its linear ``COLOR_0`` into
+sRGB bytes (``kits.mesh.colors.linear_to_srgb``), and STL triangle soup has its bit-identical vertices
+merged (STL carries no connectivity).
 """
 
 from __future__ import annotations
@@ -28,7 +30,8 @@ import trimesh
 
 from kits.hashing import bytes_sha256
 from kits.mesh import formats
-from kits.mesh.axes import GLTF_TO_STUDIO
+from kits.mesh.axes import gltf_to_studio
+from kits.mesh.gltf import LINEAR_COLOR_ATTRIBUTE, colors_to_srgb
 from kits.mesh.sniff import not_a_mesh_reason, sniff_format
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -181,6 +184,10 @@ def _check_gltf_header(header: dict[str, Any], notes: list[str], max_faces: int)
     declared = 0
     for mesh in header.get("meshes", []) or []:
         for prim in mesh.get("primitives", []) if isinstance(mesh, dict) else []:
+            attributes = prim.get("attributes") if isinstance(prim, dict) else None
+            if isinstance(attributes, dict) and "COLOR_0" in attributes:
+                # read raw (trimesh would take its values as sRGB bytes); see colors_to_srgb
+                attributes[LINEAR_COLOR_ATTRIBUTE] = attributes.pop("COLOR_0")
             index = prim.get("indices") if isinstance(prim, dict) else None
             if isinstance(index, int) and 0 <= index < len(accessors):
                 declared += int(accessors[index].get("count", 0)) // 3
@@ -475,7 +482,8 @@ def _parse(
         loaded = _load_glb(data, notes, max_faces)
     else:
         loaded = _load_gltf(data, notes, max_faces, max_bytes)
+    colors_to_srgb(loaded)
     vertices, faces, colors = _scene_to_raw(loaded)
     if len(vertices):
-        vertices = vertices @ GLTF_TO_STUDIO[:3, :3].T
+        vertices = gltf_to_studio(vertices)
     return vertices, faces, colors

@@ -18,6 +18,7 @@ from scipy.spatial import cKDTree
 from kits.hashing import file_sha256
 from kits.mesh.colors import colored_mesh, vertex_colors_of
 from kits.mesh.compare import SurfaceIndex, refine_max, sample_surface
+from kits.mesh.gltf import glb_bytes
 
 DEFAULT_MAX_TRIANGLES = 300_000
 
@@ -90,7 +91,8 @@ def make_web_glb(
     hausdorff_samples: int = 50_000,
     include_normals: bool = False,
 ) -> dict:
-    """Write the browser preview of ``mesh`` (studio coordinates: mm, Z up) as a GLB.
+    """Write the browser preview of ``mesh`` (studio coordinates: mm, Z up) as a GLB in glTF's metres,
+    Y up, linear COLOR_0 (:func:`kits.mesh.gltf.glb_bytes`).
 
     Decimates to at most ``max_triangles``; keeps vertex colours; measures the Hausdorff distance to the
     original in mm (at ``height_mm`` when given, else in the mesh's own millimetres; ``hausdorff_samples``
@@ -123,7 +125,7 @@ def make_web_glb(
 
     tick = time.perf_counter()
     preview = colored_mesh(small_vertices, small_faces, small_colors)
-    data = trimesh.exchange.gltf.export_glb(trimesh.Scene(preview), include_normals=include_normals)
+    data = glb_bytes(preview, include_normals=include_normals)
     out_path.write_bytes(data)
     seconds["write"] = time.perf_counter() - tick
 

@@ -15,8 +15,8 @@ import numpy as np
 import trimesh
 from PIL import Image
 
-from kits.mesh.axes import glb_bytes
 from kits.mesh.colors import colored_mesh, face_colors_from_vertices
+from kits.mesh.gltf import glb_bytes
 
 PALETTE_CELL = 2
 
@@ -34,8 +34,8 @@ def write_ply(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
 
 
 def write_glb(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:
-    """Binary glTF with COLOR_0 vertex colours, in millimetres and glTF's axes (Y up, facing +Z);
-    the studio's loader turns it back to Z up."""
+    """Binary glTF in glTF's units and axes (metres, Y up, facing +Z) with linear COLOR_0 vertex colours;
+    the studio's loader turns it back to millimetres, Z up and sRGB."""
     path.write_bytes(glb_bytes(colored_mesh(vertices, faces, colors)))
     return [path]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kits.mesh.axes import glb_bytes
+from kits.mesh.gltf import glb_bytes
 from kits.photo.intake import PhotoRejected, open_photo
 from reconstruction.core.types import BACKENDS, DEVICES, PHOTO_KINDS, PRODUCT_LINES, STYLES
 
@@ -117,8 +117,8 @@ class Command(BaseCommand):
             sys.exit(1)
         out.parent.mkdir(parents=True, exist_ok=True)
         if out.suffix.lower() == ".glb":
-            # glTF is Y up: the studio's one GLB writer turns the mesh, so every studio reader and viewer
-            # sees it standing (a raw trimesh export would lie on its back).
+            # glTF is metres, Y up: the studio's one GLB writer converts the mesh, so every reader and viewer
+            # sees it standing at its real size (a raw trimesh export would lie on its back, 1000x too big).
             out.write_bytes(glb_bytes(result.mesh))
         else:
             result.mesh.export(out)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import trimesh
 
+from kits.mesh import load_mesh
 from kits.mesh.compare import UNCHANGED_GREY, compare_meshes
 
 
@@ -41,7 +42,7 @@ def test_local_bump_is_found_measured_and_placed(tmp_path):
     assert 0.05 < report["area_changed_fraction"] < 0.2
     assert report["changed_bbox_mm"]["min"][0] > 14.0
     assert report["changed_bbox_mm"]["max"][0] == pytest.approx(21.5, abs=0.05)
-    loaded = trimesh.load(heatmap, force="mesh")
+    loaded = load_mesh(heatmap).mesh  # the studio's loader: back to mm, Z up, sRGB
     colours = loaded.visual.vertex_colors
     moved = loaded.vertices[:, 0] > 17.0
     still = loaded.vertices[:, 0] < 0.0

@@ -17,6 +17,7 @@ from PIL import Image
 
 from kits.hashing import file_sha256
 from kits.mesh import MeshLoadError, load_mesh
+from kits.mesh.gltf import glb_bytes
 from tests.kits.mesh.meshes import box, figurine
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
@@ -64,18 +65,23 @@ def test_ascii_stl_and_embedded_gltf(tmp_path: Path) -> None:
     assert loaded.format == "gltf" and len(loaded.mesh.faces) == 12
 
 
-def test_gltf_y_up_becomes_z_up(tmp_path: Path) -> None:
-    tall_in_y = box(extents=(2, 30, 4), center=(0, 15, 0))  # 30 mm tall in glTF's Y-up frame
+def test_gltf_metres_y_up_become_millimetres_z_up(tmp_path: Path) -> None:
+    # a sculptor's GLB as any glTF tool writes it: metres, Y up (here 30 mm tall, 2 mm wide, 4 mm deep)
+    tall_in_y = box(extents=(0.002, 0.030, 0.004), center=(0, 0.015, 0))
     path = tmp_path / "tall.glb"
     path.write_bytes(trimesh.exchange.gltf.export_glb(trimesh.Scene(tall_in_y)))
-    extent = np.ptp(load_mesh(path).mesh.vertices, axis=0)
-    np.testing.assert_allclose(extent, [2, 4, 30], atol=1e-5)
+    mesh = load_mesh(path).mesh
+    np.testing.assert_allclose(np.ptp(mesh.vertices, axis=0), [2, 4, 30], atol=1e-5)
+    assert mesh.vertices[:, 2].min() == pytest.approx(0.0, abs=1e-5)
 
 
 @pytest.mark.parametrize("ext", ["ply", "obj", "glb"])
 def test_vertex_colours_survive(tmp_path: Path, colored: trimesh.Trimesh, ext: str) -> None:
     path = tmp_path / f"c.{ext}"
-    colored.export(path)
+    if ext == "glb":  # the studio's writer: glTF's COLOR_0 is linear (trimesh's writer puts sRGB bytes there)
+        path.write_bytes(glb_bytes(colored))
+    else:
+        colored.export(path)
     loaded = load_mesh(path)
     assert loaded.has_color
     assert loaded.mesh.visual.kind == "vertex"

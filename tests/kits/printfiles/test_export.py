@@ -48,7 +48,7 @@ def test_format_reloads_with_trimesh_at_height_on_z0(tmp_path, fmt):
     assert report["volume_mm3"] == pytest.approx(20 * 12 * 40 * 3.0**3, rel=1e-6)
 
 
-@pytest.mark.parametrize("fmt", ["ply", "glb", "obj"])
+@pytest.mark.parametrize("fmt", ["ply", "obj"])  # GLB: its linear COLOR_0 in the test below
 def test_two_colours_survive_trimesh_reload(tmp_path, fmt):
     out = tmp_path / f"figure.{fmt}"
     export_print(two_colour_block(), height_mm=HEIGHT, fmt=fmt, base="never", out_path=out)
@@ -63,17 +63,19 @@ def test_two_colours_survive_trimesh_reload(tmp_path, fmt):
         assert np.unique(face_colors[centers[:, 0] < -width / 4], axis=0).tolist() == [BLUE[:3].tolist()]
         assert (tmp_path / "figure.mtl").read_text().count("map_Kd figure.png") == 1
     else:
-        vertices = gltf_to_studio(loaded.vertices) if fmt == "glb" else loaded.vertices
-        _assert_red_right_blue_left(vertices, loaded.visual.vertex_colors)
+        _assert_red_right_blue_left(loaded.vertices, loaded.visual.vertex_colors)
 
 
-def test_glb_is_y_up_for_viewers_and_loads_back_standing(tmp_path):
+def test_glb_is_metres_y_up_for_viewers_and_loads_back_standing(tmp_path):
     out = tmp_path / "figure.glb"
     export_print(two_colour_block(), height_mm=HEIGHT, fmt="glb", base="never", out_path=out)
     raw = trimesh.load(out, force="mesh")
-    assert np.ptp(raw.vertices[:, 1]) == pytest.approx(HEIGHT)  # glTF: Y up
-    assert raw.vertices[:, 1].min() == pytest.approx(0.0, abs=1e-3)
-    _check_placement(load_mesh(out).mesh.vertices)  # the studio's loader: Z up again
+    assert np.ptp(raw.vertices[:, 1]) == pytest.approx(HEIGHT / 1000)  # glTF: metres, Y up
+    assert raw.vertices[:, 1].min() == pytest.approx(0.0, abs=1e-6)
+    np.testing.assert_allclose(gltf_to_studio(raw.vertices), load_mesh(out).mesh.vertices, atol=1e-4)
+    back = load_mesh(out).mesh  # the studio's loader: mm, Z up, sRGB colours again
+    _check_placement(back.vertices)
+    _assert_red_right_blue_left(back.vertices, back.visual.vertex_colors)
 
 
 def test_obj_also_carries_vertex_colours(tmp_path):
@@ -127,7 +129,8 @@ def test_fbx_binary_parses_with_counts_and_colours(tmp_path):
     _check_placement(vertices)
     _assert_red_right_blue_left(vertices, np.rint(colors * 255).astype(np.uint8))
     connections = next(n for n in nodes if n.name == "Connections").find_all("C")
-    assert len(connections) == 2
+    # geometry -> model -> root, material -> model, texture -> material's DiffuseColor, video -> texture
+    assert len(connections) == 5
 
 
 def test_stl_has_no_colour_and_report_says_so(tmp_path):
