@@ -4,12 +4,15 @@ Layout as Blender's ``io_scene_fbx/encode_bin.py`` writes it: the 27-byte header
 (``Kaydara FBX Binary  \\x00\\x1a\\x00`` + version), node records (end offset, property count, property
 bytes, name, typed properties, nested nodes closed by a 13-byte null record), and the fixed footer.
 The scene holds one ``Geometry`` (``Vertices``, ``PolygonVertexIndex`` with the last index of each
-polygon stored as ``-index - 1``, ``LayerElementColor`` by polygon vertex) and one ``Model``, connected to
-the root. Units: millimetres (``UnitScaleFactor`` 0.1, FBX counts in centimetres), Z up.
+polygon stored as ``-index - 1``, ``LayerElementColor`` by polygon vertex, a UV layer onto a palette
+texture, ``LayerElementMaterial`` all polygons material 0) and one ``Model``, connected to the root, with
+a Lambert ``Material`` whose diffuse colour is the embedded palette texture (so Blender's material view
+shows the colours, not only its colour-attribute shading). Units: millimetres (``UnitScaleFactor`` 0.1, FBX counts in centimetres), Z up.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -144,8 +147,11 @@ def scene_nodes(vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | No
 
     definitions = Node("Definitions")
     definitions.add("Version", ("I", 100))
-    definitions.add("Count", ("I", 3))
-    for type_name in ("GlobalSettings", "Model", "Geometry"):
+    types = ("GlobalSettings", "Model", "Geometry", "Material") + (
+        ("Texture", "Video") if colors is not None else ()
+    )
+    definitions.add("Count", ("I", len(types)))
+    for type_name in types:
         definitions.add("ObjectType", ("S", type_name)).add("Count", ("I", 1))
 
     geometry_id, model_id = 2_000_001, 2_000_002
@@ -165,10 +171,15 @@ def scene_nodes(vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | No
         layer_color.add("ReferenceInformationType", ("S", "IndexToDirect"))
         layer_color.add("Colors", ("d", (np.asarray(colors, dtype=np.float64) / 255.0).ravel()))
         layer_color.add("ColorIndex", ("i", np.asarray(faces, dtype=np.int32).ravel()))
-        layer = geometry.add("Layer", ("I", 0))
-        layer.add("Version", ("I", 100))
+        png = _palette_uv_layer(geometry, faces, colors)
+    _material_layer(geometry)
+    layer = geometry.add("Layer", ("I", 0))
+    layer.add("Version", ("I", 100))
+    for element_type in ("LayerElementMaterial",) + (
+        ("LayerElementColor", "LayerElementUV") if colors is not None else ()
+    ):
         element = layer.add("LayerElement")
-        element.add("Type", ("S", "LayerElementColor"))
+        element.add("Type", ("S", element_type))
         element.add("TypedIndex", ("I", 0))
     model = objects.add("Model", ("L", model_id), ("S", f"{name}\x00\x01Model"), ("S", "Mesh"))
     model.add("Version", ("I", 232))
@@ -182,6 +193,7 @@ def scene_nodes(vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | No
     connections = Node("Connections")
     connections.add("C", ("S", "OO"), ("L", geometry_id), ("L", model_id))
     connections.add("C", ("S", "OO"), ("L", model_id), ("L", 0))
+    _material_objects(objects, connections, model_id, name, png if colors is not None else None)
     takes = Node("Takes")
     takes.add("Current", ("S", ""))
     return [
@@ -197,6 +209,83 @@ def scene_nodes(vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | No
         connections,
         takes,
     ]
+
+
+MATERIAL_ID, TEXTURE_ID, VIDEO_ID = 2_000_003, 2_000_004, 2_000_005
+PALETTE_NAME = "palette.png"
+
+
+def _palette_uv_layer(geometry: Node, faces: np.ndarray, colors: np.ndarray) -> bytes:
+    """A UV layer onto the palette texture of the face colours (as the OBJ export's); the PNG bytes."""
+    # lazy: the writers module pulls in the GLB writer; the FBX reader needs none of it
+    from kits.mesh.colors import face_colors_from_vertices
+    from kits.printfiles.writers import palette_texture
+
+    image, uvs, face_entry = palette_texture(face_colors_from_vertices(np.asarray(faces), np.asarray(colors)))
+    layer_uv = geometry.add("LayerElementUV", ("I", 0))
+    layer_uv.add("Version", ("I", 101))
+    layer_uv.add("Name", ("S", "UVMap"))
+    layer_uv.add("MappingInformationType", ("S", "ByPolygonVertex"))
+    layer_uv.add("ReferenceInformationType", ("S", "IndexToDirect"))
+    layer_uv.add("UV", ("d", np.asarray(uvs, dtype=np.float64).ravel()))
+    layer_uv.add("UVIndex", ("i", np.repeat(np.asarray(face_entry, dtype=np.int32), 3)))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _material_layer(geometry: Node) -> None:
+    """Every polygon uses material 0 (the Model's first material)."""
+    layer = geometry.add("LayerElementMaterial", ("I", 0))
+    layer.add("Version", ("I", 101))
+    layer.add("Name", ("S", ""))
+    layer.add("MappingInformationType", ("S", "AllSame"))
+    layer.add("ReferenceInformationType", ("S", "IndexToDirect"))
+    layer.add("Materials", ("i", np.zeros(1, dtype=np.int32)))
+
+
+def _material_objects(objects: Node, connections: Node, model_id: int, name: str, png: bytes | None) -> None:
+    """A Lambert material on the model; with colours its diffuse colour is the embedded palette texture,
+    so the colours show in a viewer's material view (Blender's Material Preview), not only as a colour
+    attribute. Connections: material to model, texture to the material's ``DiffuseColor``, video (the
+    embedded PNG) to the texture."""
+    material = objects.add("Material", ("L", MATERIAL_ID), ("S", f"{name}\x00\x01Material"), ("S", ""))
+    material.add("Version", ("I", 102))
+    material.add("ShadingModel", ("S", "lambert"))
+    material.add("MultiLayer", ("I", 0))
+    props = material.add("Properties70")
+    grey = ("D", 0.8), ("D", 0.8), ("D", 0.8)
+    _p(props, "DiffuseColor", "Color", "", "A", *(grey if png is None else (("D", 1.0),) * 3))
+    _p(props, "DiffuseFactor", "Number", "", "A", ("D", 1.0))
+    _p(props, "EmissiveColor", "Color", "", "A", ("D", 0.0), ("D", 0.0), ("D", 0.0))
+    _p(props, "AmbientColor", "Color", "", "A", ("D", 0.0), ("D", 0.0), ("D", 0.0))
+    _p(props, "Opacity", "double", "Number", "", ("D", 1.0))
+    connections.add("C", ("S", "OO"), ("L", MATERIAL_ID), ("L", model_id))
+    if png is None:
+        return
+    texture = objects.add("Texture", ("L", TEXTURE_ID), ("S", f"{name}\x00\x01Texture"), ("S", ""))
+    texture.add("Type", ("S", "TextureVideoClip"))
+    texture.add("Version", ("I", 202))
+    texture.add("TextureName", ("S", f"{name}\x00\x01Texture"))
+    texture_props = texture.add("Properties70")
+    _p(texture_props, "UseMaterial", "bool", "", "", ("I", 1))
+    texture.add("Media", ("S", f"{name}\x00\x01Video"))
+    texture.add("FileName", ("S", PALETTE_NAME))
+    texture.add("RelativeFilename", ("S", PALETTE_NAME))
+    texture.add("ModelUVTranslation", ("D", 0.0), ("D", 0.0))
+    texture.add("ModelUVScaling", ("D", 1.0), ("D", 1.0))
+    texture.add("Texture_Alpha_Source", ("S", "None"))
+    texture.add("Cropping", ("I", 0), ("I", 0), ("I", 0), ("I", 0))
+    video = objects.add("Video", ("L", VIDEO_ID), ("S", f"{name}\x00\x01Video"), ("S", "Clip"))
+    video.add("Type", ("S", "Clip"))
+    video_props = video.add("Properties70")
+    _p(video_props, "Path", "KString", "XRefUrl", "", ("S", PALETTE_NAME))
+    video.add("UseMipMap", ("I", 0))
+    video.add("Filename", ("S", PALETTE_NAME))
+    video.add("RelativeFilename", ("S", PALETTE_NAME))
+    video.add("Content", ("R", png))
+    connections.add("C", ("S", "OP"), ("L", TEXTURE_ID), ("L", MATERIAL_ID), ("S", "DiffuseColor"))
+    connections.add("C", ("S", "OO"), ("L", VIDEO_ID), ("L", TEXTURE_ID))
 
 
 def write_fbx(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:

@@ -24,6 +24,7 @@ from kits.mesh.colors import vertex_colors_of
 from kits.mesh.io import load_mesh
 from kits.printfiles import WRITERS, read_3mf, read_fbx_mesh, read_wrl
 from kits.printfiles.threemf import CONTENT_TYPES, CORE_NS, MATERIAL_NS, MODEL_PATH, RELS
+from kits.printfiles.vrml import count_triangles
 
 PALETTE = [
     (66, 133, 244),
@@ -265,7 +266,7 @@ def _merge_wrl(sources: list[TraySource], out_path: Path) -> dict:
             if start < 0:
                 raise ValueError(f"{source.path.name} holds no Shape node")
             body = text[start:]
-            triangles += body.count("-1")
+            triangles += count_triangles(body)
             rotated, shift = part_transform(source.part, source.bbox_min, source.bbox_max)
             out.write(
                 f"# part {source.part['key']}\nTransform {{\n  translation {shift[0]:.5f} {shift[1]:.5f} {shift[2]:.5f}\n"

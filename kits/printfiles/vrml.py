@@ -13,6 +13,9 @@ import numpy as np
 
 from kits.printfiles.writers import format_rows
 
+#: Colour components to 6 decimals, rounded up to just above value/255 (see :func:`vrml_color_components`).
+COLOR_ROW = "        %.6f %.6f %.6f,\n"
+
 
 def write_wrl(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:
     """Write one ``Shape`` with an ``IndexedFaceSet``; ``Color`` per vertex with ``colorPerVertex TRUE``."""
@@ -26,14 +29,27 @@ def write_wrl(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.nd
         "      ]\n    }\n",
     ]
     if colors is not None:
-        rgb = colors[:, :3].astype(np.float64) / 255.0
+        rgb = vrml_color_components(colors)
         parts += ["    colorPerVertex TRUE\n    color Color {\n      color [\n"]
-        parts += [format_rows("        %.4f %.4f %.4f,\n", rgb), "      ]\n    }\n"]
+        parts += [format_rows(COLOR_ROW, rgb), "      ]\n    }\n"]
     parts += ["    coordIndex [\n", format_rows("      %d, %d, %d, -1,\n", faces), "    ]\n  }\n}\n"]
     with open(path, "w", encoding="ascii") as handle:
         for part in parts:
             handle.writelines([part] if isinstance(part, str) else part)
     return [path]
+
+
+def vrml_color_components(colors: np.ndarray) -> np.ndarray:
+    """RGB 0..1 floats for 8-bit colours that every reader turns back into the same bytes.
+
+    value/255 written to 4 decimals made MeshLab read 20 as 19 (it truncates ``c * 255``), and even
+    value/255 to 6 decimals falls just under the integer for some values (20/255 = 0.0784313... is written
+    0.078431, times 255 = 19.99990). So each component is rounded *up* on the 1e-6 grid from just above
+    value/255: times 255 it lands 5e-5 to 3e-4 above the byte value (beyond float32 error), so readers that
+    truncate and readers that round both get the byte back; 0 and 255 stay 0 and 1.
+    """
+    exact = np.asarray(colors)[:, :3].astype(np.float64) / 255.0
+    return np.clip(np.ceil((exact + 2e-7) * 1e6) / 1e6, 0.0, 1.0) * (exact > 0)
 
 
 def _bracket_after(text: str, pattern: str) -> str | None:
@@ -75,3 +91,26 @@ def read_wrl(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     color_block = _bracket_after(text, r"Color\s*\{\s*color\s*\[")
     colors = _numbers(color_block, float).reshape(-1, 3) if color_block is not None else None
     return vertices, np.array(faces, dtype=np.int64).reshape(-1, 3), colors
+
+
+def _int_tokens(block: str) -> np.ndarray:
+    """The integers of an ``MFInt32`` list (commas and whitespace separate them)."""
+    return np.fromstring(block.replace(",", " "), dtype=np.int64, sep=" ")  # text mode: not deprecated
+
+
+def count_triangles(text: str) -> int:
+    """Triangles in every ``coordIndex`` list of VRML text, as :func:`read_wrl` fan-triangulates them.
+
+    Counts index tokens, not ``"-1"`` substrings (which also match negative coordinates such as
+    ``-12.5``): a polygon of n corners is n - 2 triangles; a list may omit its last ``-1``.
+    """
+    text = re.sub(r"#[^\n]*", "", text)
+    total = 0
+    for match in re.finditer(r"\bcoordIndex\s*\[", text):
+        end = text.index("]", match.end())
+        indices = _int_tokens(text[match.end() : end])
+        if len(indices) and indices[-1] >= 0:
+            indices = np.r_[indices, -1]  # the last polygon's closing -1 is optional
+        corners = np.diff(np.r_[-1, np.flatnonzero(indices < 0)]) - 1
+        total += int(np.clip(corners - 2, 0, None).sum())
+    return total

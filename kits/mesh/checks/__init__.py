@@ -38,7 +38,7 @@ import trimesh
 
 from kits.mesh.checks import rays, shells, stand, topology
 from kits.mesh.checks.geometry import face_geometry
-from kits.mesh.checks.issues import ALL_CODES, ERROR_CODES, make_issue, severity
+from kits.mesh.checks.issues import ALL_CODES, ERROR_CODES, is_printable, make_issue, severity
 from kits.mesh.io import LoadedMesh, _merge_identical_vertices, load_mesh
 
 
@@ -65,6 +65,7 @@ __all__ = [
     "DEFAULT_MAX_TRIANGLES",
     "ERROR_CODES",
     "check_mesh",
+    "is_printable",
     "severity",
 ]
 
@@ -230,14 +231,7 @@ def check_mesh(
         )
     n_self = int(self_hit.sum())
     if n_self:
-        issues.append(
-            make_issue(
-                "self_intersections",
-                f"{n_self} face(s) cut through other parts of the surface",
-                centroids[self_hit],
-                faces=n_self,
-            )
-        )
+        issues.append(_self_intersection_issue(n_self, self_hit, hit_pairs, shell_report, centroids))
     n_degenerate = int(degenerate.sum())
     if n_degenerate:
         issues.append(
@@ -311,7 +305,7 @@ def check_mesh(
         "center_of_mass_mm": stab.center_of_mass_mm,
         "scale": scale,
         "height_mm": round(float(extent[2]), 3),
-        "printable": not any(i["severity"] == "error" for i in issues),
+        "printable": is_printable(issues),
         "issues": issues,
         "notes": notes,
         "seconds": seconds,
@@ -347,6 +341,39 @@ def _empty_report(issues: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def _self_intersection_issue(
+    n_self: int,
+    self_hit: np.ndarray,
+    hit_pairs: np.ndarray,
+    report: shells.ShellReport,
+    centroids: np.ndarray,
+) -> dict[str, Any]:
+    """``self_intersections``, saying whether separate shells pass through each other.
+
+    Interpenetrating shells are a self-intersection (DESIGN: an error): the print file must be one closed
+    surface, so overlapping pieces are unioned before export (the print base is; a sculptor's pieces are
+    not, silently: the check reports them)."""
+    labels = report.face_label[hit_pairs] if len(hit_pairs) else np.zeros((0, 2), dtype=np.int64)
+    across = labels[labels[:, 0] != labels[:, 1]]
+    shell_pairs = np.unique(np.sort(across, axis=1), axis=0) if len(across) else np.zeros((0, 2), dtype=int)
+    within = int((labels[:, 0] == labels[:, 1]).sum())
+    message = f"{n_self} face(s) cut through other parts of the surface"
+    if len(shell_pairs):
+        message = (
+            f"{len(np.unique(shell_pairs))} separate shells pass through each other "
+            f"({len(shell_pairs)} overlapping pair(s)): interpenetrating shells are self-intersections; "
+            f"union them into one closed surface before printing ({n_self} faces involved)"
+        )
+    return make_issue(
+        "self_intersections",
+        message,
+        centroids[self_hit],
+        faces=n_self,
+        intersecting_shell_pairs=int(len(shell_pairs)),
+        within_shell_crossings=within,
+    )
+
+
 def _shell_issues(
     issues: list[dict[str, Any]], report: shells.ShellReport, centroids: np.ndarray, face_area: np.ndarray
 ) -> None:
@@ -371,8 +398,13 @@ def _shell_issues(
     if len(fused) or len(loose):
         mask = np.isin(report.face_label, np.r_[fused, loose])
         parts = []
-        if len(fused):
-            parts.append(f"{len(fused)} extra shell(s) touch, overlap or sit inside the body")
+        inside = int(report.enclosed[fused].sum()) if len(fused) else 0
+        if len(fused) - inside:
+            parts.append(f"{len(fused) - inside} extra shell(s) touch or overlap the body")
+        if inside:
+            parts.append(
+                f"{inside} extra shell(s) sit wholly inside the body (enclosed, printed fused into it)"
+            )
         if len(loose):
             parts.append(f"{len(loose)} separate piece(s) stand on their own")
         issues.append(

@@ -35,6 +35,14 @@ def severity(code: str) -> str:
     raise ValueError(f"unknown issue code {code!r}")
 
 
+def is_printable(issues: list[dict[str, Any]]) -> bool:
+    """THE printability verdict: printable unless an issue is an error (DESIGN.md section 5).
+
+    Every command and task that says "printable" (``check_mesh``, ``export_print``, ``reconstruct``, the
+    revision checks) takes it from a :func:`kits.mesh.checks.check_mesh` report, which decides with this."""
+    return not any((issue.get("severity") or severity(issue["code"])) == "error" for issue in issues)
+
+
 def where(points: np.ndarray, samples: int = 5) -> dict[str, Any]:
     """Bounding box and a few well-spread sample points (mm) of the places an issue concerns."""
     points = np.asarray(points, dtype=np.float64).reshape(-1, 3)

@@ -171,7 +171,11 @@ def wall_thickness(
 
 
 def _segment_crosses_triangle(p: np.ndarray, q: np.ndarray, tri: np.ndarray, eps: float = 1e-7) -> np.ndarray:
-    """Exact (float64) test that open segment p-q crosses the interior of triangle tri (not parallel)."""
+    """Exact (float64) test that open segment p-q crosses triangle tri (not parallel).
+
+    The segment's ends are excluded (a vertex resting on a face is contact, not a crossing); the triangle's
+    edges are included, so an edge crossing another shell's edge (symmetric tessellations do that along
+    their whole intersection curve) is found. Callers exclude triangles that share an end of the segment."""
     d = q - p
     e1 = tri[:, 1] - tri[:, 0]
     e2 = tri[:, 2] - tri[:, 0]
@@ -185,7 +189,7 @@ def _segment_crosses_triangle(p: np.ndarray, q: np.ndarray, tri: np.ndarray, eps
     qv = np.cross(s, e1)
     v = inv * np.einsum("ij,ij->i", d, qv)
     t = inv * np.einsum("ij,ij->i", e2, qv)
-    return ok & (u > eps) & (v > eps) & (u + v < 1 - eps) & (t > eps) & (t < 1 - eps)
+    return ok & (u >= -eps) & (v >= -eps) & (u + v <= 1 + eps) & (t > eps) & (t < 1 - eps)
 
 
 def self_intersecting_faces(
@@ -195,12 +199,16 @@ def self_intersecting_faces(
     edges: np.ndarray,
     edge_faces: np.ndarray,
     chunk: int = 1 << 18,
+    max_steps: int = 6,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Mask of faces involved in a self-intersection, and (edge's face, pierced face) index pairs.
 
-    Each edge is cast as a segment through the BVH (first hit only); a hit on a face that shares no
-    endpoint is re-verified exactly in float64 (strict interior, not parallel, so coplanar grazing and
-    duplicate vertices do not count). The two faces of the edge and the pierced face are marked."""
+    Each edge is cast as a segment through the BVH. A hit on a face that shares an endpoint (the edge's own
+    faces, grazed in float32 where the segment lies in their plane) or that the exact float64 test
+    (strict interior, not parallel, so coplanar grazing and duplicate vertices do not count) does not
+    confirm is stepped over: the segment is cast again from just past it, up to ``max_steps`` times, so a
+    crossing behind a grazed own face is still found (two shells passing through each other used to be
+    missed that way). The two faces of the edge and the pierced face are marked."""
     bad = np.zeros(len(faces), dtype=bool)
     pairs: list[np.ndarray] = []
     trim = 0.01
@@ -212,29 +220,36 @@ def self_intersecting_faces(
         length = np.linalg.norm(delta, axis=1)
         ok = length > 0
         direction = delta / np.where(ok, length, 1.0)[:, None]
-        start = p0 + direction * (length * trim)[:, None]
-        reach = np.where(ok, length * (1 - 2 * trim), 0.0)
+        # distance along the edge where the cast starts, and where it ends
+        begin = length * trim
+        stop = np.where(ok, length * (1 - trim), 0.0)
         # broad phase: the cheap occlusion query; then first hits for the few edges that hit anything
-        hit = np.flatnonzero(caster.any_hit(start, direction, reach) & ok)
-        if not len(hit):
-            continue
-        _dist, prim_hit = caster.first_hit(start[hit], direction[hit], reach[hit])
-        prim = np.full(len(e), -1, dtype=np.int64)
-        prim[hit] = prim_hit
-        hit = hit[prim_hit >= 0]
-        if not len(hit):
-            continue
-        hit_faces = faces[prim[hit]]
-        shares = (hit_faces == e[hit, :1]).any(axis=1) | (hit_faces == e[hit, 1:]).any(axis=1)
-        hit = hit[~shares]
-        if not len(hit):
-            continue
-        real = _segment_crosses_triangle(p0[hit], p1[hit], vertices[faces[prim[hit]]])
-        hit = hit[real]
-        bad[prim[hit]] = True
-        own = edge_faces[s + hit].ravel()
-        bad[own[own >= 0]] = True
-        pairs.append(np.stack([edge_faces[s + hit, 0], prim[hit]], axis=1))
+        todo = np.flatnonzero(caster.any_hit(p0 + direction * begin[:, None], direction, stop - begin) & ok)
+        for _step in range(max_steps):
+            if not len(todo):
+                break
+            start = p0[todo] + direction[todo] * begin[todo, None]
+            dist, prim = caster.first_hit(start, direction[todo], stop[todo] - begin[todo])
+            hit = prim >= 0
+            todo, dist, prim = todo[hit], dist[hit], prim[hit]
+            if not len(todo):
+                break
+            hit_faces = faces[prim]
+            shares = (hit_faces == e[todo, :1]).any(axis=1) | (hit_faces == e[todo, 1:]).any(axis=1)
+            real = ~shares
+            real[real] = _segment_crosses_triangle(
+                p0[todo[real]], p1[todo[real]], vertices[faces[prim[real]]]
+            )
+            found = todo[real]
+            if len(found):
+                bad[prim[real]] = True
+                own = edge_faces[s + found].ravel()
+                bad[own[own >= 0]] = True
+                pairs.append(np.stack([edge_faces[s + found, 0], prim[real]], axis=1))
+            # not confirmed: step past this hit and look further along the edge
+            todo, dist = todo[~real], dist[~real]
+            begin[todo] = begin[todo] + dist + np.maximum(length[todo] * 1e-4, 1e-6)
+            todo = todo[begin[todo] < stop[todo]]
     return bad, (np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64))
 
 
