@@ -12,6 +12,7 @@ from orders import roles as order_roles
 from orders import selectors as order_selectors
 from orders.apis import PhotoOutput
 from orders.models import ItemStatus, OrderStatus, ProductLineCode, Style
+from printing.models import GuaranteeClaimStatus
 from revisions.models import RevisionStatus
 from studio.permissions import StaffNeedPermissions, is_staff_request
 
@@ -53,6 +54,22 @@ class ParcelOutput(serializers.Serializer):
     is_reprint = serializers.BooleanField()
 
 
+class GuaranteeClaimOutput(serializers.Serializer):
+    """A Design Guarantee claim on the figurine and where its review stands."""
+
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(
+        choices=GuaranteeClaimStatus.choices,
+        help_text="submitted (the studio is looking at the photos), approved (a free reprint is on its way) "
+        "or declined (decline_reason says why).",
+    )
+    status_text = serializers.CharField(help_text="Where the claim stands, in the customer's words.")
+    decline_reason = serializers.CharField(help_text="Why the claim was declined; empty otherwise.")
+    created_at = serializers.DateTimeField(format=None)
+    reviewed_at = serializers.DateTimeField(format=None, allow_null=True)
+    print_job_id = serializers.IntegerField(allow_null=True, help_text="The free reprint, once approved.")
+
+
 class OrderItemOutput(serializers.Serializer):
     """One figurine with its photos, the rounds shown to the customer and its parcels."""
 
@@ -74,6 +91,7 @@ class OrderItemOutput(serializers.Serializer):
     approved_at = serializers.DateTimeField(format=None, allow_null=True)
     delivery_estimate = DeliveryEstimateOutput(allow_null=True)
     tracking = ParcelOutput(many=True)
+    guarantee_claims = GuaranteeClaimOutput(many=True)
 
 
 class OrderCustomerOutput(serializers.Serializer):

@@ -1,7 +1,7 @@
 """The customer's order page, composed from the apps that own its parts.
 
 ``orders`` gives the order, its items, photos, payments and timeline; ``revisions`` the rounds the
-customer has been shown; ``printing`` the parcels. The API (``GET orders/{number}/``) and the portal
+customer has been shown; ``printing`` the parcels and the Design Guarantee claims. The API (``GET orders/{number}/``) and the portal
 page answer the same data. A constant number of queries whatever the number of items.
 """
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from orders import selectors as order_selectors
 from orders.models import Order
-from printing.selectors import tracking_by_item
+from printing.selectors import guarantee_claims_by_item, tracking_by_item
 from revisions.selectors import published_rounds_by_item
 
 
@@ -21,8 +21,10 @@ def order_page(order: Order, request=None, *, staff: bool = False) -> dict[str, 
     item_ids = [item["id"] for item in detail["items"]]
     rounds = published_rounds_by_item(item_ids, request)
     parcels = tracking_by_item(item_ids)
+    claims = guarantee_claims_by_item(item_ids)
     for item in detail["items"]:
         item["revisions"] = rounds[item["id"]]
         item["tracking"] = parcels[item["id"]]
+        item["guarantee_claims"] = claims[item["id"]]
     detail["tracking"] = [parcel for item in detail["items"] for parcel in item["tracking"]]
     return detail

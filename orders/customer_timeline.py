@@ -100,6 +100,16 @@ CUSTOMER_EVENTS: dict[tuple[str, str, str], CustomerLine] = {
     ("status_changed", "order", "cancelled"): CustomerLine(
         lambda e, o: "Order cancelled.", once=_same_status
     ),
+    ("guarantee_claim", "item", "approved"): CustomerLine(
+        lambda e, o: "Your Design Guarantee claim was approved: a free reprint is on its way.",
+        once=lambda e, c: ("claim", (e.parameters or {}).get("claim_id") or e.pk, e.to_status),
+    ),
+    ("guarantee_claim", "item", "declined"): CustomerLine(
+        lambda e, o: (
+            f"Your Design Guarantee claim was declined: {(e.parameters or {}).get('reason', '')}".strip()
+        ),
+        once=lambda e, c: ("claim", (e.parameters or {}).get("claim_id") or e.pk, e.to_status),
+    ),
     ("guarantee_claim", "", ""): CustomerLine(
         lambda e, o: "We received your Design Guarantee claim.",
         once=lambda e, c: ("claim", (e.parameters or {}).get("claim_id") or e.pk),
@@ -132,7 +142,7 @@ def customer_timeline(order: Order, *, item_names: dict[int, str] | None = None)
         if key in seen:
             continue
         seen.add(key)
-        if event.type == "guarantee_claim":
+        if event.type == "guarantee_claim" and not event.to_status:  # a claim made, not its review
             claims[event.item_id] = claims.get(event.item_id, 0) + 1
         last = lines[-1] if lines else None
         if (

@@ -373,14 +373,34 @@ def reprint_created_event(
 
 
 def guarantee_claim_event(
-    *, item: Item, claim_id: int, print_job_id: int, photos: int, actor: str = "customer"
+    *, item: Item, claim_id: int, print_job_id: int | None, photos: int, actor: str = "customer"
 ) -> OrderEvent:
-    """The customer claimed the guarantee for a broken figurine (a free reprint is made)."""
+    """The customer claimed the guarantee for a broken figurine (an operator reviews it)."""
     return _note(
         type=OrderEventType.GUARANTEE_CLAIM,
         item=item,
         actor=actor,
         parameters={"claim_id": claim_id, "print_job_id": print_job_id, "photos": photos},
+    )
+
+
+def guarantee_claim_status_event(
+    *, obj: Any, previous: str, current: str, user=None, actor: str = "system", parameters=None
+) -> OrderEvent:
+    """An operator reviewed a Design Guarantee claim (`obj`, on its item's timeline): submitted ->
+    approved (its reprint made) or declined (the reason told to the customer). The `write_event` of
+    `printing.services.claims`' transitions."""
+    return _event(
+        order=obj.item.order,
+        item=obj.item,
+        subject=EventSubject.ITEM,
+        subject_id=obj.item_id,
+        type=OrderEventType.GUARANTEE_CLAIM,
+        user=user,
+        actor=actor,
+        from_status=previous,
+        to_status=current,
+        parameters={"claim_id": obj.pk, **(parameters or {})},
     )
 
 

@@ -19,7 +19,7 @@ from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
 from printing import roles
 from printing.files import file_url
-from printing.models import Batch, PrintJob, PrintJobStatus
+from printing.models import Batch, GuaranteeClaimStatus, PrintJob, PrintJobStatus
 from printing.selectors import is_late, print_job_list
 from printing.services import (
     guarantee_claim_create,
@@ -211,7 +211,7 @@ class PrintJobTransitionApi(APIView):
 
 class ReprintCreateApi(APIView):
     """A free reprint of the approved file. Staff: `reason`. The customer (portal): a Design Guarantee
-    claim, multipart `reason` and 1–5 `photos` of what arrived."""
+    claim, multipart `reason` and 1–5 `photos` of what arrived, reviewed by an operator before any reprint."""
 
     permission_classes = [IsAuthenticated, StaffNeedPermissions]
     required_permissions = roles.REPRINT  # staff; the customer's claim is checked against their order
@@ -223,14 +223,21 @@ class ReprintCreateApi(APIView):
 
     @extend_schema_serializer(component_name="GuaranteeClaimCreated")
     class ClaimOutput(serializers.Serializer):
-        """The customer's Design Guarantee claim and the free reprint it queued."""
+        """The customer's Design Guarantee claim: an operator reviews it before a free reprint is made."""
 
         claim_id = serializers.IntegerField()
-        print_job_id = serializers.IntegerField()
-        is_reprint = serializers.BooleanField()
-        charge_cents = serializers.IntegerField()
-        status = serializers.CharField()
         item_id = serializers.IntegerField()
+        status = serializers.ChoiceField(
+            choices=GuaranteeClaimStatus.choices,
+            help_text="The claim's review: submitted (the studio is looking at the photos), approved (a free "
+            "reprint of the approved file is on its way: print_job_id) or declined (decline_reason says why).",
+        )
+        decline_reason = serializers.CharField(help_text="Why the claim was declined; empty otherwise.")
+        print_job_id = serializers.IntegerField(
+            allow_null=True, help_text="The free reprint, once the claim is approved; null before."
+        )
+        is_reprint = serializers.BooleanField(help_text="Always true: a claim's print is a reprint.")
+        charge_cents = serializers.IntegerField(help_text="Always 0: the reprint is free.")
 
     @extend_schema(
         request=ReprintCreateInput,
@@ -242,7 +249,8 @@ class ReprintCreateApi(APIView):
             )
         },
         summary="Reprint an item (or claim the Design Guarantee)",
-        description="Staff get the reprint job; the customer gets the claim and its reprint.",
+        description="Staff get the reprint job. The customer gets a Design Guarantee claim in status "
+        "`submitted`: an operator reviews the photos, then approves it (a free reprint is made) or declines it.",
     )
     def post(self, request, item_id: int):
         payload = request.data
@@ -261,14 +269,14 @@ class ReprintCreateApi(APIView):
         claim = guarantee_claim_create(
             item_id=item_id, customer=customer, reason=data["reason"], photos=data["photos"]
         )
-        job = claim.reprint
         answer = {
             "claim_id": claim.pk,
-            "print_job_id": job.pk,
-            "is_reprint": True,
-            "charge_cents": job.charge_cents,
-            "status": job.status,
             "item_id": claim.item_id,
+            "status": claim.status,
+            "decline_reason": claim.decline_reason,
+            "print_job_id": claim.reprint_id,
+            "is_reprint": True,
+            "charge_cents": 0,
         }
         return Response(self.ClaimOutput(answer).data, status=status.HTTP_201_CREATED)
 

@@ -259,11 +259,30 @@ def claim_photo_upload_to(instance: ClaimPhoto, filename: str) -> str:
     return f"claims/{instance.claim.item.order.number}/{instance.claim.item_id}/{filename}"
 
 
-class GuaranteeClaim(models.Model):
+class GuaranteeClaimStatus(models.TextChoices):
+    SUBMITTED = "submitted", "Waiting for review"
+    APPROVED = "approved", "Approved (reprint made)"
+    DECLINED = "declined", "Declined"
+
+
+C = GuaranteeClaimStatus
+GUARANTEE_CLAIM_TRANSITIONS: dict[str, tuple[str, ...]] = {
+    C.SUBMITTED: (C.APPROVED, C.DECLINED),
+    C.APPROVED: (),
+    C.DECLINED: (),
+}
+
+
+class GuaranteeClaim(StatusModel):
     """A customer's Design Guarantee claim: the print that arrived does not match the approved design.
 
-    It records what the customer said and the photos of what arrived, and the free reprint it created.
+    It records what the customer said and the photos of what arrived. An operator reviews it
+    (`printing.services.claims`): approved, it gets its free reprint of the same approved file;
+    declined, the customer is told why (`decline_reason`).
     """
+
+    TRANSITIONS = GUARANTEE_CLAIM_TRANSITIONS
+    SUBJECT = "guarantee_claim"
 
     item = models.ForeignKey("orders.Item", on_delete=models.PROTECT, related_name="guarantee_claims")
     reason = models.TextField()
@@ -281,8 +300,21 @@ class GuaranteeClaim(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="claim",
-        help_text="The free reprint the claim created.",
+        help_text="The free reprint made when the claim was approved.",
     )
+    status = models.CharField(
+        max_length=16,
+        choices=GuaranteeClaimStatus.choices,
+        default=GuaranteeClaimStatus.SUBMITTED,
+        db_index=True,
+    )
+    decline_reason = models.TextField(
+        blank=True, help_text="Why the claim was declined (told to the customer)."
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

@@ -12,15 +12,16 @@ from django.views.decorators.http import require_http_methods
 
 from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
+from printing.models import GuaranteeClaimStatus
 from printing.services import guarantee_claim_create
-from printing.services.reprints import CLAIMABLE_ITEM_STATUSES, MAX_CLAIM_PHOTOS
+from printing.services.claims import CLAIMABLE_ITEM_STATUSES, MAX_CLAIM_PHOTOS
 from studio.errors import ApplicationError, NotFound
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
 def guarantee_claim(request: HttpRequest, item_id: int) -> HttpResponse:
-    """GET the form; POST `reason` and `photos` (1–5 files): a free reprint of the approved design."""
+    """GET the form; POST `reason` and `photos` (1–5 files): a claim an operator reviews before a free reprint."""
     customer = customer_for_request(request)
     if customer is None:
         return render(request, "portal/signed_out.html", status=401)
@@ -33,6 +34,7 @@ def guarantee_claim(request: HttpRequest, item_id: int) -> HttpResponse:
         "portal_customer": customer,
         "max_photos": MAX_CLAIM_PHOTOS,
         "claimable": item.status in CLAIMABLE_ITEM_STATUSES,
+        "claim_under_review": item.guarantee_claims.filter(status=GuaranteeClaimStatus.SUBMITTED).exists(),
         "reason": "",
     }
     if request.method == "POST":

@@ -17,3 +17,6 @@ FILL_TRAY = ("printing.add_batch", "printing.change_printjob")
 #: Move a whole tray (printing, done, cancelled); its jobs follow.
 MOVE_TRAY = ("printing.change_batch", "printing.change_printjob")
 VIEW_CLAIMS = ("printing.view_guaranteeclaim",)
+#: Review a Design Guarantee claim: decline it, or approve it (which makes its free reprint).
+DECLINE_CLAIM = ("printing.change_guaranteeclaim",)
+APPROVE_CLAIM = ("printing.change_guaranteeclaim", *REPRINT)

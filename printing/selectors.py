@@ -6,7 +6,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from orders.models import Item, ItemStatus
-from printing.models import LIVE_STATUSES, PrintJob
+from printing.models import LIVE_STATUSES, GuaranteeClaim, GuaranteeClaimStatus, PrintJob
 
 
 # --------------------------------------------------------------------------------------------- print queue
@@ -96,3 +96,31 @@ def items_ready_to_print() -> QuerySet:
         .filter(status=ItemStatus.APPROVED)
         .order_by("approved_at", "pk")
     )
+
+
+# ------------------------------------------------------------------------------ Design Guarantee claims
+#: Where a claim stands, in the customer's words (a declined claim adds the operator's reason).
+CLAIM_STATUS_TEXT = {
+    GuaranteeClaimStatus.SUBMITTED: "We are looking at your photos.",
+    GuaranteeClaimStatus.APPROVED: "A free reprint is on its way.",
+    GuaranteeClaimStatus.DECLINED: "We will not reprint it:",
+}
+
+
+def guarantee_claims_by_item(item_ids) -> dict[int, list[dict]]:
+    """Each item's Design Guarantee claims, oldest first, as the customer sees them (one query):
+    ``{id, status, status_text, decline_reason, created_at, reviewed_at, print_job_id}``."""
+    claims: dict[int, list[dict]] = {item_id: [] for item_id in item_ids}
+    for claim in GuaranteeClaim.objects.filter(item_id__in=list(claims)).order_by("created_at", "pk"):
+        claims[claim.item_id].append(
+            {
+                "id": claim.pk,
+                "status": claim.status,
+                "status_text": CLAIM_STATUS_TEXT.get(claim.status, claim.get_status_display()),
+                "decline_reason": claim.decline_reason,
+                "created_at": claim.created_at,
+                "reviewed_at": claim.reviewed_at,
+                "print_job_id": claim.reprint_id,
+            }
+        )
+    return claims

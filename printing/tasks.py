@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from orders import events
 from orders.notifications import notification_send
 from orders.services import login_link_url
-from printing.models import PrintJob
+from printing.models import GuaranteeClaim, GuaranteeClaimStatus, PrintJob, PrintJobStatus
 from printing.services.print_files import print_file_make
 from printing.services.trays import tray_artifacts_build
 
@@ -56,5 +56,75 @@ def send_shipment_email(print_job_id: int) -> bool:
         compose=compose,
         on_sent=lambda: events.email_sent_event(
             item=job.item, template="print_job_shipped", to=order.customer.email, print_job_id=job.pk
+        ),
+    )
+
+
+def send_production_started_email(print_job_id: int) -> bool:
+    """ "Your figurine is being printed": once per figurine, when its first print job goes to printing (a
+    reprint's customer heard of it with the claim's approval; a QC reprint is the studio's business)."""
+    job = PrintJob.objects.select_related("item__order__customer").filter(pk=print_job_id).first()
+    if job is None or job.is_reprint or job.status == PrintJobStatus.CANCELLED:
+        return False
+    item, order = job.item, job.item.order
+
+    def compose() -> tuple[str, str]:
+        context = {
+            "order": order,
+            "customer": order.customer,
+            "item": item,
+            "job": job,
+            "fingerprint": job.approved_sha256[:12],
+            "due_at": job.due_at,
+            "login_url": login_link_url(customer=order.customer, order=order, reason="production_started"),
+        }
+        subject = f"Your figurine is being printed — order {order.number}"
+        return subject, render_to_string("printing/emails/production_started.txt", context)
+
+    return notification_send(
+        kind="production_started",
+        key=item.pk,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
+            item=item, template="production_started", to=order.customer.email, print_job_id=job.pk
+        ),
+    )
+
+
+def send_claim_reviewed_email(claim_id: int) -> bool:
+    """Tell the customer how their Design Guarantee claim was reviewed: approved (a free reprint is on its
+    way) or declined (with the reason); at most once per claim and outcome."""
+    claim = (
+        GuaranteeClaim.objects.select_related("item__order__customer", "reprint").filter(pk=claim_id).first()
+    )
+    if claim is None or claim.status == GuaranteeClaimStatus.SUBMITTED:
+        return False
+    item, order = claim.item, claim.item.order
+    kind = f"guarantee_claim_{claim.status}"
+
+    def compose() -> tuple[str, str]:
+        context = {
+            "order": order,
+            "customer": order.customer,
+            "item": item,
+            "claim": claim,
+            "fingerprint": claim.reprint.approved_sha256[:12] if claim.reprint_id else "",
+            "login_url": login_link_url(customer=order.customer, order=order, reason=kind),
+        }
+        subject = (
+            f"A free reprint is on its way — order {order.number}"
+            if claim.status == GuaranteeClaimStatus.APPROVED
+            else f"About your Design Guarantee claim — order {order.number}"
+        )
+        return subject, render_to_string(f"emails/{kind}.txt", context)
+
+    return notification_send(
+        kind=kind,
+        key=claim.pk,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
+            item=item, template=kind, to=order.customer.email, claim_id=claim.pk
         ),
     )

@@ -484,6 +484,7 @@ def revision_approve(
                 parameters={"round": revision.number, "sha256": sha256},
                 update={"approved_at": now},
             )
+            enqueue_on_commit("revisions.tasks.send_revision_approved_email", revision.pk)
     except IntegrityError:
         raise Conflict("This figurine's design is already approved.") from None
     return approval

@@ -3,6 +3,8 @@
 * ``check_revision`` — the automatic checks of a round (CheckJob row: attempts, stages), its web GLB,
   turntable renders and the difference from the previous round; then ``ready`` or ``rejected``.
 * ``send_revision_published_email`` — the customer's "your preview is ready" e-mail (once per round).
+* ``send_revision_approved_email`` — "you approved round N — we'll print exactly this design", with the
+  file's fingerprint and what happens next (once per approved round).
 * ``notify_sculptor_of_feedback`` — the assigned sculptor hears about a request for changes (once).
 * ``warn_due_previews`` — scheduled: warns the assigned sculptor before a preview is due (once per
   item and due time).
@@ -25,11 +27,12 @@ from kits.mesh import MeshLoadError
 from orders import events
 from orders.models import Item
 from orders.notifications import notification_send
+from orders.promises import delivery_window
 from orders.services import login_link_url
 from revisions import selectors
 from revisions.checking import mesh_check_limits
 from revisions.meshwork import process_revision_mesh
-from revisions.models import CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to
+from revisions.models import Approval, CheckJob, Feedback, Revision, RevisionStatus, revision_upload_to
 from revisions.services import revision_checks_finished
 from studio.http import public_url
 from studio.jobs import JobStatus
@@ -181,6 +184,48 @@ def send_revision_published_email(revision_id: int) -> bool:
         compose=compose,
         on_sent=lambda: events.email_sent_event(
             item=item, template="revision_published", to=order.customer.email, revision_id=revision.pk
+        ),
+    )
+
+
+def send_revision_approved_email(revision_id: int) -> bool:
+    """Confirm the customer's approval: the round, the file's fingerprint (SHA-256, short form) that will
+    be printed exactly, and what happens next, with a sign-in link (at most once per approved round)."""
+    approval = (
+        Approval.objects.select_related("revision", "item__order__customer")
+        .filter(revision_id=revision_id)
+        .first()
+    )
+    if approval is None:
+        return False
+    revision, item = approval.revision, approval.item
+    order = item.order
+    earliest, latest = delivery_window(approval.approved_at)
+
+    def compose() -> tuple[str, str]:
+        context = {
+            "order": order,
+            "customer": order.customer,
+            "revision": revision,
+            "item": item,
+            "approval": approval,
+            "fingerprint": approval.sha256[:12],
+            "delivery_earliest": timezone.localtime(earliest),
+            "delivery_latest": timezone.localtime(latest),
+            "login_url": login_link_url(customer=order.customer, order=order, reason="revision_approved"),
+        }
+        return (
+            f"You approved round {revision.number} — we'll print exactly this design (order {order.number})",
+            render_to_string("emails/revision_approved.txt", context),
+        )
+
+    return notification_send(
+        kind="revision_approved",
+        key=revision.pk,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
+            item=item, template="revision_approved", to=order.customer.email, revision_id=revision.pk
         ),
     )
 

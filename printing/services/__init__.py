@@ -1,4 +1,5 @@
-"""Printing services: print jobs and their print files, trays, shipping and reprints.
+"""Printing services: print jobs and their print files, trays, shipping, reprints and Design
+Guarantee claims (reviewed by an operator before the reprint, `printing.services.claims`).
 
 Every state change of a print job or a tray goes through `print_job_transition` / `tray_transition`;
 after each job move its tray and its item follow it (`PRINT_JOB_FOLLOWERS`, registered below).
@@ -6,6 +7,11 @@ after each job move its tray and its item follow it (`PRINT_JOB_FOLLOWERS`, regi
 automatic reprint on a failed QC).
 """
 
+from printing.services.claims import (
+    guarantee_claim_approve,
+    guarantee_claim_create,
+    guarantee_claim_decline,
+)
 from printing.services.core import (
     PRINT_JOB_FOLLOW_UPS,
     PRINT_JOB_FOLLOWERS,
@@ -19,7 +25,7 @@ from printing.services.print_jobs import (
     print_job_create,
     print_job_move,
 )
-from printing.services.reprints import guarantee_claim_create, reprint_create
+from printing.services.reprints import reprint_create
 from printing.services.trays import (
     printers_fitting,
     tray_artifacts_build,
@@ -38,7 +44,9 @@ __all__ = [
     "PRINT_JOB_FOLLOWERS",
     "PRINT_JOB_FOLLOW_UPS",
     "TRAY_FOLLOW_UPS",
+    "guarantee_claim_approve",
     "guarantee_claim_create",
+    "guarantee_claim_decline",
     "item_follow_print_jobs",
     "print_file_make",
     "print_file_request",

@@ -14,10 +14,12 @@ from django.db import transaction
 
 from orders import events
 from printing.lock_objects import lock_print_job, lock_tray
-from printing.models import Batch, PrintJob, TrayEvent, TrayEventType
+from printing.models import Batch, PrintJob, PrintJobStatus, TrayEvent, TrayEventType
 from studio.workflow import FollowUp, TransitionResult, run_transition
 
-PRINT_JOB_FOLLOW_UPS: dict[str, list[FollowUp]] = {}
+PRINT_JOB_FOLLOW_UPS: dict[str, list[FollowUp]] = {
+    PrintJobStatus.PRINTING: [FollowUp("printing.tasks.send_production_started_email")],  # once per item
+}
 TRAY_FOLLOW_UPS: dict[str, list[FollowUp]] = {}
 
 #: What follows a print job, run after each of its moves in the move's transaction:

@@ -135,10 +135,17 @@ def test_operators_review_claims_and_sculptors_are_refused(floor, sculptor, enqu
     assert change.status_code == 200
     page = change.content.decode()
     assert "the glasses are missing" in page and "photos of what arrived" in page.lower()
-    assert f"print job #{record.reprint_id}</a> (Queued)" in page
+    assert "Waiting for review" in page and "Approve and reprint" in page and "Decline" in page
     photo_urls = re.findall(r'<img src="([^"]*claim-photo[^"]*)"', page)
     assert len(photo_urls) == 2
     assert floor.get(photo_urls[0].replace("&amp;", "&")).status_code == 200
+    # the operator approves it: the free reprint is made
+    approved = floor.post(reverse("admin:printing_guaranteeclaim_approve", args=[record.pk]))
+    assert approved.status_code == 302
+    record.refresh_from_db()
+    assert record.status == "approved" and record.reprint_id
+    page = floor.get(reverse("admin:printing_guaranteeclaim_change", args=[record.pk])).content.decode()
+    assert f"print job #{record.reprint_id}</a> (Queued)" in page and "Approve and reprint" not in page
     # the reprint the claim made is the operator's to work: its page opens, the queue moves it
     assert floor.get(reverse("admin:printing_printjob_change", args=[record.reprint_id])).status_code == 200
     floor.post(CHANGELIST, {"action": "move_to_cancelled", "_selected_action": [record.reprint_id]})
@@ -148,3 +155,4 @@ def test_operators_review_claims_and_sculptors_are_refused(floor, sculptor, enqu
     bench.force_login(sculptor)
     assert bench.get(reverse("admin:printing_guaranteeclaim_changelist")).status_code == 403
     assert bench.get(reverse("admin:printing_guaranteeclaim_change", args=[record.pk])).status_code == 403
+    assert bench.post(reverse("admin:printing_guaranteeclaim_decline", args=[record.pk])).status_code == 403

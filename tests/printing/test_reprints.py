@@ -10,6 +10,7 @@ from orders.auth import portal_token_issue
 from orders.models import OrderEvent
 from orders.tasks import send_order_email_task
 from printing.models import GuaranteeClaim, PrintJob
+from printing.services import guarantee_claim_approve
 from printing.tasks import make_print_file, send_shipment_email
 from tests.factories import CustomerFactory, approved_item, job_in_state, printer
 from tests.kits.photo.images import photo_jpeg
@@ -168,20 +169,30 @@ def customer_api(api, customer):
     return api
 
 
-def test_design_guarantee_claim_creates_a_free_reprint(anon_api, enqueued):
+def test_design_guarantee_claim_waits_for_review_then_reprints_free(anon_api, operator, enqueued):
     job = job_in_state("delivered")
     api = customer_api(anon_api, job.item.order.customer)
     response = claim(api, job.item, photos=2)
     assert response.status_code == 201, response.json()
-    record = GuaranteeClaim.objects.get(pk=response.json()["claim_id"])
-    assert record.print_job == job and record.photos.count() == 2
+    answer = response.json()
+    assert answer["status"] == "submitted" and answer["print_job_id"] is None and answer["decline_reason"] == ""
+    record = GuaranteeClaim.objects.get(pk=answer["claim_id"])
+    assert record.print_job == job and record.photos.count() == 2 and record.status == "submitted"
     assert all(p.image and p.width == 600 for p in record.photos.all())  # photo_jpeg is 600 × 800
+    assert record.reprint is None and not PrintJob.objects.filter(is_reprint=True).exists()  # not yet
+    job.item.refresh_from_db()
+    assert job.item.status == "delivered"
+    assert OrderEvent.objects.filter(item=job.item, type="guarantee_claim", actor="customer").exists()
+    assert claim(api, job.item).status_code == 409  # one claim under review at a time
+
+    record = guarantee_claim_approve(claim_id=record.pk, user=operator)
     reprint = record.reprint
+    assert record.status == "approved" and record.reviewed_by == operator
     assert reprint.is_reprint and reprint.charge_cents == 0 and reprint.approved_sha256 == job.approved_sha256
+    assert reprint.reprint_of == job
     assert "Design Guarantee" in reprint.reprint_reason and "glasses" in reprint.reprint_reason
     job.item.refresh_from_db()
     assert job.item.status == "in_production"
-    assert OrderEvent.objects.filter(item=job.item, type="guarantee_claim", actor="customer").exists()
 
 
 def test_claims_are_refused_when_they_should_be(anon_api, enqueued):
@@ -222,9 +233,11 @@ def test_portal_claim_page(client, enqueued):
     assert refused.status_code == 400 and "photo" in refused.content.decode()
     photo = SimpleUploadedFile("arrived.jpg", photo_jpeg(), content_type="image/jpeg")
     done = client.post(url, {"reason": "the dog has no tail", "photos": [photo]})
-    assert done.status_code == 201 and "printing it again" in done.content.decode()
+    assert done.status_code == 201 and "We are looking at your photos" in done.content.decode()
     record = GuaranteeClaim.objects.get(item=job.item)
-    assert record.reprint.is_reprint and record.reprint.charge_cents == 0 and record.photos.count() == 1
+    assert record.status == "submitted" and record.reprint is None and record.photos.count() == 1
+    again = client.get(url).content.decode()  # under review: no second form
+    assert 'data-testid="claim-under-review"' in again and 'name="photos"' not in again
 
 
 def test_portal_claim_page_hides_other_customers_items(client):
