@@ -53,20 +53,20 @@ def test_check_task_makes_previews_renders_and_the_difference(item, sculptor, en
     assert (job.status, job.stage, job.percent, job.attempts) == (JobStatus.COMPLETED, "done", 100, 1)
 
 
-def test_web_glb_is_y_up_and_reads_back_as_the_studio_mesh(item, sculptor, enqueued):
+def test_web_glb_is_metres_y_up_and_reads_back_as_the_studio_mesh(item, sculptor, enqueued):
     revision = make_ready_round(item, sculptor, run_checks=True)
     path = default_storage.path(revision.web_glb.name)
     original = sphere_figurine()
-    # the toolkit's loader turns a GLB's Y up into Z up: the figurine comes back standing as uploaded
+    # the toolkit's loader turns a GLB's metres, Y up into mm, Z up: the figurine comes back as uploaded
     back = load_mesh(path).mesh
     assert np.allclose(back.bounds, original.bounds, atol=1e-3)
     import trimesh
 
     raw = trimesh.load(path, process=False)
     raw = raw.to_geometry() if hasattr(raw, "to_geometry") else raw
-    assert np.ptp(raw.vertices[:, 1]) == pytest.approx(np.ptp(original.vertices[:, 2]), abs=1e-3)
-    point = np.array([[1.0, -2.0, 3.0]])
-    assert np.allclose(studio_to_gltf(point), [[1.0, 3.0, 2.0]])
+    assert np.ptp(raw.vertices[:, 1]) == pytest.approx(np.ptp(original.vertices[:, 2]) / 1000, abs=1e-6)
+    point = np.array([[1.0, -2.0, 3.0]])  # mm, Z up
+    assert np.allclose(studio_to_gltf(point), [[0.001, 0.003, 0.002]])  # metres, Y up
     assert np.allclose(gltf_to_studio(studio_to_gltf(point)), point)
 
 

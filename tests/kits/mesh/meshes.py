@@ -9,6 +9,8 @@ import manifold3d as m3
 import numpy as np
 import trimesh
 
+from kits.mesh.gltf import glb_bytes
+
 
 def to_trimesh(solid: m3.Manifold) -> trimesh.Trimesh:
     mesh = solid.to_mesh()
@@ -109,7 +111,10 @@ def coloured_figurine(*, tipping: bool = False) -> trimesh.Trimesh:
 
 
 def mesh_bytes(mesh: trimesh.Trimesh, file_type: str = "stl") -> bytes:
-    """The mesh written as `file_type` (stl, ply, glb, obj...)."""
+    """The mesh written as `file_type` (stl, ply, glb, obj...); a GLB as glTF tools write it (metres, Y up,
+    linear COLOR_0: the studio's writer), so it reads back at the mesh's millimetres."""
+    if file_type == "glb":
+        return glb_bytes(mesh)
     buffer = io.BytesIO()
     mesh.export(buffer, file_type=file_type)
     return buffer.getvalue()
