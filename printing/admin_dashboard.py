@@ -23,7 +23,14 @@ from django.utils import timezone
 from orders.portal_presenter import studio_date
 from printing import roles
 from printing.admin_text import status_label
-from printing.models import LIVE_STATUSES, GuaranteeClaim, PrintFileJob, PrintJob, PrintJobStatus
+from printing.models import (
+    LIVE_STATUSES,
+    GuaranteeClaim,
+    GuaranteeClaimStatus,
+    PrintFileJob,
+    PrintJob,
+    PrintJobStatus,
+)
 from printing.selectors import late_jobs_q
 from studio.jobs import JobStatus
 from studio.permissions import missing_permissions
@@ -102,9 +109,9 @@ def qc_failures_awaiting_reprint() -> QuerySet[PrintJob]:
 
 
 def claims_to_review() -> QuerySet[GuaranteeClaim]:
-    """Design Guarantee claims still open: no free reprint has been made from them yet."""
+    """Design Guarantee claims waiting for an operator's review (neither approved nor declined yet)."""
     return (
-        GuaranteeClaim.objects.filter(reprint__isnull=True)
+        GuaranteeClaim.objects.filter(status=GuaranteeClaimStatus.SUBMITTED)
         .select_related("item__order")
         .order_by("created_at", "pk")
     )
@@ -223,8 +230,8 @@ def claims_part() -> Part:
         "Guarantee claims to review",
         claims.count(),
         rows,
-        reverse("admin:printing_guaranteeclaim_changelist"),
-        "All Design Guarantee claims",
+        f"{reverse('admin:printing_guaranteeclaim_changelist')}?status__exact={GuaranteeClaimStatus.SUBMITTED}",
+        "All claims waiting for review",
     )
 
 

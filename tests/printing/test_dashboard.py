@@ -59,8 +59,13 @@ def test_each_part_lists_what_needs_attention_with_links(operator_client, queues
     PrintJob.objects.filter(pk=reprint.pk).update(is_reprint=True, reprint_of=qc_handled, charge_cents=0)
     shipped = job_in_state("shipped")
     claim = GuaranteeClaim.objects.create(item=shipped.item, print_job=shipped, reason="The colours are off")
-    granted = job_in_state("queued")
-    GuaranteeClaim.objects.create(item=shipped.item, print_job=shipped, reprint=granted, reason="done")
+    granted = job_in_state("queued")  # reviewed claims: nothing to do
+    GuaranteeClaim.objects.create(
+        item=shipped.item, print_job=shipped, reprint=granted, status="approved", reason="approved one"
+    )
+    GuaranteeClaim.objects.create(
+        item=shipped.item, print_job=shipped, status="declined", reason="declined one"
+    )
     queues.append(QueueState(name="print", waiting=4))
     queues.append(QueueState(name="default", waiting=0))
 
@@ -94,6 +99,8 @@ def test_each_part_lists_what_needs_attention_with_links(operator_client, queues
     assert count == "1"
     assert reverse("admin:printing_guaranteeclaim_change", args=[claim.pk]) in text
     assert "The customer says: The colours are off" in text
+    assert "approved one" not in text and "declined one" not in text
+    assert "?status__exact=submitted" in text
 
     count, text = part(html, "queues")
     assert count == "1"
@@ -162,3 +169,39 @@ def test_times_are_in_the_studio_zone(operator_client, queues, settings):
     PrintJob.objects.filter(pk=job.pk).update(due_at=timezone.now() - timedelta(days=2, hours=1))
     text = part(operator_client.get(URL).content.decode(), "late")[1]
     assert re.search(r"due .*(PST|PDT)\)", text)
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", (1280, 900)), ("phone", (390, 844))])
+def test_the_page_in_a_browser(live_server, monkeypatch, size, viewport):
+    """What the operator sees at desktop and phone sizes: the parts with their counts, nothing wider than
+    the screen; screenshots test-artifacts/operator_needs_attention_{desktop,phone}.png."""
+    from tests.browser import ARTIFACTS, chromium_page
+
+    monkeypatch.setattr("glue.workers.queue_states", lambda: ([QueueState(name="print", waiting=2)], []))
+    late = job_in_state("queued", due_in_days=-3)
+    failed = job_in_state("queued")
+    PrintFileJob.objects.create(print_job=failed, status="errored", error="Export timed out after 900 s")
+    shipped = job_in_state("shipped")
+    GuaranteeClaim.objects.create(item=shipped.item, print_job=shipped, reason="The hair colour is wrong")
+    client = Client()
+    client.force_login(staff_user("browser-operator", "Operators"))
+    width, height = viewport
+    with chromium_page(monkeypatch, viewport={"width": width, "height": height}) as page:
+        page.context.add_cookies(
+            [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+        )
+        page.goto(f"{live_server.url}/admin/")
+        page.click("#needs-attention-link")
+        page.wait_for_selector("#needs-attention")
+        assert page.locator("#part-late h2").inner_text() == "Late print jobs 1"
+        assert page.locator("#part-print-files h2").inner_text() == "Print files that failed 1"
+        assert page.locator("#part-claims h2").inner_text() == "Guarantee claims to review 1"
+        assert page.locator("#part-queues h2").inner_text() == "Queues without a worker 1"
+        assert page.locator("#part-qc h2").inner_text() == "QC failures awaiting a reprint: none"
+        assert page.locator(f"#part-late a[href$='/printjob/{late.pk}/change/']").is_visible()
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px wider than the screen"
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"operator_needs_attention_{size}.png"), full_page=True)
