@@ -77,6 +77,10 @@ def test_customer_pins_requests_changes_then_approves(live_server, settings, bro
     distance = np.linalg.norm(np.array(pin.position) - [0, 0, 20])
     assert distance == pytest.approx(20, abs=0.6), pin.position
     assert pin.y < -15, pin.position  # the camera looks at the figurine's front (-Y)
+    # the web GLB is in metres: the page scales positions by 1000 and turns normals without scaling them
+    normal = np.array(pin.normal)
+    assert np.linalg.norm(normal) == pytest.approx(1.0, abs=1e-3), pin.normal
+    assert normal @ (np.array(pin.position) - [0, 0, 20]) / 20 > 0.95, pin.normal  # outward on the sphere
     item.refresh_from_db()
     assert item.status == ItemStatus.CHANGES_REQUESTED
 
