@@ -1,4 +1,5 @@
-"""`reconstruct --out X.glb` writes a GLB the rest of the studio reads standing (glTF is Y up).
+"""`reconstruct --out X.glb` writes a GLB the rest of the studio reads standing (glTF is metres, Y up), and
+the Khronos glTF validator finds no error in it (revision 0 is stored by the same writer, kits.mesh.gltf).
 
 Lives at the top of tests/ because tests/reconstruction/ is another helper's area; it crosses the
 reconstruction command and the print toolkit's loader.
@@ -14,6 +15,7 @@ from django.core.management import CommandError, call_command
 from PIL import Image
 
 from kits.mesh import load_mesh
+from tests.gltf_validator import NODE, assert_valid, glb_parts, primitive
 from tests.reconstruction.drawing import person_photo
 
 
@@ -40,6 +42,14 @@ def test_reconstructed_glb_stands_in_the_studio_loader(tmp_path, capsys):
     assert abs(from_glb.extents[2] - 100.0) < 0.05
     assert abs(from_glb.bounds[0][2]) < 0.05
     assert np.allclose(from_glb.bounds, from_ply.bounds, atol=0.05)
+    # in the file itself: metres, Y up (0.1 tall), linear colours; no validator error
+    document, _binary = glb_parts(glb)
+    attributes = primitive(document)["attributes"]
+    position = document["accessors"][attributes["POSITION"]]
+    assert position["max"][1] - position["min"][1] == pytest.approx(0.1, abs=5e-5)
+    assert "COLOR_0" in attributes
+    if NODE:
+        assert_valid(glb)
 
     call_command("check_mesh", str(glb), "--json")
     report = json.loads(capsys.readouterr().out)
