@@ -19,6 +19,7 @@ from reconstruction.services import (
     reconstruction_start,
     reconstruction_store_revision,
 )
+from revisions.checking import check_printability, verdict_summary
 from revisions.models import RevisionSource
 from studio.jobs import JobStatus
 
@@ -63,6 +64,10 @@ def reconstruct_item(item_id: int, *, triangle_budget: int | None = None) -> str
         claimed.terminate(JobStatus.FAILED, error=f"{type(exc).__name__}: {exc}")
         reconstruction_fallback(job_id=job.pk, reason=str(exc) or type(exc).__name__)
         return "failed: template body stored"
+    claimed.set_progress("checking", 96)
+    # the one printability verdict on the base mesh (it stands at the item's height already); revision
+    # 0's own checks repeat it with its previews
+    result.report.update(verdict_summary(check_printability(result.mesh)))
     claimed.set_progress("storing", 97)
     reconstruction_store_revision(
         job_id=job.pk, mesh=result.mesh, source=RevisionSource.AI, report=result.report

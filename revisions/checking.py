@@ -19,7 +19,7 @@ from typing import Any
 
 from django.conf import settings
 
-from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM
+from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
 
 BuildVolume = tuple[float, float, float]
 BuildVolumeSource = Callable[[], Iterable[Iterable[float]]]
@@ -70,3 +70,26 @@ def mesh_check_limits() -> MeshCheckLimits:
         fragile_wall_mm=float(settings.MESH_FRAGILE_WALL_MM),
         build_volumes_mm=tuple(build_volumes()),
     )
+
+
+def check_printability(source: Any, *, height_mm: float | None = None) -> dict[str, Any]:
+    """The studio's one printability verdict on a mesh (a path, ``LoadedMesh`` or trimesh): the kit's
+    :func:`kits.mesh.checks.check_mesh` held to :func:`mesh_check_limits`. ``check_mesh`` and
+    ``reconstruct`` (command and task) call it; ``export_print`` and the revision checks pass the same
+    limits to the same kit function, so a mesh gets the same ``printable`` and issue codes everywhere."""
+    return check_mesh(source, height_mm=height_mm, **mesh_check_limits().check_kwargs())
+
+
+def verdict_summary(report: dict[str, Any]) -> dict[str, Any]:
+    """The verdict of a check report, short: printable, issues (code, severity, message), walls."""
+    return {
+        "printable": bool(report.get("printable")),
+        "issues": [
+            {"code": i["code"], "severity": i["severity"], "message": i["message"]}
+            for i in report.get("issues", [])
+        ],
+        "min_wall_mm": report.get("min_wall_mm"),
+        "thin_area_mm2": report.get("thin_area_mm2"),
+        "shells": report.get("shells"),
+        "self_intersecting_faces": report.get("self_intersecting_faces"),
+    }

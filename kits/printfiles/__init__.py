@@ -6,15 +6,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import trimesh
 
 from kits.hashing import file_sha256
-from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM
+from kits.mesh.checks import DEFAULT_BUILD_VOLUMES_MM, check_mesh
 from kits.mesh.checks.stand import fits_build_volume, mesh_stability
+from kits.mesh.io import load_mesh
 from kits.printfiles.fbx import read_fbx_mesh, write_fbx
 from kits.printfiles.placement import BASE_MODES, ExportError, place_for_print
 from kits.printfiles.threemf import read_3mf, write_3mf
@@ -37,9 +39,11 @@ COLOR_FORMATS = ("obj", "ply", "glb", "3mf", "wrl", "fbx")
 
 __all__ = [
     "BASE_MODES",
+    "CHECK_SUMMARY_KEYS",
     "COLOR_FORMATS",
     "FORMATS",
     "ExportError",
+    "check_written_file",
     "export_print",
     "file_sha256",
     "read_3mf",
@@ -60,6 +64,7 @@ def export_print(
     base: str = "auto",
     out_path: str | Path,
     build_volumes_mm: list[tuple[float, float, float]] | None = None,
+    check_limits: Mapping[str, Any] | None = None,
 ) -> dict:
     """Write ``mesh`` for print at ``height_mm`` (base included) in ``fmt`` to ``out_path``.
 
@@ -70,7 +75,13 @@ def export_print(
     base_reason, base {radius_mm, thickness_mm, overlap_mm, rgba, union} | None, triangles, vertices,
     watertight, volume_mm3 (None when not closed), area_mm2, bbox_mm [x, y, z], bbox_min_mm, bbox_max_mm,
     colors (whether the file carries colour), center_of_mass_mm, stable, stable_before, fits_build_volume,
-    printable (closed, standing and fitting a printer), warnings``.
+    printable, issues, check, warnings``.
+
+    ``printable`` and ``issues`` are THE verdict (:func:`kits.mesh.checks.is_printable`): the written file is
+    read back and checked by :func:`kits.mesh.checks.check_mesh` at the limits ``check_limits`` (its keyword
+    arguments: ``thin_wall_mm``, ``fragile_wall_mm``, ``build_volumes_mm``; ``build_volumes_mm`` above
+    overrides the latter), exactly as ``check_mesh`` on the file would judge it; ``check`` holds that
+    report's measurements (walls, shells, self-intersections).
     Raises :class:`ExportError` with a one-line message on a mesh or argument it cannot export.
     """
     fmt = fmt.lower().lstrip(".")
@@ -97,8 +108,13 @@ def export_print(
         warnings.append("the figurine may tip over as exported (no base)")
     if not watertight:
         warnings.append("the surface is not closed (not watertight): repair it before printing")
-    volumes = DEFAULT_BUILD_VOLUMES_MM if build_volumes_mm is None else build_volumes_mm
+    limits = dict(check_limits or {})
+    if build_volumes_mm is not None:
+        limits["build_volumes_mm"] = list(build_volumes_mm)
+    volumes = limits.get("build_volumes_mm", DEFAULT_BUILD_VOLUMES_MM)
+    limits["build_volumes_mm"] = list(volumes)
     fits, _volumes = fits_build_volume(hi - lo, volumes)
+    check = check_written_file(out_path, fmt, limits)
     if not fits:
         size = " x ".join(f"{v:.1f}" for v in hi - lo)
         warnings.append(f"{size} mm does not fit any printer's build volume")
@@ -125,6 +141,33 @@ def export_print(
         "stable": after.stable,
         "stable_before": placement.stability_before.stable,
         "fits_build_volume": fits,
-        "printable": bool(watertight and after.stable and fits),
+        "printable": check["printable"],
+        "issues": check["issues"],
+        "check": {key: check.get(key) for key in CHECK_SUMMARY_KEYS},
         "warnings": warnings,
     }
+
+
+#: The check report's measurements an export report repeats under ``check``.
+CHECK_SUMMARY_KEYS = (
+    "watertight",
+    "shells",
+    "self_intersecting_faces",
+    "min_wall_mm",
+    "thin_area_mm2",
+    "stable",
+    "printable",
+)
+
+
+def check_written_file(path: Path, fmt: str, limits: Mapping[str, Any]) -> dict[str, Any]:
+    """The printability report of a print file as written (read back by the studio's loader, or by our
+    VRML/FBX readers, which the loader does not take), at the file's own scale."""
+    if fmt in ("wrl", "fbx"):
+        from kits.printfiles.tray_render import read_print_file  # it imports this package
+
+        vertices, faces, _colors = read_print_file(path, fmt)
+        source: Any = trimesh.Trimesh(vertices=vertices, faces=faces, process=False)
+    else:
+        source = load_mesh(path)
+    return check_mesh(source, height_mm=None, **limits)

@@ -149,7 +149,7 @@ def print_file_make(print_job_id: int) -> PrintFileJob | None:
                 fmt=fmt,
                 base="auto",
                 out_path=out,
-                build_volumes_mm=list(mesh_check_limits().build_volumes_mm),
+                check_limits=mesh_check_limits().check_kwargs(),
             )
         except ExportError as exc:
             return _fail(file_job, job, f"The print file cannot be made: {exc}", "export_failed")

@@ -1,4 +1,5 @@
-"""``manage.py export_print``: exit 0 when written and standing, 1 when it would tip, 2 on bad input."""
+"""``manage.py export_print``: exit 0 when written and printable (check_mesh's verdict on the file), 1 when
+written but not printable, 2 on bad input."""
 
 from __future__ import annotations
 
@@ -83,23 +84,27 @@ def test_bad_arguments_exit_2(tmp_path, block_ply, arguments):
     assert caught.value.returncode == 2
 
 
-def test_figure_that_would_tip_without_base_exits_1(tmp_path):
+def test_figure_that_would_tip_without_base_warns_as_check_mesh_does(tmp_path, capsys):
+    """Tipping over is a warning (DESIGN section 5: tips_over warns): the one verdict, as check_mesh's."""
     path = tmp_path / "lean.stl"
     leaning_cylinder().export(path)
-    with pytest.raises(SystemExit) as caught:
-        call_command(
-            "export_print",
-            str(path),
-            "--height-mm",
-            "100",
-            "--format",
-            "stl",
-            "--base",
-            "never",
-            "--out",
-            str(tmp_path / "o.stl"),
-        )
-    assert caught.value.code == 1
+    call_command(
+        "export_print",
+        str(path),
+        "--height-mm",
+        "100",
+        "--format",
+        "stl",
+        "--base",
+        "never",
+        "--out",
+        str(tmp_path / "o.stl"),
+        "--json",
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert report["printable"] is True and report["stable"] is False
+    assert "tips_over" in {i["code"] for i in report["issues"] if i["severity"] == "warning"}
+    assert any("tip over" in w for w in report["warnings"])
 
 
 def _export_json(tmp_path, path, height: str, capsys) -> tuple[int, dict]:

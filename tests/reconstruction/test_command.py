@@ -8,6 +8,9 @@ from PIL import Image
 from .drawing import person_photo
 from .test_pipeline import side_photo
 
+# the report's printability verdict holds the mesh to the printers' build volumes (the Printer table)
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture
 def photos(tmp_path):

@@ -1,7 +1,7 @@
 """``python manage.py check_mesh PATH [--height-mm H] [--json]``: printability report of a mesh file.
 
-A thin layer over :func:`kits.mesh.checks.check_mesh`, held to the studio's limits
-(:func:`revisions.checking.mesh_check_limits`: walls from the settings, build volumes of the printers that
+A thin layer over :func:`revisions.checking.check_printability` (the kit's check held to the studio's limits,
+:func:`revisions.checking.mesh_check_limits`: walls from the settings, build volumes of the printers that
 are not offline, the kit's defaults when the Printer table cannot be read). Exit 0 when printable, 1 when not (after the
 report), 2 with one line when the file cannot be read or holds no triangles.
 """
@@ -14,9 +14,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from kits.mesh.checks import check_mesh
 from kits.mesh.io import MeshLoadError, load_mesh
-from revisions.checking import mesh_check_limits
+from revisions.checking import check_printability
 
 #: The report's keys (DESIGN.md section 5); a file that cannot be read still answers all of them (null).
 REPORT_KEYS = (
@@ -99,7 +98,7 @@ class Command(BaseCommand):
             if options.get("json"):
                 self.stdout.write(json.dumps(unreadable_report(exc.as_issue())))
             raise CommandError(f"{exc.code}: {exc.message}", returncode=2) from None
-        report = check_mesh(loaded, height_mm=height, **mesh_check_limits().check_kwargs())
+        report = check_printability(loaded, height_mm=height)
         report["sha256"] = loaded.sha256
         hopeless = next((i for i in report["issues"] if i["code"] in ("empty", "unreadable")), None)
         if hopeless is not None:

@@ -1,9 +1,10 @@
 """``python manage.py export_print MESH --height-mm H --format FMT [--base auto|always|never] --out PATH``.
 
-A thin layer over :func:`kits.printfiles.export_print` (fitting the build volumes of
-:func:`revisions.checking.mesh_check_limits`): exit 0 when the print file is written and
-printable (closed, standing, fits a printer), 1 when it was written but is not (it would tip over with
-``--base never``, its surface is open, or it is too big for every printer), 2 on an unreadable mesh or bad
+A thin layer over :func:`kits.printfiles.export_print`, held to :func:`revisions.checking.mesh_check_limits`
+(walls from the settings, the printers' build volumes). The verdict is the one of ``check_mesh`` on the
+written file (``printable`` and ``issues``, the same codes): exit 0 when the print file is written and
+printable, 1 when it was written but is not (open surface, fragile walls, self-intersections, too big
+for every printer...; tipping over only warns, as in ``check_mesh``), 2 on an unreadable mesh or bad
 arguments (one line, no traceback).
 """
 
@@ -52,7 +53,7 @@ class Command(BaseCommand):
                 fmt=options["fmt"],
                 base=options["base"],
                 out_path=out,
-                build_volumes_mm=list(mesh_check_limits().build_volumes_mm),
+                check_limits=mesh_check_limits().check_kwargs(),
             )
         except ExportError as exc:
             raise CommandError(str(exc), returncode=2) from None
@@ -69,6 +70,9 @@ class Command(BaseCommand):
                 f"volume {report['volume_mm3'] if report['volume_mm3'] is not None else 'n/a'} mm3, "
                 f"sha256 {report['sha256'][:16]}..."
             )
+            self.stdout.write("PRINTABLE" if report["printable"] else "NOT PRINTABLE")
+            for issue in report["issues"]:
+                self.stdout.write(f"  [{issue['severity']}] {issue['code']}: {issue['message']}")
             for warning in report["warnings"]:
                 self.stdout.write(f"warning: {warning}")
         if not report["printable"]:

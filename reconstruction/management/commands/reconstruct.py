@@ -1,4 +1,10 @@
-"""``python manage.py reconstruct PHOTO... --out MESH``: photos to a coloured, watertight base mesh."""
+"""``python manage.py reconstruct PHOTO... --out MESH``: photos to a coloured, watertight base mesh.
+
+The report carries the studio's one printability verdict on the written mesh (``printable``, ``issues``,
+``min_wall_mm``...: :func:`revisions.checking.check_printability`, as ``check_mesh`` would judge the file):
+exit 0 when printable, 1 when not (the mesh is still written; a base mesh with fragile parts says so),
+2 on bad arguments or unreadable photos.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from kits.mesh.gltf import glb_bytes
+from kits.mesh.io import MeshLoadError, load_mesh
 from kits.photo.intake import PhotoRejected, open_photo
 from reconstruction.core.types import BACKENDS, DEVICES, PHOTO_KINDS, PRODUCT_LINES, STYLES
+from revisions.checking import check_printability, verdict_summary
 
 #: Argument ranges checked before any photo is read (a bad argument exits 2, as DESIGN asks).
 HEIGHT_RANGE_MM = (10.0, 1000.0)
@@ -122,9 +130,14 @@ class Command(BaseCommand):
             out.write_bytes(glb_bytes(result.mesh))
         else:
             result.mesh.export(out)
-        report = {"ok": True, "out": str(out), **result.report}
+        # the one printability verdict, on the file as written (it stands at --height-mm already)
+        try:
+            check = verdict_summary(check_printability(load_mesh(out)))
+        except MeshLoadError as exc:
+            check = {"printable": False, "issues": [exc.as_issue()]}
+        report = {"ok": True, "out": str(out), **result.report, **check}
         self._print(report, opts["json"])
-        if not result.report.get("watertight", False):
+        if not report["printable"]:
             sys.exit(1)
 
     def _print(self, report: dict, as_json: bool, error: str | None = None) -> None:
@@ -149,3 +162,6 @@ class Command(BaseCommand):
             self.stdout.write(f"fell back to builtin: {r['backend_fallback_reason']}")
         for note in r.get("notes", []):
             self.stdout.write(f"note: {note}")
+        self.stdout.write("PRINTABLE" if r["printable"] else "NOT PRINTABLE (as the base mesh stands)")
+        for issue in r.get("issues", []):
+            self.stdout.write(f"  [{issue['severity']}] {issue['code']}: {issue['message']}")
