@@ -30,6 +30,7 @@ import torch  # noqa: E402
 import trimesh  # noqa: E402
 from figurine_sdf import figurine_mesh  # noqa: E402
 
+from kits.mesh import load_mesh  # noqa: E402
 from kits.mesh.preview import hausdorff, make_web_glb  # noqa: E402
 from kits.mesh.render import render_turntable  # noqa: E402
 from kits.printfiles import export_print  # noqa: E402
@@ -147,7 +148,7 @@ def main() -> None:
             "",
         )
     )
-    preview = trimesh.load(work / "web.glb", force="mesh")
+    preview = load_mesh(work / "web.glb").mesh  # the studio's loader: glTF metres, Y up -> mm, Z up
     if not args.skip_alternatives:
         seconds, count = timed(pymeshlab_web_glb, mesh, work / "pml.glb", 300_000)
         rows.append(
