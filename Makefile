@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install browser validators run prod test lint check vendor bench clean
+.PHONY: install browser validators slicer blender run prod test lint check vendor bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
@@ -38,6 +38,23 @@ $(VALIDATORS_STAMP): tools/package.json tools/package-lock.json
 
 validators: $(VALIDATORS_STAMP)
 
+# Debian's PrusaSlicer for the tests that slice our STL and 3MF print files (its CLI; no GUI is started).
+slicer:
+	@command -v prusa-slicer >/dev/null 2>&1 || { \
+	  echo "installing Debian's prusa-slicer for the slicing tests"; \
+	  (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prusa-slicer >/dev/null \
+	  || echo "prusa-slicer could not be installed: the slicing tests will be skipped"; }
+
+# Blender as a Python module (PyPI bpy) for the tests that import our FBX/STL in Blender. bpy pins numpy < 2,
+# so it gets its own venv (.venv-blender, Python 3.11 like the studio's); the tests run it in a subprocess.
+BLENDER_VENV := .venv-blender
+$(BLENDER_VENV)/.installed:
+	test -x $(BLENDER_VENV)/bin/python || $(PYTHON) -m venv $(BLENDER_VENV)
+	$(BLENDER_VENV)/bin/pip install -q "bpy==5.0.1" || echo "bpy could not be installed: the Blender tests will be skipped"
+	touch $@
+
+blender: install $(BLENDER_VENV)/.installed
+
 run: install
 	$(PYTHON) manage.py migrate --noinput
 	$(PYTHON) manage.py seed_demo
@@ -52,7 +69,7 @@ run: install
 prod: install
 	HOST=$(HOST) PORT=$(PORT) deploy/one-machine.sh
 
-test: install browser validators
+test: install browser validators slicer blender
 	$(PYTHON) -m pytest -n 2 --dist loadgroup -q $(PYTEST_ARGS)
 
 lint: install
@@ -72,4 +89,4 @@ bench: install
 	for f in bench/*.py; do echo "== $$f"; $(PYTHON) $$f || exit 1; done
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BLENDER_VENV) var .pytest_cache .ruff_cache
