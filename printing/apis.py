@@ -19,7 +19,7 @@ from orders.auth import customer_can_see_order, customer_for_request
 from orders.models import Item
 from printing import roles
 from printing.files import file_url
-from printing.models import Batch, GuaranteeClaimStatus, PrintJob, PrintJobStatus
+from printing.models import Batch, GuaranteeClaim, GuaranteeClaimStatus, PrintJob, PrintJobStatus
 from printing.selectors import is_late, print_job_list
 from printing.services import (
     guarantee_claim_create,
@@ -209,6 +209,19 @@ class PrintJobTransitionApi(APIView):
         return _job_response(job)
 
 
+def claim_answer(claim: GuaranteeClaim) -> dict:
+    """A Design Guarantee claim as the API answers it (the customer's claim and the operator's review)."""
+    return {
+        "claim_id": claim.pk,
+        "item_id": claim.item_id,
+        "status": claim.status,
+        "decline_reason": claim.decline_reason,
+        "print_job_id": claim.reprint_id,
+        "is_reprint": True,
+        "charge_cents": 0,
+    }
+
+
 class ReprintCreateApi(APIView):
     """A free reprint of the approved file. Staff: `reason`. The customer (portal): a Design Guarantee
     claim, multipart `reason` and 1–5 `photos` of what arrived, reviewed by an operator before any reprint."""
@@ -269,15 +282,7 @@ class ReprintCreateApi(APIView):
         claim = guarantee_claim_create(
             item_id=item_id, customer=customer, reason=data["reason"], photos=data["photos"]
         )
-        answer = {
-            "claim_id": claim.pk,
-            "item_id": claim.item_id,
-            "status": claim.status,
-            "decline_reason": claim.decline_reason,
-            "print_job_id": claim.reprint_id,
-            "is_reprint": True,
-            "charge_cents": 0,
-        }
+        answer = claim_answer(claim)
         return Response(self.ClaimOutput(answer).data, status=status.HTTP_201_CREATED)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from printing import apis, files
+from printing import apis, apis_claims, files
 
 urlpatterns = [
     path("files/<str:kind>/<int:pk>/", files.printing_file, name="printing-file"),
@@ -13,6 +13,16 @@ urlpatterns = [
     ),
     path("items/<int:item_id>/print-jobs/", apis.PrintJobCreateApi.as_view(), name="print-job-create"),
     path("items/<int:item_id>/reprints/", apis.ReprintCreateApi.as_view(), name="reprint-create"),
+    path(
+        "guarantee-claims/<int:claim_id>/approve/",
+        apis_claims.GuaranteeClaimApproveApi.as_view(),
+        name="guarantee-claim-approve",
+    ),
+    path(
+        "guarantee-claims/<int:claim_id>/decline/",
+        apis_claims.GuaranteeClaimDeclineApi.as_view(),
+        name="guarantee-claim-decline",
+    ),
     path("trays/", apis.TrayCreateApi.as_view(), name="tray-create"),
     path("trays/<int:tray_id>/", apis.TrayDetailApi.as_view(), name="tray-detail"),
     path("trays/<int:tray_id>/transition/", apis.TrayTransitionApi.as_view(), name="tray-transition"),

@@ -238,6 +238,7 @@ SPECTACULAR_SETTINGS = {
         "RevisionStatusEnum": "revisions.models.RevisionStatus",
         "PhotoKindEnum": "orders.models.PhotoKind",
         "FeedbackKindEnum": "revisions.models.FeedbackKind",
+        "GuaranteeClaimStatusEnum": "printing.models.GuaranteeClaimStatus",
     },
 }
 

@@ -175,8 +175,7 @@ def test_the_schema_documents_the_claims_status():
     claim_on_item = components["GuaranteeClaimOutput"]["properties"]
     assert {"status", "status_text", "decline_reason"} <= set(claim_on_item)
     assert "guarantee_claims" in components["OrderItemOutput"]["properties"]
-    enums = [c.get("enum") for c in components.values() if c.get("enum")]
-    assert ["submitted", "approved", "declined"] in enums
+    assert components["GuaranteeClaimStatusEnum"]["enum"] == ["submitted", "approved", "declined"]
 
 
 @pytest.mark.django_db
@@ -256,3 +255,31 @@ def test_the_migration_approves_claims_that_already_have_their_reprint_and_back(
     )
     assert old.objects.get(pk=with_reprint.pk).reprint_id == reprint.pk  # nothing lost going back
     MigrationExecutor(connection).migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db
+def test_operators_review_claims_in_the_api_and_other_roles_are_refused(staff_api, sculptor, enqueued):
+    first, second = submitted_claim(), submitted_claim("wrong colour")
+    bench = APIClient()
+    bench.force_authenticate(sculptor)
+    assert bench.post(f"/api/v1/guarantee-claims/{first.pk}/approve/").status_code == 403
+    assert bench.post(f"/api/v1/guarantee-claims/{second.pk}/decline/", {"reason": "x"}).status_code == 403
+    assert not GuaranteeClaim.objects.exclude(status="submitted").exists()
+
+    approved = staff_api.post(f"/api/v1/guarantee-claims/{first.pk}/approve/")
+    assert approved.status_code == 200, approved.json()
+    answer = approved.json()
+    assert (
+        answer["status"] == "approved"
+        and answer["print_job_id"] == GuaranteeClaim.objects.get(pk=first.pk).reprint_id
+    )
+    assert staff_api.post(f"/api/v1/guarantee-claims/{first.pk}/approve/").status_code == 409
+
+    assert (
+        staff_api.post(f"/api/v1/guarantee-claims/{second.pk}/decline/", {}, format="json").status_code == 400
+    )
+    declined = staff_api.post(
+        f"/api/v1/guarantee-claims/{second.pk}/decline/", {"reason": "As approved."}, format="json"
+    )
+    assert declined.status_code == 200 and declined.json()["decline_reason"] == "As approved."
+    assert staff_api.post("/api/v1/guarantee-claims/999999/approve/").status_code == 404
