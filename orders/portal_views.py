@@ -14,8 +14,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -38,6 +37,7 @@ from orders.photo_limits import PhotoTooLarge, refuse_oversized_body
 from orders.services.portal import LoginLinkSpent, link_validity_days
 from orders.stripe_client import stripe_online
 from studio.errors import ApplicationError
+from studio.file_responses import stored_file_response
 from studio.http import client_ip
 from studio.permissions import is_staff_request
 from studio.signed_urls import has_valid_signature
@@ -46,7 +46,9 @@ logger = logging.getLogger(__name__)
 
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
-    response["Referrer-Policy"] = "no-referrer"
+    # strict-origin: other hosts (and our own) see at most the origin, never the code in the path;
+    # "no-referrer" would make the browser send "Origin: null" on the sign-in POST, which CSRF refuses
+    response["Referrer-Policy"] = "strict-origin"
     response["Cache-Control"] = "no-store"
     return response
 
@@ -236,16 +238,8 @@ def portal_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     allowed = has_valid_signature(request) or is_staff_request(request)
     if not (allowed or customer_can_see_order(request, photo.item.order)):
         raise Http404
-    try:
-        handle = default_storage.open(photo.image.name, "rb")
-    except OSError:
-        raise Http404 from None
-    response = FileResponse(
-        handle, content_type=_PHOTO_TYPES.get(photo.image.name.rsplit(".", 1)[-1].lower())
-    )
-    response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    content_type = _PHOTO_TYPES.get(photo.image.name.rsplit(".", 1)[-1].lower())
+    return stored_file_response(photo.image.name, content_type=content_type)
 
 
 _PHOTO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "webp": "image/webp"}

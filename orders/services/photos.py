@@ -25,6 +25,7 @@ from orders.photo_limits import photo_refusal, refuse_oversized_photo
 from orders.promises import preview_due_after
 from orders.services.transitions import item_transition
 from studio.errors import ApplicationError, Conflict, NotFound
+from studio.storage import storage_errors
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +114,10 @@ def photo_upload(
                 report=report,
                 is_usable=bool(report["acceptable"]),
             )
-            record.image.save(f"{uuid.uuid4().hex}{stored.extension}", ContentFile(stored.data), save=False)
+            with storage_errors():  # a storage that does not answer: 503, nothing stored, no row
+                record.image.save(
+                    f"{uuid.uuid4().hex}{stored.extension}", ContentFile(stored.data), save=False
+                )
             saved_name = record.image.name
             record.width, record.height = stored.width, stored.height
             try:
