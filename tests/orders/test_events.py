@@ -32,6 +32,7 @@ CONTRACT_TYPES = {
     "print_job_created",
     "reprint_created",
     "guarantee_claim",
+    "sculptor_assigned",
 }
 
 # (function, kwargs besides order/item, the type it writes, the parameters it records, on the item?)
