@@ -102,6 +102,7 @@ ITEM_FACTS = [
         "reprint_created",
     ),
     (events.guarantee_claim_event, {"claim_id": 1, "print_job_id": 2, "photos": 1}, "guarantee_claim"),
+    (events.sculptor_assigned_event, {"sculptor": None, "previous": None}, "sculptor_assigned"),
 ]
 META = {"actor", "user"}
 
