@@ -166,7 +166,9 @@ def worker_kill(broker: str, kind: str, work: Path) -> dict:
     if not running:
         kill_workers(workers)
         return {"broker": broker, "task": kind, "result": "never started", "log": str(log)}
-    time.sleep(2)  # well inside the task: it has made progress
+    # well inside the task: it has reported progress (or, for a very quick stage, run for a while)
+    wait_for(lambda: jobs.filter(status="running", percent__gt=0).exists(), 30, every=0.2)
+    time.sleep(0.5)
     progress = "{}: {}%".format(*jobs.order_by("-pk").values_list("stage", "percent").first())
     kill_workers(workers)
     killed_at = time.monotonic()
@@ -175,7 +177,7 @@ def worker_kill(broker: str, kind: str, work: Path) -> dict:
     def done():
         if kind == "reconstruction":
             return (
-                jobs.filter(status="succeeded").exists()
+                jobs.filter(status="completed").exists()
                 and Revision.objects.filter(item_id=item_id, number=0).exists()
             )
         revision = Revision.objects.get(pk=revision_id)
@@ -209,7 +211,7 @@ def worker_kill(broker: str, kind: str, work: Path) -> dict:
         "job_rows": runs,
         "rounds": rounds,
         "state": state,
-        "exactly_once": bool(finished) and rounds == 1 and sum(1 for s, _ in runs if s == "succeeded") == 1,
+        "exactly_once": bool(finished) and rounds == 1 and sum(1 for s, _ in runs if s == "completed") == 1,
     }
 
 
@@ -278,45 +280,60 @@ def postgres_restart(work: Path) -> dict:
     }
 
 
+def run_brokers(brokers: list[str]) -> list[dict]:
+    """Each broker in a process of its own: django-q2 reads its broker from the settings once, at import."""
+    results = []
+    for broker in brokers:
+        done = subprocess.run(
+            [PY, __file__, "--only", "worker", "--broker", broker], cwd=ROOT, capture_output=True, text=True
+        )
+        lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+        if done.returncode or not lines:
+            print(done.stdout[-2000:], done.stderr[-4000:], file=sys.stderr)
+        results += [json.loads(line) for line in lines]
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=("worker", "postgres"))
+    parser.add_argument("--broker", choices=("orm", "redis"), help="one broker, in this process")
     args = parser.parse_args()
+    results: dict[str, list] = {"worker": [], "postgres": []}
+    if args.only != "postgres" and args.broker is None:
+        results["worker"] = run_brokers(["orm", "redis"])
+        if args.only == "worker":
+            return print_table(results)
     db = f"studio_faults_{os.getpid()}"
     work = Path(tempfile.mkdtemp(prefix="studio-faults-"))
-    os.environ.update(base_env(db, work, "orm"), BENCH_DB=db)
+    broker = args.broker or "redis"
+    os.environ.update(base_env(db, work, broker), BENCH_DB=db)
     sys.path.insert(0, str(ROOT))
     psql(f"CREATE DATABASE {db}")
-    results: dict[str, list] = {"worker": [], "postgres": []}
     try:
-        subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
+        subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=os.environ, check=True)
         import django
 
         django.setup()
-        if args.only != "postgres":
-            for broker in ("orm", "redis"):
-                if broker == "redis":
-                    subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
-                os.environ.update(base_env(db, work, broker))
-                from django.conf import settings
-
-                settings.Q_CLUSTER.pop("orm", None) if broker == "redis" else None
-                if broker == "redis":
-                    settings.Q_CLUSTER["redis"] = os.environ["REDIS_URL"]
-                for kind in ("reconstruction", "check"):
-                    result = worker_kill(broker, kind, work)
-                    print(json.dumps(result), flush=True)
-                    results["worker"].append(result)
-        if args.only != "worker":
-            result = postgres_restart(work)
-            print(json.dumps(result), flush=True)
-            results["postgres"].append(result)
+        if args.broker:
+            if broker == "redis":
+                subprocess.run(["redis-cli", "-n", "13", "flushdb"], check=True, capture_output=True)
+            for kind in ("reconstruction", "check"):
+                result = worker_kill(broker, kind, work)
+                print(json.dumps(result), flush=True)
+            return
+        result = postgres_restart(work)
+        print(json.dumps(result), flush=True)
+        results["postgres"].append(result)
     finally:
         from django.db import connections
 
         connections.close_all()
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {db}"])
+    print_table(results)
 
+
+def print_table(results: dict[str, list]) -> None:
     print(
         f"\n{'broker':7} {'task':15} {'progress at kill':>17} {'recovered s':>12} {'rounds':>7} {'state':18} exactly once"
     )
