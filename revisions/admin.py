@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 
 from revisions import roles
 from revisions.admin_views import SculptorWorkroom
-from revisions.models import Approval, CheckJob, Feedback, Pin, Revision
+from revisions.models import Approval, CheckJob, Feedback, FeedbackReply, Pin, Revision
 from revisions.services import revision_publish
 from studio.admin_tools import ReadOnlyInline, permission_check, pretty_json, status_badge
 from studio.errors import ApplicationError
@@ -17,6 +17,14 @@ from studio.errors import ApplicationError
 class PinInline(ReadOnlyInline):
     model = Pin
     fields = ("x", "y", "z", "text")
+    readonly_fields = fields
+
+
+class FeedbackReplyInline(ReadOnlyInline):
+    """The sculptors' replies (written from the figurine's page, never edited here)."""
+
+    model = FeedbackReply
+    fields = ("author", "text", "created_at")
     readonly_fields = fields
 
 
@@ -97,6 +105,7 @@ class RevisionAdmin(admin.ModelAdmin):
             path("item/<int:item_id>/download/", wrap(room.download), name="revisions_item_download"),
             path("item/<int:item_id>/assign/", wrap(room.assign_to_me), name="revisions_item_assign"),
             path("<int:revision_id>/publish/", wrap(room.publish), name="revisions_revision_publish"),
+            path("feedback/<int:feedback_id>/reply/", wrap(room.reply), name="revisions_feedback_reply"),
             *super().get_urls(),
         ]
 
@@ -165,7 +174,7 @@ class FeedbackAdmin(admin.ModelAdmin):
     list_display = ("revision", "kind", "created_at")
     list_filter = ("kind",)
     search_fields = ("revision__item__order__number", "comment")
-    inlines = [PinInline]
+    inlines = [PinInline, FeedbackReplyInline]
     list_select_related = ("revision",)
     readonly_fields = ("revision", "kind", "comment", "created_at")
 

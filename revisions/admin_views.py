@@ -21,9 +21,9 @@ from django.utils import timezone
 
 from orders import services as order_services
 from orders.models import Item
-from revisions import roles, selectors, services
+from revisions import replies, roles, selectors, services
 from revisions.apis import refuse_oversized_request
-from revisions.models import Revision, RevisionStatus
+from revisions.models import Feedback, Revision, RevisionStatus
 from studio.errors import ApplicationError
 from studio.file_responses import stored_file_response
 from studio.permissions import missing_permissions
@@ -127,7 +127,11 @@ class SculptorWorkroom:
         item = get_object_or_404(
             Item.objects.select_related("order__customer", "assigned_sculptor"), pk=item_id
         )
-        revisions = list(item.revisions.order_by("-number").prefetch_related("feedback__pins", "check_jobs"))
+        revisions = list(
+            item.revisions.order_by("-number").prefetch_related(
+                "feedback__pins", "feedback__replies__author", "check_jobs"
+            )
+        )
         may_publish = self._may(request, roles.PUBLISH_ROUND)
         rows = []
         for rev in revisions:
@@ -160,6 +164,7 @@ class SculptorWorkroom:
             metrics=selectors.item_round_metrics(item),
             viewer=viewer,
             form=UploadRoundForm(),
+            can_reply=self._may(request, roles.REPLY_TO_FEEDBACK),
             can_upload=item.status in services.UPLOADABLE_ITEM_STATES
             and self._may(request, roles.UPLOAD_ROUND),
             max_mb=settings.MAX_MESH_UPLOAD_BYTES // (1024 * 1024),
@@ -240,3 +245,24 @@ class SculptorWorkroom:
         else:
             messages.success(request, f"Round {revision.number} published; the customer is being e-mailed.")
         return HttpResponseRedirect(back)
+
+    def reply(self, request: HttpRequest, feedback_id: int) -> HttpResponse:
+        """A sculptor answers one of the customer's feedback messages (POST ``text``); the customer reads
+        it under their comment on the round's preview page."""
+        self._require(request, roles.REPLY_TO_FEEDBACK)
+        feedback = get_object_or_404(Feedback.objects.select_related("revision"), pk=feedback_id)
+        back = reverse("admin:revisions_item_page", args=[feedback.revision.item_id])
+        if request.method != "POST":
+            return HttpResponseRedirect(back)
+        try:
+            replies.feedback_reply_create(
+                feedback_id=feedback_id, user=request.user, text=request.POST.get("text", "")
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                f"Reply sent; the customer sees it under their comment on round {feedback.revision.number}.",
+            )
+        return HttpResponseRedirect(back + f"#feedback-{feedback_id}")

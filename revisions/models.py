@@ -176,6 +176,28 @@ class Pin(models.Model):
         return [self.x, self.y, self.z]
 
 
+class FeedbackReply(models.Model):
+    """The sculptor's answer to one of the customer's feedback messages, shown under it on the portal.
+
+    Written by a sculptor from the figurine's page in the admin (``revisions.services.feedback_reply_create``);
+    the customer reads it on the preview page of the round the feedback was left on.
+    """
+
+    feedback = models.ForeignKey(Feedback, on_delete=models.CASCADE, related_name="replies")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name_plural = "feedback replies"
+
+    def __str__(self) -> str:
+        return f"reply to {self.feedback}: {self.text[:40]}"
+
+
 class Approval(models.Model):
     """The customer's approval of one round: it locks the exact file by its SHA-256.
 

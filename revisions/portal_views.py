@@ -14,7 +14,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from orders.auth import customer_for_request
-from orders.models import Photo
+from orders.models import ItemStatus, Photo
+from orders.portal_presenter import studio_date
 from revisions import selectors
 from revisions.apis import revision_for_request
 from revisions.models import Revision, RevisionStatus
@@ -25,6 +26,24 @@ from studio.permissions import is_staff_request
 
 def _file(revision: Revision, kind: str) -> str:
     return reverse("revision-file", args=[revision.pk, kind])
+
+
+def _feedback(revision: Revision) -> list[dict]:
+    """The customer's messages on the round, each with the sculptor's replies under it (oldest first)."""
+    return [
+        {
+            "comment": fb.comment,
+            "replies": [
+                {
+                    "author": (reply.author.first_name if reply.author else "") or "Your sculptor",
+                    "text": reply.text,
+                    "when": studio_date(reply.created_at, with_time=True),
+                }
+                for reply in fb.replies.all()
+            ],
+        }
+        for fb in revision.feedback.prefetch_related("replies__author")
+    ]
 
 
 def _pins(revision: Revision) -> list[dict]:
@@ -51,6 +70,10 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
     rounds = list(selectors.customer_revisions(item))
     can_act = (
         customer is not None and not is_staff_request(request) and revision.status == RevisionStatus.PUBLISHED
+    )
+    # changes sent, the next round not shown yet: say who has them and when the next preview is due
+    changes_sent = (
+        revision.status == RevisionStatus.CHANGES_REQUESTED and item.status == ItemStatus.CHANGES_REQUESTED
     )
     config = {
         "revision": {"id": revision.pk, "number": revision.number, "status": revision.status},
@@ -89,6 +112,12 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
         "diff": revision.diff_report or {},
         "diff_percent": 100 * float((revision.diff_report or {}).get("area_changed_fraction") or 0),
         "config": config,
+        "feedback": _feedback(revision),
+        "previous_feedback": _feedback(previous) if previous else [],
+        "changes_sent": changes_sent,
+        "next_preview_due": studio_date(selectors.preview_due_at(item), with_time=True)
+        if changes_sent
+        else "",
         "can_act": can_act,
         "approval": getattr(revision, "approval", None)
         if revision.status == RevisionStatus.APPROVED

@@ -8,3 +8,6 @@ UPLOAD_ROUND = ("revisions.add_revision",)
 PUBLISH_ROUND = ("revisions.change_revision",)
 #: Take an unassigned figurine from the work queue ("Assign to me"): whoever makes its rounds.
 TAKE_WORK = UPLOAD_ROUND
+#: Answer the customer's feedback on a round (the reply shows under their comment on the portal):
+#: whoever makes the rounds.
+REPLY_TO_FEEDBACK = UPLOAD_ROUND
