@@ -69,11 +69,17 @@ def palette_texture(face_colors: np.ndarray) -> tuple[Image.Image, np.ndarray, n
     return Image.fromarray(image, "RGB"), np.column_stack([u, v]), face_entry
 
 
-def write_obj(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.ndarray | None) -> list[Path]:
-    """OBJ; with colour also ``<stem>.mtl`` and ``<stem>.png`` next to it, referenced by relative name."""
-    lines = [
-        f"# Figurine Studio print export, millimetres, Z up\n# vertices {len(vertices)} faces {len(faces)}\n"
-    ]
+def write_obj(
+    path: Path,
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    colors: np.ndarray | None,
+    *,
+    header: str = "Figurine Studio print export, millimetres, Z up",
+) -> list[Path]:
+    """OBJ; with colour also ``<stem>.mtl`` and ``<stem>.png`` next to it, referenced by relative name.
+    ``header`` is the first comment line: what the file is, its unit and axis (the print export's by default)."""
+    lines = [f"# {header}\n# vertices {len(vertices)} faces {len(faces)}\n"]
     written = [path]
     f1 = faces + 1
     if colors is None:
