@@ -7,6 +7,7 @@ from rest_framework import permissions, serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from digital.models import DigitalFormat
 from glue.order_page import order_page
 from orders import roles as order_roles
 from orders import selectors as order_selectors
@@ -70,6 +71,23 @@ class GuaranteeClaimOutput(serializers.Serializer):
     print_job_id = serializers.IntegerField(allow_null=True, help_text="The free reprint, once approved.")
 
 
+class DigitalDownloadOutput(serializers.Serializer):
+    """One digital file of the approved design (made from the approved SHA-256), with its signed URL."""
+
+    format = serializers.ChoiceField(
+        choices=DigitalFormat.choices,
+        help_text="glb (web, AR, game engines; metres, Y up), glb_game (decimated, colours kept), obj (zip of "
+        "OBJ + MTL + texture; metres, Y up for Blender), fbx (millimetres, Z up), stl (printing at home; "
+        "millimetres, no colour), usdz (iPhone and iPad AR; metres, Y up).",
+    )
+    url = serializers.CharField(
+        help_text="Signed download URL (expires); it works for the order's customer and the staff only."
+    )
+    bytes = serializers.IntegerField(help_text="The file's size in bytes.")
+    sha256 = serializers.CharField(help_text="The file's SHA-256, to check the download.")
+    triangles = serializers.IntegerField()
+
+
 class OrderItemOutput(serializers.Serializer):
     """One figurine with its photos, the rounds shown to the customer and its parcels."""
 
@@ -92,6 +110,15 @@ class OrderItemOutput(serializers.Serializer):
     delivery_estimate = DeliveryEstimateOutput(allow_null=True)
     tracking = ParcelOutput(many=True)
     guarantee_claims = GuaranteeClaimOutput(many=True)
+    downloads = DigitalDownloadOutput(
+        many=True,
+        help_text="The approved design's digital files; empty before approval and while they are made.",
+    )
+    downloads_status = serializers.ChoiceField(
+        choices=[("none", "none"), ("making", "making"), ("ready", "ready"), ("failed", "failed")],
+        help_text="none (not approved yet), making (approved: the files are on the way), ready, or failed "
+        "(the studio makes them again).",
+    )
 
 
 class OrderCustomerOutput(serializers.Serializer):

@@ -20,6 +20,7 @@ admin.site.index_title = "Studio workroom"
 api_v1 = [
     path("orders/<str:number>/", glue_apis.OrderDetailApi.as_view(), name="order-detail"),
     path("", include("printing.urls")),
+    path("", include("digital.urls")),
     path("", include("orders.urls")),
 ]
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "reconstruction",
     "revisions",
     "printing",
+    "digital",
     "glue",
 ]
 
@@ -341,6 +342,8 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 20)  # a relay that hangs fails the tas
 MESH_THIN_WALL_MM = float(env("MESH_THIN_WALL_MM", "1.0"))
 MESH_FRAGILE_WALL_MM = float(env("MESH_FRAGILE_WALL_MM", "0.6"))
 REVISION_RENDER_SIZE = env_int("REVISION_RENDER_SIZE", 512)
+# The game-ready GLB of the customer's digital files is decimated to at most this many triangles.
+DIGITAL_GAME_TRIANGLES = env_int("DIGITAL_GAME_TRIANGLES", 100_000)
 
 # --- Security: strict when DEBUG is off (manage.py check --deploy passes) -----------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("studio", "kits", "orders", "revisions", "reconstruction", "printing", "glue")
+PACKAGES = ("studio", "kits", "orders", "revisions", "reconstruction", "printing", "digital", "glue")
 
 
 def _late_cross_imports() -> list[str]:
