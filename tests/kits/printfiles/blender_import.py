@@ -1,7 +1,7 @@
 """Import one file with Blender (``bpy``, run by the Blender venv's Python) and print what Blender sees.
 
-``python blender_import.py FILE`` prints one JSON line: meshes, vertices, faces, dimensions (Blender's
-units), colour attributes, and per material whether its node tree shows a colour attribute or an image.
+``python blender_import.py FILE`` (FBX, STL, GLB or OBJ) prints one JSON line: meshes, vertices, faces,
+dimensions, world bounds and mean vertex (Blender's units, Z up), colour attributes, and per material whether its node tree shows a colour attribute or an image.
 Run by tests/kits/printfiles/test_blender_import.py; needs no Django and no studio import.
 """
 
@@ -21,6 +21,10 @@ def main(path: Path) -> dict:
         bpy.ops.import_scene.fbx(filepath=str(path))
     elif suffix == ".stl":
         bpy.ops.wm.stl_import(filepath=str(path))
+    elif suffix in (".glb", ".gltf"):
+        bpy.ops.import_scene.gltf(filepath=str(path))
+    elif suffix == ".obj":  # Blender's defaults: Forward -Z, Up Y
+        bpy.ops.wm.obj_import(filepath=str(path))
     else:
         raise SystemExit(f"unsupported {suffix}")
     meshes = [o for o in bpy.context.scene.objects if o.type == "MESH"]
@@ -32,6 +36,10 @@ def main(path: Path) -> dict:
     out["vertices"] = len(mesh.vertices)
     out["faces"] = len(mesh.polygons)
     out["dimensions"] = [round(v, 6) for v in obj.dimensions]
+    world = [obj.matrix_world @ v.co for v in mesh.vertices]
+    out["bounds_min"] = [round(min(p[i] for p in world), 6) for i in range(3)]
+    out["bounds_max"] = [round(max(p[i] for p in world), 6) for i in range(3)]
+    out["mean"] = [round(sum(p[i] for p in world) / max(1, len(world)), 6) for i in range(3)]
     out["color_attributes"] = [a.name for a in mesh.color_attributes]
     if mesh.color_attributes:
         attribute = mesh.color_attributes[0]
