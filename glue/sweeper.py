@@ -2,8 +2,8 @@
 
 django-q2 re-delivers a task whose worker died, but not one that raised, and a task enqueued
 after commit can be lost if the broker was down at that moment. Every few minutes (a django-q2
-schedule) this finds items, revisions and print jobs that have waited too long for their task and
-enqueues it again. The tasks are idempotent and count their attempts on their job rows, so a task
+schedule) this finds items, revisions, print jobs and approved items' digital files that have waited
+too long for their task and enqueues it again. The tasks are idempotent and count their attempts on their job rows, so a task
 that keeps failing ends in its give-up path (a template body, a rejected round, a failed print
 file) instead of being retried forever.
 """
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
+from digital.models import DigitalFilesJob
 from orders.models import Item, ItemStatus
 from printing.models import PrintJob, PrintJobStatus
 from revisions.models import Revision, RevisionStatus
@@ -42,10 +43,10 @@ def _lost(job, *, waiting_since: datetime, now: datetime, cluster: dict) -> bool
 
 
 def requeue_stalled_work(*, now: datetime | None = None) -> dict[str, int]:
-    """Enqueue again the reconstruction, check and print-file tasks that were lost; returns counts."""
+    """Enqueue again the reconstruction, check, print-file and digital-file tasks that were lost; returns counts."""
     now = now or timezone.now()
     gpu = tasks.cluster_settings(settings.RECONSTRUCTION_QUEUE)  # the GPU cluster, or the default one
-    counts = {"reconstruction": 0, "checks": 0, "print_files": 0}
+    counts = {"reconstruction": 0, "checks": 0, "print_files": 0, "digital_files": 0}
 
     for item in Item.objects.filter(status__in=(ItemStatus.READY_FOR_DESIGN, ItemStatus.RECONSTRUCTING)):
         job = item.reconstruction_jobs.filter(status__in=OPEN).order_by("-created_at").first()
@@ -71,6 +72,17 @@ def requeue_stalled_work(*, now: datetime | None = None) -> dict[str, int]:
         if _lost(file_job, waiting_since=job.created_at, now=now, cluster=settings.Q_CLUSTER):
             tasks.enqueue("printing.tasks.make_print_file", job.pk)
             counts["print_files"] += 1
+
+    # Approved items whose digital files were never started, or whose run was lost (a failed run is
+    # the studio's to look at, as for print files).
+    approved = Item.objects.filter(approval__isnull=False).exclude(
+        pk__in=DigitalFilesJob.objects.exclude(status__in=OPEN).values("item_id")
+    )
+    for item in approved.select_related("approval"):
+        run = item.digital_jobs.filter(status__in=OPEN).order_by("-created_at").first()
+        if _lost(run, waiting_since=item.approval.approved_at, now=now, cluster=settings.Q_CLUSTER):
+            tasks.enqueue("digital.tasks.make_digital_files", item.pk)
+            counts["digital_files"] += 1
 
     if any(counts.values()):
         logger.warning("re-queued stalled work: %s", counts)

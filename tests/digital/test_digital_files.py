@@ -18,6 +18,7 @@ from django.test import Client
 from digital.models import DigitalFile, DigitalFilesJob
 from digital.services import digital_files_request
 from digital.tasks import make_digital_files
+from glue.sweeper import requeue_stalled_work
 from kits.mesh.io import load_mesh
 from kits.printfiles.digital import DIGITAL_FORMATS
 from orders.auth import portal_login_link_issue, portal_token_issue
@@ -180,3 +181,11 @@ def test_the_portal_order_page_offers_the_files_in_plain_words(made, client):
     for words in ("printing at home", "Blender", "games", "iPhone", "AR"):
         assert words in page
     assert "/api/v1/digital-files/" in page
+
+
+def test_the_sweeper_sends_a_lost_digital_files_task_again(enqueued):
+    item = approved_item()  # approved a day ago; its task was lost (no run ever started)
+    assert requeue_stalled_work()["digital_files"] == 1
+    assert ("digital.tasks.make_digital_files", (item.pk,), None) in enqueued
+    DigitalFilesJob.objects.create(item=item, status=JobStatus.COMPLETED)
+    assert requeue_stalled_work()["digital_files"] == 0

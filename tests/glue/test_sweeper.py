@@ -29,7 +29,7 @@ def test_nothing_is_requeued_while_work_is_fresh(enqueued):
     ItemFactory(status=ItemStatus.READY_FOR_DESIGN)
     RevisionFactory(status=RevisionStatus.CHECKING)
     PrintJobFactory()
-    assert requeue_stalled_work() == {"reconstruction": 0, "checks": 0, "print_files": 0}
+    assert requeue_stalled_work() == {"reconstruction": 0, "checks": 0, "print_files": 0, "digital_files": 0}
     assert enqueued == []
 
 
