@@ -175,7 +175,9 @@ def test_design_guarantee_claim_waits_for_review_then_reprints_free(anon_api, op
     response = claim(api, job.item, photos=2)
     assert response.status_code == 201, response.json()
     answer = response.json()
-    assert answer["status"] == "submitted" and answer["print_job_id"] is None and answer["decline_reason"] == ""
+    assert (
+        answer["status"] == "submitted" and answer["print_job_id"] is None and answer["decline_reason"] == ""
+    )
     record = GuaranteeClaim.objects.get(pk=answer["claim_id"])
     assert record.print_job == job and record.photos.count() == 2 and record.status == "submitted"
     assert all(p.image and p.width == 600 for p in record.photos.all())  # photo_jpeg is 600 × 800
