@@ -13,7 +13,9 @@ import json
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
@@ -41,7 +43,19 @@ CHECKS = (
 
 
 @pytest.fixture
-def studio_world(settings):
+def _connection_kept_across_requests():
+    """Schemathesis calls the WSGI app itself, not Django's test client, so each request's end would close
+    the database connection (it is inside the test's transaction: PostgreSQL then answers 'the
+    connection is closed'). Keep it open, as the test client does."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def studio_world(settings, _connection_kept_across_requests):
     """A customer's order (a round in review, an approved figurine with a print job), and staff tokens."""
     settings.ALLOWED_HOSTS = ["*"]
     order = OrderFactory(status=OrderStatus.IN_DESIGN)

@@ -21,6 +21,16 @@ CHECKS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _own_default_queue(settings):
+    """The default queue under a name of the test's own: on a Redis broker shared with other tests (CI's
+    PostgreSQL + Redis run) their real enqueues would otherwise sit in it and fail the workers probe."""
+    name = f"studio-{uuid.uuid4().hex[:8]}"
+    settings.Q_CLUSTER = {**settings.Q_CLUSTER, "name": name}
+    yield name
+    get_broker(name).purge_queue()
+
+
 @pytest.fixture
 def gpu_queue(settings):
     name = f"studio-gpu-{uuid.uuid4().hex[:8]}"
