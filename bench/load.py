@@ -72,7 +72,7 @@ def seed(media: Path, links: int) -> dict:
     order = order_with_items(3)
     revision = order.items.order_by("id").first().revisions.order_by("-number").first()
     upload_order = OrderFactory(status=OrderStatus.PENDING_PAYMENT, customer=order.customer)
-    upload_items = [ItemFactory(order=upload_order, status=ItemStatus.AWAITING_PHOTOS) for _ in range(64)]
+    upload_items = [ItemFactory(order=upload_order, status=ItemStatus.AWAITING_PHOTOS) for _ in range(120)]
     photo = media / "bench-side.jpg"
     figure_photo(seed=5).save(photo, format="JPEG", quality=90)
     return {
