@@ -78,7 +78,8 @@ class Perception:
 
 @cache
 def learned_available() -> bool:
-    """True when the learned backend can run here (mediapipe and OpenCV import, bundled models present)."""
+    """True when the learned backend is installed here (mediapipe and OpenCV import, bundled models
+    present). :func:`perceive` still answers classically in a process forked after the models ran."""
     from . import models
 
     return models.available()
@@ -97,10 +98,10 @@ def perceive(rgb: np.ndarray, *, subject: str | None = None, learned: bool | Non
         raise ValueError(f"subject must be one of {', '.join(SUBJECTS)} or None, not {subject!r}")
     arr = _as_uint8(rgb)
     classical = segment_subject(arr)
-    if learned is None:
-        learned = learned_available()
-    elif learned and not learned_available():
-        learned = False
+    from . import models
+
+    if learned is None or learned:
+        learned = learned_available() and models.usable()
     if not learned:
         return Perception(
             backend="classical",
@@ -177,6 +178,14 @@ def _learned(arr: np.ndarray, subject: str | None, classical: SubjectMask) -> Pe
             prob, method = models.selfie_mask(view), "selfie_segmentation"
         mask = masks.refine_person(rgb, masks.resize_float(prob, (w, h)))
         confidence = 0.9 if mask.any() else 0.0
+        if not _covers_people(mask, faces, poses):
+            # The learned mask missed the person it found (a drawing, an odd crop): the backdrop model
+            # when it is sure, else GrabCut.
+            if classical.components and classical.confidence >= 0.6:
+                mask, method, confidence = classical.mask.copy(), "backdrop", float(classical.confidence)
+            else:
+                mask, confidence = masks.grabcut_subject(rgb, classical)
+                method = "grabcut"
     else:
         mask, confidence = masks.grabcut_subject(rgb, classical)
         method = "grabcut"
@@ -190,3 +199,25 @@ def _learned(arr: np.ndarray, subject: str | None, classical: SubjectMask) -> Pe
         confidence=float(confidence),
         classical=classical,
     )
+
+
+def _covers_people(mask: np.ndarray, faces: tuple[Face, ...], poses: tuple[Pose, ...]) -> bool:
+    """Whether ``mask`` holds most of the people found: the faces' centres and the visible noses and
+    shoulder midpoints (looked up within a small radius)."""
+    h, w = mask.shape
+    points = [((f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2) for f in faces]
+    for pose in poses:
+        lm = pose.landmarks
+        if lm[0, 3] >= 0.5:
+            points.append((lm[0, 0], lm[0, 1]))
+        if min(lm[11, 3], lm[12, 3]) >= 0.5:
+            points.append(((lm[11, 0] + lm[12, 0]) / 2, (lm[11, 1] + lm[12, 1]) / 2))
+    inside = [(x, y) for x, y in points if 0 <= x < w and 0 <= y < h]
+    if not inside:
+        return bool(mask.any())
+    r = max(2, round(0.01 * max(h, w)))
+    hits = sum(
+        bool(mask[max(0, int(y) - r) : int(y) + r + 1, max(0, int(x) - r) : int(x) + r + 1].any())
+        for x, y in inside
+    )
+    return hits >= 0.5 * len(inside)

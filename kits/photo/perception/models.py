@@ -7,12 +7,14 @@ segmentation mask, and selfie segmentation. A model whose file is missing is nev
 nothing is ever downloaded.
 
 The solution objects are built once per process and shared; MediaPipe graphs are not thread-safe,
-so every call runs under one lock.
+so every call runs under one lock. A process forked after the models ran falls back to the classical
+backend (MediaPipe does not survive fork); one forked before (a worker pool) builds its own.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 import warnings
 from functools import cache
@@ -26,6 +28,7 @@ __all__ = [
     "POSE_MODEL_COMPLEXITY",
     "available",
     "detect_faces",
+    "usable",
     "face_mesh",
     "pose",
     "selfie_mask",
@@ -50,6 +53,25 @@ MODEL_FILES: dict[str, tuple[str, ...]] = {
 
 _LOCK = threading.RLock()
 _SOLUTIONS: dict[str, Any] = {}
+#: Set in a process forked from one that had built solutions: their graph threads did not survive the
+#: fork (using them hangs) and building new ones there corrupts the heap, so such a child keeps to the
+#: classical backend. A child forked before any model ran (a task worker pool) is not affected.
+_FORKED_AFTER_USE = False
+
+
+def _after_fork_in_child() -> None:
+    global _LOCK, _FORKED_AFTER_USE
+    _LOCK = threading.RLock()
+    if _SOLUTIONS:
+        _FORKED_AFTER_USE = True  # the inherited objects stay referenced: destroying them could hang
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def usable() -> bool:
+    """False in a process forked after the models ran (see ``_FORKED_AFTER_USE``)."""
+    return not _FORKED_AFTER_USE
 
 
 @cache
