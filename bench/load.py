@@ -72,7 +72,7 @@ def seed(media: Path, links: int) -> dict:
     order = order_with_items(3)
     revision = order.items.order_by("id").first().revisions.order_by("-number").first()
     upload_order = OrderFactory(status=OrderStatus.PENDING_PAYMENT, customer=order.customer)
-    upload_items = [ItemFactory(order=upload_order, status=ItemStatus.AWAITING_PHOTOS) for _ in range(120)]
+    upload_items = [ItemFactory(order=upload_order, status=ItemStatus.AWAITING_PHOTOS) for _ in range(200)]
     photo = media / "bench-side.jpg"
     figure_photo(seed=5).save(photo, format="JPEG", quality=90)
     return {
@@ -120,10 +120,14 @@ def query_counts() -> list[tuple[str, int, int]]:
 
 
 def run_locust(
-    host: str, data_file: Path, out: Path, users: int, seconds: int, offset: int, pacing: float
+    host: str, data_file: Path, out: Path, users: int, seconds: int, offset: int, pacing: float, uploads: bool
 ) -> dict:
     env = dict(
-        os.environ, BENCH_DATA=str(data_file), BENCH_LINK_OFFSET=str(offset), BENCH_PACING=str(pacing or "")
+        os.environ,
+        BENCH_DATA=str(data_file),
+        BENCH_LINK_OFFSET=str(offset),
+        BENCH_PACING=str(pacing or ""),
+        BENCH_UPLOADS="1" if uploads else "0",
     )
     prefix = out / "locust"
     subprocess.run(
@@ -143,6 +147,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--warmup", type=int, default=10, help="seconds of load before the measured runs")
     parser.add_argument(
         "--pacing", type=float, default=1.0, help="paced run: each client one request every S seconds"
     )
@@ -171,7 +176,7 @@ def main() -> None:
     try:
         subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
         subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-        data = seed(work, links=8 * args.users)
+        data = seed(work, links=10 * args.users)
         data_file = work / "bench.json"
         data_file.write_text(json.dumps(data))
         cores = os.cpu_count() or 1
@@ -185,22 +190,32 @@ def main() -> None:
              [PY, "manage.py", "runserver", "--noreload", f"127.0.0.1:{runserver_port}"]),
         ]  # fmt: skip
         results = []
+        used = 0  # locust runs so far: each takes the next users' sign-in links and upload items
         for index, (label, port, command) in enumerate(targets):
             server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             servers.append(server)
             host = f"http://127.0.0.1:{port}"
             wait_up(f"{host}/api/v1/catalog/")
-            for mode, pacing in (("paced", args.pacing), ("saturated", 0.0)):
-                out = work / f"run{index}-{mode}"
+            runs = (
+                ("warm-up", args.pacing, True, args.warmup),  # every worker imports, connects, loads models
+                ("reads only, paced", args.pacing, False, args.seconds),
+                ("paced", args.pacing, True, args.seconds),
+                ("saturated", 0.0, True, args.seconds),
+            )
+            for mode, pacing, uploads, seconds in runs:
+                out = work / f"run{index}-{mode.replace(' ', '').replace(',', '-')}"
                 out.mkdir()
-                offset = len(results) * args.users
-                stats = run_locust(host, data_file, out, args.users, args.seconds, offset, pacing)
-                results.append((f"{label}, {mode}", stats))
+                offset = used * args.users
+                used += 1
+                stats = run_locust(host, data_file, out, args.users, seconds, offset, pacing, uploads)
+                if mode != "warm-up":
+                    results.append((f"{label}, {mode}", stats))
             server.terminate()
             server.wait(timeout=30)
 
         print(f"\n{args.users} concurrent clients, {args.seconds} s per run, loopback, {cores} cores, DEBUG=0, "
-              f"PostgreSQL, Redis; paced: each client one request every {args.pacing:g} s; saturated: no think "
+              f"PostgreSQL, Redis; after a {args.warmup} s warm-up per server; paced: each client one request every "
+              f"{args.pacing:g} s; reads only: the upload task replaced by the order page; saturated: no think "
               f"time\n")  # fmt: skip
         header = f"{'server, run':44} {'page':24} {'requests':>8} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7}"
         print(header)

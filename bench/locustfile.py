@@ -32,6 +32,9 @@ def _only_loopback(environment, **kwargs):
 #: BENCH_PACING=S: each client starts one request every S seconds (a browsing customer); unset: no think
 #: time at all (a closed loop at saturation: latency is then clients / throughput).
 PACING = float(os.environ.get("BENCH_PACING") or 0)
+#: BENCH_UPLOADS=0: the same customers without the photo upload (reads only), to show what the upload's
+#: photo check (CPU for a second or so) costs the pages served beside it.
+UPLOADS = os.environ.get("BENCH_UPLOADS", "1") != "0"
 
 
 class Customer(HttpUser):
@@ -77,6 +80,9 @@ class Customer(HttpUser):
     def photo_upload(self) -> None:
         """Upload a side photo (checked at once, as customers are told) and remove it again, so the
         item keeps taking photos and the next upload is not a duplicate."""
+        if not UPLOADS:
+            self.order_page()
+            return
         photos = f"/api/v1/orders/{DATA['upload_number']}/items/{self.upload_item}/photos/"
         auth = {"Authorization": f"Portal {DATA['upload_token']}"}
         with self.client.post(
