@@ -164,6 +164,7 @@ def main() -> None:
         "MEDIA_ROOT": str(work / "media"),
         "STATIC_ROOT": str(work / "static"),
         "PHOTO_UPLOAD_THROTTLE": "1000000/hour",
+        "DB_CONN_MAX_AGE": "60",  # as deploy/studio.env.example: one connection per worker, kept
         "SECURE_SSL_REDIRECT": "0",
         "SECURE_COOKIES": "0",
         "SECURE_HSTS_SECONDS": "0",
