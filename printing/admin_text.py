@@ -69,11 +69,22 @@ def move_action(
     permissions: tuple[str, ...],
 ) -> Callable[..., None]:
     """An admin action moving each selected object through its transition service; refusals are
-    reported per object and the others still go through."""
+    reported per object and the others still go through.
+
+    One move may carry other selected objects along (a tray prints as one: marking one of its jobs
+    printing starts them all). Such an object, found at `to` when its turn comes though it was
+    elsewhere when the action started, counts as moved; one that was already at `to` is refused."""
 
     def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset) -> None:
         done, refused = 0, []
-        for obj in queryset:
+        selected = list(queryset)
+        started_at = {obj.pk: obj.status for obj in selected}
+        model = queryset.model
+        for obj in selected:
+            now = model.objects.filter(pk=obj.pk).values_list("status", flat=True).first()
+            if now == to and started_at[obj.pk] != to:
+                done += 1  # moved along with an object selected before it
+                continue
             try:
                 service(**{id_kwarg: obj.pk, "to": to, "user": request.user})
                 done += 1

@@ -96,9 +96,30 @@ def _cropped_text(kind: str, edges: list[str]) -> tuple[str, str]:
     return message, advice
 
 
-def issue_text(code: str, kind: str, **measure: object) -> tuple[str, str]:
-    """``(message, advice)`` for an issue: what is wrong in plain words, and how to retake the photo."""
+def issue_text(code: str, kind: str, *, subject: str | None = None, **measure: object) -> tuple[str, str]:
+    """``(message, advice)`` for an issue: what is wrong in plain words, and how to retake the photo.
+
+    ``subject`` (``person``, ``pet`` or None) picks the words: for a person the face, hair and shoes,
+    for a pet the ears, paws, tail and collar.
+    """
     shot = _KIND_WORDS.get(kind, "photo")
+    if subject == "pet":
+        pet = _pet_text(code, kind, shot, measure)
+        if pet is not None:
+            return pet
+    if code == "face_not_visible":
+        return (
+            f"We cannot see a face in this {shot}: the face is what the sculptor models most carefully.",
+            f"Retake the {shot} with the person facing the camera, the whole head in the frame, hair off the "
+            "face and no sunglasses, hat or mask.",
+        )
+    if code == "face_too_small":
+        return (
+            f"The face is only about {measure.get('face_width_px', 0):.0f} pixels across, too few for the "
+            "sculptor to see the eyes, nose and mouth.",
+            "Move closer (or use the phone's main camera rather than digital zoom) so the face and hair fill "
+            "a good part of the frame.",
+        )
     if code == "unreadable":
         return (
             str(measure.get("detail") or "This file could not be read as a photo."),
@@ -176,3 +197,44 @@ def issue_text(code: str, kind: str, **measure: object) -> tuple[str, str]:
             advice = f"Retake the {shot} with only the {expected} people to be sculpted in the frame."
         return message, advice
     raise ValueError(f"unknown photo issue code: {code}")
+
+
+def _pet_text(code: str, kind: str, shot: str, measure: dict[str, object]) -> tuple[str, str] | None:
+    """The words for a pet, where they differ from a person's (None: the person's words fit)."""
+    if code == "subject_too_small":
+        if measure.get("subject_fraction", 1.0) == 0.0:
+            return (
+                "We could not find your pet in this photo.",
+                f"Take the {shot} with your pet filling most of the frame, at its eye level, "
+                "in front of a plain background.",
+            )
+        return (
+            "Your pet is too small in the photo; we need to see it up close.",
+            "Get down to your pet's eye level and move closer, so the ears, paws and tail fill most of the frame.",
+        )
+    if code == "subject_cropped":
+        return (
+            "Part of your pet is cut off by the edge of the photo.",
+            "Step back a little so the whole pet fits, from the tips of the ears to the paws and the end of the "
+            "tail; keep the collar or tag in view if it should be on the figurine.",
+        )
+    if code == "multiple_subjects":
+        expected = measure.get("expected")
+        of = "one pet" if expected in (None, 1) else f"{expected}"
+        return (
+            f"We see {measure.get('subjects')} animals or people in this photo, and this figurine is of {of}.",
+            f"Retake the {shot} with only the pet to be sculpted in the frame (a helper can hold a treat "
+            "just out of view).",
+        )
+    if code == "cluttered_background":
+        return (
+            "The background is busy, which makes it hard to separate your pet from what is behind it.",
+            f"Retake the {shot} in front of a plain wall or sheet, with toys, cushions and rugs out of the frame.",
+        )
+    if code == "blurry":
+        return (
+            "The photo is blurry: the fur, the eyes and the collar are not sharp.",
+            f"Retake the {shot} in more light, with the phone steady; tap your pet on the screen to focus, "
+            "or use burst mode while it holds still.",
+        )
+    return None

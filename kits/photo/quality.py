@@ -3,26 +3,39 @@
 :func:`assess_photo` measures one EXIF-oriented photo and returns the report of DESIGN.md section 5
 (``check_photo``): resolution, sharpness, exposure, contrast, background clutter and the subject's
 size, framing and count, each problem as an issue ``{code, severity, message, advice, ...measure}``.
-Errors block the photo (``too_small, blurry, too_dark, subject_too_small``); the others are advice.
+Errors block the photo (``too_small, blurry, too_dark, subject_too_small, face_not_visible``); the
+others are advice.
 
-The subject comes from :func:`kits.photo.segmentation.segment_subject` (PNG alpha when
-present, else a background model). Measures are taken on a copy scaled so its longest side is at
-most ``work_side`` pixels, so thresholds do not depend on the camera's resolution.
+The subject comes from :func:`kits.photo.perception.perceive`: the learned person mask, faces and
+poses when mediapipe is installed (the face, people-count and pose checks are in
+:mod:`kits.photo.people`), GrabCut for pets and anything else, and the classical
+:func:`kits.photo.segmentation.segment_subject` (PNG alpha when present, else a background model)
+without it. Measures are taken on a copy scaled so its longest side is at most ``work_side`` pixels,
+so thresholds do not depend on the camera's resolution.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from kits.photo.segmentation import SubjectMask, segment_subject
+from kits.photo.perception import SUBJECTS, perceive
+from kits.photo.segmentation import SubjectMask
 
 from .guidance import PHOTO_KINDS, issue_text
 from .intake import IntakePhoto, PhotoRejected
+from .measures import SubjectView as _Subject
+from .measures import clutter as _clutter
+from .measures import contrast as _contrast
+from .measures import edge_map as _edge_map
+from .measures import exposure as _exposure
+from .measures import sharpness as _sharpness
+from .measures import subject_region as _subject_region
+from .people import people_findings, subject_mask
 
 __all__ = [
     "ERROR_CODES",
@@ -45,10 +58,12 @@ ISSUE_CODES: tuple[str, ...] = (
     "subject_too_small",
     "subject_cropped",
     "multiple_subjects",
+    "face_not_visible",
+    "face_too_small",
 )
 #: Issue codes that block the photo (the others only advise). ``unreadable``/``too_large`` come from intake.
 ERROR_CODES: frozenset[str] = frozenset(
-    {"unreadable", "too_large", "too_small", "blurry", "too_dark", "subject_too_small"}
+    {"unreadable", "too_large", "too_small", "blurry", "too_dark", "subject_too_small", "face_not_visible"}
 )
 
 _EDGES = ("top", "bottom", "left", "right")
@@ -94,29 +109,15 @@ class QualityThresholds:
     significant_component: float = 0.25
     #: Share of a frame edge the subject must cover to count as touching it (at least 3 pixels).
     edge_touch: float = 0.004
+    #: ``face_too_small`` when the widest face on a front photo is narrower than this (original pixels):
+    #: the eyes are then about 10 px wide. A photo of the minimum size framed as the guidance asks
+    #: (head to chest) shows a face of 150 px or more.
+    min_face_width_px: float = 64.0
+    #: A face counts as another person when it is at least this share as wide as the widest face.
+    face_count_share: float = 0.4
 
 
 DEFAULT_THRESHOLDS = QualityThresholds()
-
-
-@dataclass
-class _Subject:
-    """The subject as the checks see it (on the working copy)."""
-
-    reliable: bool
-    mask: np.ndarray  # bool, main subject(s)
-    significant_mask: np.ndarray  # bool, every significant component (other people included)
-    count: int  # significant components
-    fraction: float
-    height_fraction: float
-    width_fraction: float
-    bbox: tuple[int, int, int, int] | None  # x0, y0, x1, y1 in the working copy
-    source: str
-    confidence: float
-    touches: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------- entry points
 
 
 def assess_photo(
@@ -125,31 +126,49 @@ def assess_photo(
     kind: str = "front",
     expected_subjects: int = 1,
     subject: SubjectMask | None = None,
+    subject_type: str | None = None,
+    bust: bool = False,
+    learned: bool | None = None,
     thresholds: QualityThresholds = DEFAULT_THRESHOLDS,
 ) -> dict[str, Any]:
     """Quality report of an EXIF-oriented photo (use :func:`open_photo` first for uploads).
 
     ``subject`` may pass a segmentation already computed for this photo (any resolution).
-    Returns a JSON-ready dict: ``width, height, kind, acceptable, subject_fraction, issues`` and the
-    measures (``sharpness, brightness, contrast, ...``).
+    ``subject_type`` says what the photo is of (``person``, ``pet`` or None: found from the photo);
+    ``bust`` asks for the face on front and full-body photos; ``learned=False`` keeps to the classical
+    backdrop segmentation (no face or pose checks), None uses the learned models when installed.
+    Returns a JSON-ready dict: ``width, height, kind, subject, faces, acceptable, subject_fraction,
+    issues`` and the measures (``sharpness, brightness, contrast, ...``).
     """
     if kind not in PHOTO_KINDS:
         raise ValueError(f"kind must be one of {', '.join(PHOTO_KINDS)}, not {kind!r}")
+    if subject_type is not None and subject_type not in SUBJECTS:
+        raise ValueError(f"subject must be one of {', '.join(SUBJECTS)}, not {subject_type!r}")
     if expected_subjects < 1:
         raise ValueError("expected_subjects must be at least 1")
     image = _as_image(photo)
     width, height = image.size
     t = thresholds
     if min(width, height) < MIN_MEASURABLE_SIDE:
-        return _too_small_to_measure(width, height, kind, t)
+        return _too_small_to_measure(width, height, kind, t, subject_type)
 
     work = _working_copy(image, t.work_side)
     work_arr = np.asarray(work)
     rgb = _flatten_alpha(work_arr)
     luma = _luminance(rgb)
 
-    seg = subject if subject is not None else segment_subject(work_arr)
+    perception = perceive(work_arr, subject=subject_type, learned=learned)
+    seg = subject if subject is not None else subject_mask(perception)
     subj = _subject(seg, work.size, kind, expected_subjects, t)
+    people = people_findings(
+        perception,
+        kind=kind,
+        bust=bust,
+        scale=width / work.width,
+        shape=work_arr.shape[:2],
+        min_face_width_px=t.min_face_width_px,
+        face_count_share=t.face_count_share,
+    )
 
     region = _subject_region(subj, luma.shape)
     sharpness = _sharpness(luma, region)
@@ -163,7 +182,7 @@ def assess_photo(
     issues: list[dict[str, Any]] = []
 
     def add(code: str, **measure: Any) -> None:
-        message, advice = issue_text(code, kind, **measure)
+        message, advice = issue_text(code, kind, subject=people.subject, **measure)
         issues.append(
             {
                 "code": code,
@@ -217,19 +236,33 @@ def assess_photo(
                 subject_height_fraction=_r(subj.height_fraction),
                 min_subject_fraction=min_fraction,
             )
-    if subj.reliable:
-        allowed = set() if kind == "full_body" else {"bottom"}
-        cut = [e for e in subj.touches if e not in allowed]
-        if cut:
-            add("subject_cropped", edges=cut)
-        if subj.count > expected_subjects:
-            add("multiple_subjects", subjects=subj.count, expected=expected_subjects)
+    allowed = set() if kind == "full_body" else {"bottom"}
+    touched = set(subj.touches if subj.reliable else []) | set(people.cropped)
+    cut = [e for e in _EDGES if e in touched and e not in allowed]
+    if cut:
+        add("subject_cropped", edges=cut)
+    count = max(subj.count if subj.reliable else 0, people.people)
+    if count > expected_subjects:
+        add("multiple_subjects", subjects=count, expected=expected_subjects)
+    # One cause, one retake advice: a person too small in the frame ("move closer") covers a face too
+    # small or not made out; a blurry or dark photo covers a face the models could not make out.
+    raised = {issue["code"] for issue in issues}
+    for code, measure in people.issues:
+        if "subject_too_small" in raised or (code == "face_not_visible" and raised & {"blurry", "too_dark"}):
+            continue
+        add(code, **measure)
 
     issues.sort(key=lambda issue: ISSUE_CODES.index(issue["code"]))
     return {
         "width": width,
         "height": height,
         "kind": kind,
+        "subject": people.subject,
+        "faces": people.faces,
+        "face_width_px": people.face_width_px,
+        "people_found": people.people,
+        "perception": perception.backend,
+        "mask_method": perception.mask_method if subject is None else seg.source,
         "acceptable": not any(issue["severity"] == "error" for issue in issues),
         "subject_fraction": _r(subj.fraction),
         "subject_height_fraction": _r(subj.height_fraction),
@@ -251,9 +284,11 @@ def assess_photo(
     }
 
 
-def _too_small_to_measure(width: int, height: int, kind: str, t: QualityThresholds) -> dict[str, Any]:
+def _too_small_to_measure(
+    width: int, height: int, kind: str, t: QualityThresholds, subject: str | None
+) -> dict[str, Any]:
     """A thumbnail or a sliver: only ``too_small`` is said; nothing else can be measured on it."""
-    message, advice = issue_text("too_small", kind, width=width, height=height)
+    message, advice = issue_text("too_small", kind, subject=subject, width=width, height=height)
     issue = {
         "code": "too_small",
         "severity": "error",
@@ -267,6 +302,8 @@ def _too_small_to_measure(width: int, height: int, kind: str, t: QualityThreshol
         "width": width,
         "height": height,
         "kind": kind,
+        "subject": subject,
+        "faces": None,
         "acceptable": False,
         "subject_fraction": None,
         "subject_found": False,
@@ -278,13 +315,17 @@ def _too_small_to_measure(width: int, height: int, kind: str, t: QualityThreshol
     }
 
 
-def rejection_report(error: PhotoRejected, *, kind: str = "front") -> dict[str, Any]:
+def rejection_report(
+    error: PhotoRejected, *, kind: str = "front", subject: str | None = None
+) -> dict[str, Any]:
     """A report of the same shape for a photo that intake refused (``unreadable`` or ``too_large``)."""
-    message, advice = issue_text(error.code, kind, detail=error.message)
+    message, advice = issue_text(error.code, kind, subject=subject, detail=error.message)
     return {
         "width": None,
         "height": None,
         "kind": kind,
+        "subject": subject,
+        "faces": None,
         "acceptable": False,
         "subject_fraction": None,
         "issues": [{"code": error.code, "severity": "error", "message": message, "advice": advice}],
@@ -411,101 +452,3 @@ def _touching_edges(mask: np.ndarray, share: float) -> list[str]:
         if strip.sum() >= max(3, share * strip.size):
             out.append(edge)
     return out
-
-
-def _subject_region(subj: _Subject, shape: tuple[int, int]) -> np.ndarray:
-    """Where sharpness is judged: the subject and its outline, or the whole photo if unknown."""
-    if not subj.reliable or subj.fraction < 0.005:
-        return np.ones(shape, bool)
-    grow = max(2, round(0.01 * max(shape)))
-    return ndimage.binary_dilation(subj.mask, iterations=grow)
-
-
-# --------------------------------------------------------------------------- measures
-
-
-def _sharpness(luma: np.ndarray, region: np.ndarray) -> float:
-    """Variance of the Laplacian over ``region``, after stretching the region's contrast to 0..255.
-
-    The stretch (gain capped at 8x) makes a dim or flat but focused photo read as sharp, so blur is
-    judged apart from exposure.
-    """
-    values = luma[region]
-    low, high = np.percentile(values, [1, 99])
-    gain = min(1.0 / max(high - low, 1.0 / 8.0), 8.0) * 255.0
-    lap = ndimage.laplace((luma - low) * gain)
-    inner = region.copy()
-    inner[:1, :] = inner[-1:, :] = False
-    inner[:, :1] = inner[:, -1:] = False
-    if not inner.any():
-        return 0.0
-    return float(lap[inner].var())
-
-
-def _exposure(luma: np.ndarray, rgb: np.ndarray, subj: _Subject) -> dict[str, float]:
-    shadows, highlights = np.percentile(luma, [5, 95])
-    if subj.reliable and subj.mask.any():
-        subject_luma = luma[subj.mask]
-        clipped = float((rgb[subj.mask].max(axis=1) >= 250).mean())
-    else:
-        subject_luma = luma.ravel()
-        clipped = float((rgb.reshape(-1, 3).min(axis=1) >= 250).mean())  # white everywhere
-    return {
-        "brightness": float(luma.mean()),
-        "subject_brightness": float(np.median(subject_luma)),
-        "shadows": float(shadows),
-        "highlights": float(highlights),
-        "clipped_fraction": clipped,
-    }
-
-
-def _contrast(luma: np.ndarray, subj: _Subject) -> float:
-    """Michelson-style contrast of the 5th and 95th luminance percentiles (exposure-independent).
-
-    Taken around the subject (its box grown by 10%), so a small subject on a large plain
-    background is judged on itself; on the whole photo when the subject is unknown.
-    """
-    values = luma
-    if subj.reliable and subj.bbox is not None:
-        h, w = luma.shape
-        x0, y0, x1, y1 = subj.bbox
-        gx, gy = round(0.1 * (x1 - x0)) + 2, round(0.1 * (y1 - y0)) + 2
-        values = luma[max(0, y0 - gy) : min(h, y1 + gy), max(0, x0 - gx) : min(w, x1 + gx)]
-    low, high = np.percentile(values, [5, 95])
-    return float((high - low) / (high + low + 0.02))
-
-
-def _edge_map(luma: np.ndarray) -> np.ndarray:
-    """Strong edges: Sobel magnitude of the lightly smoothed luminance above 12 (0..255 scale)."""
-    smooth = ndimage.gaussian_filter(luma * 255.0, 1.0)
-    magnitude = np.hypot(ndimage.sobel(smooth, 0), ndimage.sobel(smooth, 1)) / 8.0
-    return magnitude > 12.0
-
-
-def _clutter(edges: np.ndarray, rgb: np.ndarray, subj: _Subject, kind: str) -> dict[str, float]:
-    """Edge density and colour spread of the background.
-
-    The background is everything outside the significant subjects (with a margin); small blobs the
-    segmentation found are clutter, so they count as background. If the subject is unknown, the
-    frame's top band and the upper part of its side bands stand in for the background (a close-up's
-    body fills the lower part of the frame; for full_body the bottom band counts too).
-    """
-    h, w = edges.shape
-    if subj.reliable and subj.significant_mask.any():
-        margin = max(2, round(0.006 * max(h, w)))
-        background = ~ndimage.binary_dilation(subj.significant_mask, iterations=margin)
-    else:
-        band = max(2, round(0.08 * min(h, w)))
-        upper = round(0.4 * h)
-        background = np.zeros((h, w), bool)
-        background[:band, :] = True
-        background[:upper, :band] = True
-        background[:upper, -band:] = True
-        if kind == "full_body":
-            background[-band:, :] = True
-    if background.mean() < 0.02:
-        return {"edge_density": 0.0, "variation": 0.0}
-    return {
-        "edge_density": float(edges[background].mean()),
-        "variation": float(rgb[background].std(axis=0).mean()),
-    }

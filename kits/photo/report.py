@@ -21,15 +21,26 @@ def check_photo(
     *,
     kind: str = "front",
     expected_subjects: int = 1,
+    subject: str | None = None,
+    bust: bool = False,
+    learned: bool | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_pixels: int = DEFAULT_MAX_PIXELS,
 ) -> dict[str, Any]:
     """Open a photo safely and assess it; raises :class:`PhotoRejected` for unreadable/too-large input.
 
-    The report also carries the sniffed ``format`` and the original's ``sha256``.
+    ``subject`` is ``person``, ``pet`` or None (found from the photo). The report also carries the
+    sniffed ``format`` and the original's ``sha256``.
     """
     photo = open_photo(source, max_bytes=max_bytes, max_pixels=max_pixels)
-    report = assess_photo(photo, kind=kind, expected_subjects=expected_subjects)
+    report = assess_photo(
+        photo,
+        kind=kind,
+        expected_subjects=expected_subjects,
+        subject_type=subject,
+        bust=bust,
+        learned=learned,
+    )
     report["format"] = photo.format
     report["sha256"] = photo.sha256
     return report
@@ -62,6 +73,9 @@ def format_report(report: dict[str, Any], *, name: str = "photo") -> str:
             n=report.get("subject_count", 0),
         )
     )
+    faces = report.get("faces")
+    who = report.get("subject") or "not known"
+    lines.append(f"photo of: {who} · faces found: {'not looked for' if faces is None else faces}")
     measures = [
         ("sharpness", "sharpness {:.0f}"),
         ("brightness", "brightness {:.2f}"),

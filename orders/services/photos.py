@@ -20,7 +20,7 @@ from django.utils import timezone
 from kits.photo import KIND_LABELS, PhotoRejected, assess_photo, open_photo, reencode
 from orders import events
 from orders.lock_objects import lock_item
-from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind
+from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind, ProductLineCode
 from orders.photo_limits import photo_refusal, refuse_oversized_photo
 from orders.promises import preview_due_after
 from orders.services.transitions import item_transition
@@ -79,7 +79,13 @@ def photo_upload(
         photo = open_photo(upload, max_bytes=settings.MAX_PHOTO_UPLOAD_BYTES)
     except PhotoRejected as exc:
         raise photo_refusal(exc) from exc
-    report = assess_photo(photo, kind=kind, expected_subjects=1)
+    report = assess_photo(
+        photo,
+        kind=kind,
+        expected_subjects=1,
+        subject_type="pet" if item.product_line == ProductLineCode.PET else "person",
+        bust=item.product_line == ProductLineCode.BUST,
+    )
     stored = reencode(photo, max_side=STORED_MAX_SIDE)
     report.update(format=photo.format, metadata_removed=photo.had_metadata)
 

@@ -117,12 +117,6 @@ def test_operator_queue_tray_qc_ship(live_server, settings, monkeypatch, enqueue
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    reason="Marking a tray's jobs as printing from the queue moves the whole tray with the first job, then "
-    "reports the others as refused ('Print job #2 is Printing: it cannot move to Printing.') though "
-    "every selected job is printing",
-)
 def test_marking_a_trays_jobs_printing_from_the_queue_reports_them_all_moved(enqueued):
     operator = staff_user("floor-operator", "Operators")
     jobs = [job_in_state("queued", footprint=(40.0, 40.0)) for _ in range(3)]

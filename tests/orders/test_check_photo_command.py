@@ -6,15 +6,28 @@ import io
 import json
 
 import pytest
+from PIL import Image
 
 pytest.importorskip("django")
 
 from django.core.management import call_command  # noqa: E402
 from django.core.management.base import CommandError  # noqa: E402
 
+from kits.photo.perception import learned_available  # noqa: E402
 from tests.kits.photo.images import blurred, encode, figure_photo  # noqa: E402
 
-JSON_KEYS = {"width", "height", "kind", "subject_fraction", "issues", "acceptable", "format", "sha256"}
+JSON_KEYS = {
+    "width",
+    "height",
+    "kind",
+    "subject",
+    "faces",
+    "subject_fraction",
+    "issues",
+    "acceptable",
+    "format",
+    "sha256",
+}
 
 
 def run(*args: str) -> tuple[int, str]:
@@ -43,6 +56,10 @@ def photos(tmp_path_factory):
     paths["svg"].write_text('<svg xmlns="http://www.w3.org/2000/svg"/>')
     data = encode(clean, "JPEG")
     paths["truncated"].write_bytes(data[: len(data) // 2])
+    # A real photograph with no face in it (scikit-image's coffee cup), large enough to be measured.
+    coffee = pytest.importorskip("skimage.data").coffee()
+    paths["no_face"] = folder / "cup.png"
+    paths["no_face"].write_bytes(encode(Image.fromarray(coffee).resize((900, 600)), "PNG"))
     return paths
 
 
@@ -105,3 +122,41 @@ def test_missing_file_exit_2(tmp_path):
     with pytest.raises(CommandError) as info:
         call_command("check_photo", str(tmp_path / "nope.jpg"), stdout=io.StringIO())
     assert info.value.returncode == 2
+
+
+@pytest.mark.parametrize("value", ["cat", "PERSON", ""])
+def test_bad_subject_exit_2(photos, value):
+    with pytest.raises(CommandError) as info:
+        call_command("check_photo", str(photos["clean"]), "--subject", value, stdout=io.StringIO())
+    assert info.value.returncode == 2
+    assert "--subject must be one of person, pet" in str(info.value)
+
+
+def test_subject_and_faces_in_the_report(photos):
+    code, out = run(str(photos["clean"]), "--json", "--subject", "pet")
+    assert code == 0
+    assert json.loads(out)["subject"] == "pet"
+    code, out = run(str(photos["clean"]), "--json")
+    report = json.loads(out)
+    if learned_available():
+        assert (report["subject"], report["faces"]) == ("person", 1)
+    else:
+        assert (report["subject"], report["faces"]) == (None, None)
+    code, out = run(str(photos["clean"]), "--subject", "person")
+    assert code == 0 and "photo of: person" in out
+
+
+@pytest.mark.skipif(not learned_available(), reason="mediapipe (with its bundled models) not installed")
+def test_person_front_photo_without_a_face_exit_1(photos):
+    code, out = run(str(photos["no_face"]), "--subject", "person", "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["faces"] == 0
+    assert "face_not_visible" in [i["code"] for i in report["issues"]]
+    # The same photo as a pet's, or as a back photo: no face needed.
+    code, out = run(str(photos["no_face"]), "--subject", "pet", "--json")
+    assert "face_not_visible" not in [i["code"] for i in json.loads(out)["issues"]]
+    code, out = run(str(photos["no_face"]), "--subject", "person", "--kind", "back", "--json")
+    assert "face_not_visible" not in [i["code"] for i in json.loads(out)["issues"]]
+    code, out = run(str(photos["no_face"]), "--subject", "person")
+    assert code == 1 and "ERROR face_not_visible" in out

@@ -14,6 +14,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from printing.models import Batch, GuaranteeClaim, PrintJob
+from printing.services import tray_create
 from tests.factories import job_in_state, printer
 from tests.printing.test_reprints import claim, customer_api
 
@@ -81,6 +82,34 @@ def test_moves_and_refusals_are_reported_with_the_status_labels(floor, enqueued)
     assert text == f"Print job #{packed.pk} is Packed: it cannot move to On a tray."
     page = response.content.decode()
     assert "qc_passed" not in " ".join(messages_of(response)) and "'packed'" not in page
+
+
+def test_marking_tray_jobs_printing_counts_those_their_tray_carried_and_refuses_the_others(
+    floor, operator, enqueued
+):
+    on_tray = [job_in_state("queued") for _ in range(3)]
+    tray = tray_create(printer_id=printer().pk, user=operator, job_ids=[j.pk for j in on_tray])
+    already = job_in_state("printing", tray_status="printing")  # printing before the action
+    off_tray = job_in_state("queued")  # not laid out: it cannot print
+    selected = [on_tray[0], on_tray[1], already, off_tray]  # the tray's third job is not selected
+    response = floor.post(
+        CHANGELIST,
+        {"action": "move_to_printing", "_selected_action": [j.pk for j in selected]},
+        follow=True,
+    )
+    said = messages_of(response)
+    assert said[0] == "2 print jobs moved to Printing.", said
+    assert sorted(said[1:]) == sorted(
+        [
+            f"Print job #{already.pk} is Printing: it cannot move to Printing.",
+            f"Print job #{off_tray.pk} is Queued: it cannot move to Printing.",
+        ]
+    )
+    statuses = dict(PrintJob.objects.values_list("pk", "status"))
+    assert [statuses[j.pk] for j in on_tray] == ["printing"] * 3  # the whole tray prints as one
+    assert (statuses[already.pk], statuses[off_tray.pk]) == ("printing", "queued")
+    tray.refresh_from_db()
+    assert tray.status == "printing"
 
 
 def test_footprints_read_in_millimetres(floor, enqueued):

@@ -104,7 +104,6 @@ def _solution(name: str) -> Any:
         return _SOLUTIONS[name]
     if not _files_present(name):
         raise RuntimeError(f"the bundled MediaPipe model for {name} is missing")
-    warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype", category=UserWarning)
     from mediapipe.python import solutions as mps
 
     if name == "face_short":
@@ -132,7 +131,9 @@ def _solution(name: str) -> Any:
 
 def _process(name: str, rgb: np.ndarray) -> Any:
     image = np.ascontiguousarray(rgb, dtype=np.uint8)
-    with _LOCK:
+    with _LOCK, warnings.catch_warnings():
+        # protobuf 4 warns on every call of the legacy solutions API.
+        warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype", category=UserWarning)
         return _solution(name).process(image)
 
 
