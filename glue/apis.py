@@ -146,17 +146,25 @@ class PaymentOutput(serializers.Serializer):
 
 
 class OrderEventOutput(serializers.Serializer):
-    """One line of the order's timeline (the customer sees their own lines, staff every line)."""
+    """One line of the order's timeline. The customer reads their own few lines, each fact once, in their
+    words (as the portal shows them): ``date``, ``type``, ``item_id``, ``text``. Staff read the full log,
+    every event with its subject, states and actor too."""
 
     date = serializers.DateTimeField(format=None)
-    subject = serializers.CharField()
-    subject_id = serializers.IntegerField(allow_null=True)
-    item_id = serializers.IntegerField(allow_null=True)
-    type = serializers.CharField()
-    from_status = serializers.CharField()
-    to_status = serializers.CharField()
-    actor = serializers.CharField()
-    text = serializers.CharField(help_text="The line in the customer's words.")
+    type = serializers.CharField(
+        help_text="The event's type (order_placed, payment_recorded, status_changed, …)."
+    )
+    item_id = serializers.IntegerField(allow_null=True, help_text="The figurine it is about, if one.")
+    text = serializers.CharField(help_text="The line in words (the customer's, on their timeline).")
+    subject = serializers.CharField(required=False, help_text="Staff only.")
+    subject_id = serializers.IntegerField(allow_null=True, required=False, help_text="Staff only.")
+    from_status = serializers.CharField(required=False, help_text="Staff only.")
+    to_status = serializers.CharField(required=False, help_text="Staff only.")
+    actor = serializers.CharField(required=False, help_text="Staff only.")
+
+    def to_representation(self, instance):
+        # a customer's line has no staff fields: leave them out (a missing nullable field would say null)
+        return {k: v for k, v in super().to_representation(instance).items() if k in instance}
 
 
 class OrderDetailApi(APIView):

@@ -11,7 +11,6 @@ from django.views.decorators.http import require_GET
 from glue.order_page import order_page
 from kits.photo import KIND_LABELS
 from orders import selectors as order_selectors
-from orders.customer_timeline import customer_timeline
 from orders.portal_presenter import present_order
 from orders.portal_views import order_or_response
 from orders.stripe_client import stripe_online
@@ -43,7 +42,6 @@ def portal_order(request: HttpRequest, number: str) -> HttpResponse:
         jobs_by_item=_print_job_states([item.pk for item in items]),
         next_preview_due_by_item=preview_due_by_item(items),
     )
-    names = {item.pk: f"{item.get_product_line_display()} · {item.height_mm} mm" for item in items}
     checkout = request.GET.get("checkout")
     context = {
         "order": order,
@@ -53,7 +51,7 @@ def portal_order(request: HttpRequest, number: str) -> HttpResponse:
         "checkout_state": checkout if checkout in ("success", "cancelled") else None,
         "guidance": order_selectors.photo_guidance(),
         "kind_labels": KIND_LABELS,
-        "timeline": customer_timeline(order, item_names=names),
+        "timeline": detail["events"],  # the customer's timeline (orders.customer_timeline)
         "max_mb": settings.MAX_PHOTO_UPLOAD_BYTES // (1024 * 1024),
     }
     return render(request, "portal/order.html", context)

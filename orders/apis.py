@@ -270,6 +270,10 @@ class PhotoOutput(serializers.Serializer):
     usable = serializers.BooleanField()
     issues = report_field(PhotoIssueShape(many=True))
     uploaded_at = serializers.DateTimeField(format=None)
+    removable = serializers.BooleanField(
+        help_text="Whether DELETE removes it now: at the photo stage, and once the order is paid only a "
+        "photo the check rejected (409 otherwise, with the reason)."
+    )
 
 
 class PhotoUploadApi(APIView):
@@ -320,7 +324,7 @@ class PhotoUploadApi(APIView):
 
 
 class PhotoDeleteApi(APIView):
-    """Remove a photo while the figurine still takes photos."""
+    """Remove a photo at the photo stage; once the order is paid only one the check rejected (409 otherwise)."""
 
     permission_classes = [permissions.IsAuthenticated, StaffNeedPermissions]
     required_permissions = roles.DELETE_PHOTO  # staff; a customer only for their own order

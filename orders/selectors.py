@@ -12,23 +12,15 @@ from django.urls import reverse
 
 from kits.photo import KIND_LABELS, PHOTO_GUIDANCE
 from orders.auth import customer_can_see_order
-from orders.models import Item, ItemStatus, Order, OrderEvent, Payment, Photo, ProductLine, Size
+from orders.customer_timeline import customer_timeline
+from orders.models import Item, Order, OrderEvent, Payment, Photo, ProductLine, Size
 from orders.promises import delivery_promise_text, item_delivery_window, preview_promise_text
 from orders.stripe_client import stripe_online
+from orders.templatetags.portal import money
 from studio.errors import NotFound
 from studio.http import absolute_url
 from studio.permissions import is_staff_request
 from studio.signed_urls import signed_path
-
-#: Timeline event types a customer sees (others are internal: e-mails, tokens, checkout sessions).
-CUSTOMER_EVENT_TYPES = {
-    "order_placed",
-    "status_changed",
-    "payment_recorded",
-    "refund_recorded",
-    "photo_uploaded",
-    "payment_failed",
-}
 
 
 def catalog_product_lines() -> QuerySet[ProductLine]:
@@ -78,6 +70,7 @@ def photo_data(photo: Photo, request=None) -> dict[str, Any]:
         "usable": photo.is_usable,
         "issues": report.get("issues", []),
         "uploaded_at": photo.uploaded_at,
+        "removable": photo.removal_refusal() is None,
     }
 
 
@@ -126,7 +119,7 @@ def item_data(item: Item, request=None) -> dict[str, Any]:
         "notes": item.notes,
         "price_cents": item.price_cents,
         "status": item.status,
-        "accepts_photos": item.status in (ItemStatus.AWAITING_PHOTOS, ItemStatus.READY_FOR_DESIGN),
+        "accepts_photos": item.takes_photos,
         "photos": [photo_data(p, request) for p in item.photos.all()],
         "photo_needs": photo_needs(item),
         "revisions": [],  # the rounds and the parcels are the higher apps': glue.order_page fills them
@@ -138,42 +131,39 @@ def item_data(item: Item, request=None) -> dict[str, Any]:
     }
 
 
-#: A revision's moves inside the studio (uploads, checks, rejected and superseded rounds): staff only.
-#: The customer sees the rounds they review: published, changes requested, approved.
-STUDIO_ONLY_REVISION_STATES = ("uploaded", "checking", "ready", "rejected", "superseded")
-
-
 def timeline(order: Order, *, staff: bool = False) -> list[dict[str, Any]]:
-    qs = OrderEvent.objects.filter(order=order).order_by("date", "id")
+    """The order's timeline: for staff the full log (every event, with its subject, states and actor);
+    for the customer their own few lines, each fact once (``orders.customer_timeline``, as the portal
+    shows it): ``{date, type, item_id, text}``."""
     if not staff:
-        qs = qs.filter(type__in=CUSTOMER_EVENT_TYPES).exclude(
-            subject="revision", to_status__in=STUDIO_ONLY_REVISION_STATES
-        )
+        items = list(order.items.all())
+        names = {item.pk: f"{item.get_product_line_display()} · {item.height_mm} mm" for item in items}
+        return customer_timeline(order, item_names=names)
     return [
         {
             "date": e.date,
+            "type": e.type,
+            "item_id": e.item_id,
+            "text": event_text(e, order),
             "subject": e.subject,
             "subject_id": e.subject_id,
-            "item_id": e.item_id,
-            "type": e.type,
             "from_status": e.from_status,
             "to_status": e.to_status,
-            "actor": e.actor if staff else e.actor.split(":", 1)[0],
-            "text": event_text(e),
+            "actor": e.actor,
         }
-        for e in qs
+        for e in OrderEvent.objects.filter(order=order).order_by("date", "id")
     ]
 
 
-def event_text(event: OrderEvent) -> str:
-    """One line a customer understands."""
+def event_text(event: OrderEvent, order: Order) -> str:
+    """One line of the staff's log, in words."""
     p = event.parameters or {}
     if event.type == "order_placed":
         return "Order placed."
     if event.type == "payment_recorded":
-        return f"Payment received ({int(p.get('amount_cents', 0)) / 100:,.2f})."
+        return f"Payment received ({money(int(p.get('amount_cents') or 0), order.currency)})."
     if event.type == "refund_recorded":
-        return f"Refund issued ({int(p.get('amount_cents', 0)) / 100:,.2f})."
+        return f"Refund issued ({money(int(p.get('amount_cents') or 0), order.currency)})."
     if event.type == "payment_failed":
         return "The payment did not go through; please try again."
     if event.type == "photo_uploaded":

@@ -220,6 +220,7 @@ def test_the_photo_answer_keeps_the_report_as_the_check_wrote_it():
         "usable": False,
         "issues": [measured],
         "uploaded_at": timezone.now(),
+        "removable": True,
         "acceptable": False,
         "report": {"width": 640, "height": 480, "acceptable": False, "sharpness": 80.1, "issues": [measured]},
     }

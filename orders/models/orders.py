@@ -122,6 +122,9 @@ ITEM_TRANSITIONS: dict[str, tuple[str, ...]] = {
 #: From approval on the design is the customer's: the item's spec and style no longer change (a
 #: cancelled item is closed too).
 ITEM_DESIGN_LOCKED_STATES = (I.APPROVED, I.IN_PRODUCTION, I.SHIPPED, I.DELIVERED, I.CANCELLED)
+#: The photo stage: the item takes photos (added, and removed by the rule of `Photo.removal_refusal`)
+#: until reconstruction or design starts.
+ITEM_PHOTO_STATES = (I.AWAITING_PHOTOS, I.READY_FOR_DESIGN)
 #: What the customer ordered and is charged for: product line, size, persons and the price.
 ITEM_SPEC_FIELDS = ("product_line", "height_mm", "persons", "unit_price_cents", "price_cents")
 
@@ -191,6 +194,11 @@ class Item(StatusModel):
     def design_locked(self) -> bool:
         """Approved (or later, or cancelled): the approved design's style no longer changes."""
         return self.status in ITEM_DESIGN_LOCKED_STATES
+
+    @property
+    def takes_photos(self) -> bool:
+        """At the photo stage (see `ITEM_PHOTO_STATES`): reconstruction and design have not started."""
+        return self.status in ITEM_PHOTO_STATES
 
     @property
     def spec_locked(self) -> bool:

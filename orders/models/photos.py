@@ -47,3 +47,24 @@ class Photo(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} photo of item {self.item_id}"
+
+    def removal_refusal(self) -> str | None:
+        """Why this photo may not be removed now, in the customer's words; None: it may.
+
+        The one rule, for the portal's Remove button and ``DELETE …/photos/{id}/`` alike: photos are
+        removed at the photo stage only (never once reconstruction or design started: the studio works
+        from them), and once the order is paid only a photo the check rejected (a good one is what the
+        figurine is designed from; removing it could leave a paid figurine without its photo).
+        """
+        item = self.item
+        if not item.takes_photos:
+            return (
+                f"This figurine is {item.get_status_display().lower()}: the studio works from its photos "
+                "now, so they can no longer be removed."
+            )
+        if self.is_usable and item.order.is_paid:
+            return (
+                "Your order is paid and this photo passed the check: we keep it to design your figurine. "
+                "Photos the check rejected can still be removed."
+            )
+        return None

@@ -34,8 +34,6 @@ MAX_USABLE_PHOTOS_PER_PERSON = 5
 MAX_UPLOADS_PER_PERSON = 12
 #: Longest side of the stored copy; more adds nothing to reconstruction.
 STORED_MAX_SIDE = 4096
-#: Item states in which photos are taken.
-PHOTO_OPEN_STATES = (ItemStatus.AWAITING_PHOTOS, ItemStatus.READY_FOR_DESIGN)
 
 
 def _person_label(item: Item, person_index: int) -> str:
@@ -161,11 +159,15 @@ def _same_photo(item: Item, stored_sha256: str, original_sha256: str):
 
 
 def _check_open(item: Item) -> None:
-    if item.status not in PHOTO_OPEN_STATES:
+    if not item.takes_photos:
         raise Conflict(
             f"This figurine is {item.get_status_display().lower()}; photos can no longer be changed.",
             extra={"status": item.status},
         )
+    _check_order_open(item)
+
+
+def _check_order_open(item: Item) -> None:
     if item.order.status in (OrderStatus.CANCELLED, OrderStatus.REFUNDED):
         raise Conflict(
             f"Order {item.order.number} is {item.order.status}.", extra={"status": item.order.status}
@@ -192,13 +194,21 @@ def _delete_file(name: str) -> None:
 
 
 def photo_delete(*, photo_id: int, item_id: int, user: Any = None, actor: str = "customer") -> None:
-    """Remove a photo while the item still takes photos (its file too, after commit)."""
+    """Remove a photo (its file too, after commit) by the rule of ``Photo.removal_refusal``: at the photo
+    stage, and once paid only a photo the check rejected; 409 with the reason otherwise."""
     with transaction.atomic():
         item = lock_item(item_id)
-        _check_open(item)
         photo = Photo.objects.filter(pk=photo_id, item=item).first()
         if photo is None:
             raise NotFound("No such photo on this figurine.")
+        photo.item = item  # the locked row: the rule reads its state
+        refusal = photo.removal_refusal()
+        if refusal:
+            raise Conflict(
+                refusal,
+                extra={"code": "photo_kept", "status": item.status, "usable": photo.is_usable},
+            )
+        _check_order_open(item)
         name = photo.image.name
         photo.delete()
         events.photo_deleted_event(

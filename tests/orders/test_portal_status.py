@@ -14,13 +14,20 @@ from django.test import Client
 from django.utils import timezone
 
 from orders import events
-from orders.auth import portal_login_link_issue
+from orders.auth import portal_login_link_issue, portal_token_issue
 from orders.models import ItemStatus, Order, OrderEvent, OrderStatus, Photo
 from orders.portal_presenter import STEP_OF_STATUS, tracking_url
 from orders.promises import preview_due_after
 from orders.services import order_mark_paid_offline
 from revisions.models import Feedback, FeedbackKind, RevisionStatus
-from tests.factories import ItemFactory, OrderFactory, PrintJobFactory, RevisionFactory, approved_item
+from tests.factories import (
+    ItemFactory,
+    OrderFactory,
+    PrintJobFactory,
+    RevisionFactory,
+    approved_item,
+    staff_user,
+)
 from tests.kits.photo.images import photo_jpeg
 from tests.orders.helpers import place_order, portal_header, portal_sign_in, upload
 
@@ -258,8 +265,9 @@ def _status(item, subject, to, *, subject_id, **parameters):
     )
 
 
-def test_the_timeline_has_the_customers_moments_once_in_their_words():
-    item = item_in(ItemStatus.DELIVERED, order_status=OrderStatus.DELIVERED)
+def _a_whole_story(item) -> None:
+    """Every move of a delivered figurine as the log records it: internal checks, rejected rounds, a QC
+    failure and its reprint, e-mails, a payment delivered twice, an unknown future event type."""
     order = item.order
     note = dict(order=order, item=item, subject="item", subject_id=item.pk)
     events.order_placed_event(order=order, actor="customer", items=1, total_cents=22900)
@@ -296,21 +304,30 @@ def test_the_timeline_has_the_customers_moments_once_in_their_words():
     _status(item, "item", "delivered", subject_id=item.pk)
     OrderEvent.objects.create(type="some_future_internal_fact", **note)
 
+
+CUSTOMER_STORY = [
+    "Order placed.",
+    "Payment received: $229.00.",
+    "Photos received: front photo, side profile.",
+    "Your photos are good: design has started.",
+    "Your 3D preview is ready (round 1).",
+    "You sent your changes (round 1).",
+    "Your 3D preview is ready (round 3).",
+    "You approved the design (round 3).",
+    "Printing started.",
+    "Shipped with DHL, tracking number JD014600006281.",
+    "Delivered.",
+]
+
+
+def test_the_timeline_has_the_customers_moments_once_in_their_words():
+    item = item_in(ItemStatus.DELIVERED, order_status=OrderStatus.DELIVERED)
+    order = item.order
+    _a_whole_story(item)
+
     doc = page(order)
     entries = [text(li).split(" — ", 1)[1] for li in doc.xpath('//*[@data-testid="timeline-entry"]')]
-    assert entries == [
-        "Order placed.",
-        "Payment received: $229.00.",
-        "Photos received: front photo, side profile.",
-        "Your photos are good: design has started.",
-        "Your 3D preview is ready (round 1).",
-        "You sent your changes (round 1).",
-        "Your 3D preview is ready (round 3).",
-        "You approved the design (round 3).",
-        "Printing started.",
-        "Shipped with DHL, tracking number JD014600006281.",
-        "Delivered.",
-    ]
+    assert entries == CUSTOMER_STORY
     timeline = one(doc, "timeline").lower()
     for internal in (
         "qc",
@@ -325,6 +342,32 @@ def test_the_timeline_has_the_customers_moments_once_in_their_words():
         assert internal not in timeline
     # staff keep the full log
     assert OrderEvent.objects.filter(order=order).count() > 30
+
+
+def test_the_api_answers_the_customer_the_portals_timeline_and_staff_the_full_log():
+    item = item_in(ItemStatus.DELIVERED, order_status=OrderStatus.DELIVERED)
+    order = item.order
+    _a_whole_story(item)
+    token = portal_token_issue(customer=order.customer, order=order)
+
+    customer = Client().get(f"/api/v1/orders/{order.number}/", **portal_header(token))
+    assert customer.status_code == 200
+    events_ = customer.json()["events"]
+    assert [e["text"] for e in events_] == CUSTOMER_STORY
+    assert [e["text"] for e in events_] == [
+        text(li).split(" — ", 1)[1] for li in page(order).xpath('//*[@data-testid="timeline-entry"]')
+    ]
+    assert all(set(e) == {"date", "type", "item_id", "text"} for e in events_)
+    about = {e["item_id"] for e in events_ if e["type"] not in ("order_placed", "payment_recorded")}
+    assert about == {item.pk}
+
+    staff = Client()
+    staff.force_login(staff_user("sculptor1", "Sculptors"))
+    log = staff.get(f"/api/v1/orders/{order.number}/").json()["events"]
+    assert len(log) == OrderEvent.objects.filter(order=order).count() > 30
+    assert {"subject", "subject_id", "from_status", "to_status", "actor"} <= set(log[0])
+    assert "qc_failed" in [e["to_status"] for e in log]  # the studio's internal moves stay on the log
+    assert any(e["text"] == "Payment received ($229.00)." for e in log)
 
 
 def test_a_reprint_after_a_guarantee_claim_is_news_again():
