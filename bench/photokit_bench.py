@@ -1,13 +1,15 @@
 """Photo intake and quality check: time and peak memory, against the obvious alternatives.
 
-    .venv/bin/python bench/photokit_bench.py
+    .venv/bin/python bench/photokit_bench.py [--perception]
 
 Rows:
 * intake (``open_photo``) + ``reencode`` + ``assess_photo`` of 2 MP and 12 MP phone-sized JPEGs;
 * ``assess_photo`` on the normalised working copy (ours, longest side 1024) vs on the full-resolution
   photo (``work_side`` = the photo's size);
 * a 64 MP compression bomb (an all-black PNG of ~60 KB): refused from its header by ``open_photo`` vs
-  what a naive ``Image.open(...).load()`` costs.
+  what a naive ``Image.open(...).load()`` costs;
+* ``perceive()`` seconds per photo, learned (mediapipe) vs classical, on real photographs from
+  scikit-image and the 2 MP phone JPEG (``--perception``: only these rows).
 """
 
 from __future__ import annotations
@@ -61,8 +63,35 @@ def bomb_png(side: int) -> bytes:
     return buffer.getvalue()
 
 
+def perception_rows() -> list[tuple[str, str, float, float, str]]:
+    """``perceive()`` per photo: the learned backend (models loaded once beforehand) and the classical one."""
+    import skimage.data
+
+    from kits.photo.perception import learned_available, perceive
+
+    photos = {
+        "astronaut 512": skimage.data.astronaut(),
+        "chelsea 451x300": skimage.data.chelsea(),
+        "2 MP phone": np.asarray(open_photo(phone_jpeg(1224, 1632)).image),
+    }
+    rows = []
+    if learned_available():
+        perceive(photos["astronaut 512"])  # load the models once
+    for label, rgb in photos.items():
+        for learned in (True, False) if learned_available() else (False,):
+            t, mem, result = measure(lambda rgb=rgb, learned=learned: perceive(rgb, learned=learned))
+            note = (
+                f"{result.backend}/{result.mask_method}, {len(result.faces)} faces, {len(result.poses)} poses"
+            )
+            rows.append((label, f"perceive, {'learned' if learned else 'classical'}", t, mem, note))
+    return rows
+
+
 def main() -> None:
     rows: list[tuple[str, str, float, float, str]] = []
+    if "--perception" in sys.argv[1:]:
+        print_rows(perception_rows())
+        return
     for label, (w, h) in (("2 MP", (1224, 1632)), ("12 MP", (3024, 4032))):
         data = phone_jpeg(w, h)
         t, mem, photo = measure(lambda data=data: open_photo(data))
@@ -127,6 +156,11 @@ def main() -> None:
         )
     )
 
+    rows += perception_rows()
+    print_rows(rows)
+
+
+def print_rows(rows: list[tuple[str, str, float, float, str]]) -> None:
     print(
         f"{'input':<11} {'step':<52} {'time s':>8} {'py MB':>9}  note  (py MB: tracemalloc peak, no Pillow buffers)"
     )

@@ -22,7 +22,7 @@ from kits.photo.segmentation import SubjectMask
 __all__ = ["GRABCUT_SIDE", "clean_mask", "grabcut_subject", "refine_person", "separation", "shadow_like"]
 
 #: Longest side of the image GrabCut works on.
-GRABCUT_SIDE = 400
+GRABCUT_SIDE = 320
 #: GrabCut iterations.
 GRABCUT_ITERATIONS = 4
 
@@ -126,7 +126,9 @@ def shadow_like(
     local_mean = ndimage.uniform_filter(luma, 5)
     local_sd = np.sqrt(np.maximum(ndimage.uniform_filter(luma * luma, 5) - local_mean**2, 0.0))
     smooth = local_sd < max(4.0, 2.0 * noise)
-    return chroma_close & darker & smooth
+    shadowy = chroma_close & darker
+    # The shadow's own outline is not smooth at the window's scale: grow the smooth core over it.
+    return ndimage.binary_dilation(shadowy & smooth, iterations=2) & shadowy
 
 
 def separation(small: np.ndarray, mask: np.ndarray) -> float:
