@@ -34,6 +34,15 @@ MAX_USABLE_PHOTOS_PER_PERSON = 5
 MAX_UPLOADS_PER_PERSON = 12
 #: Longest side of the stored copy; more adds nothing to reconstruction.
 STORED_MAX_SIDE = 4096
+#: What each product line's photos show (the photo check's subject); a line not listed (a 3D model
+#: only, of anyone) lets the check find it from the photo.
+PHOTO_SUBJECTS: dict[str, str] = {
+    ProductLineCode.SOLO: "person",
+    ProductLineCode.COUPLE: "person",
+    ProductLineCode.FAMILY: "person",
+    ProductLineCode.BUST: "person",
+    ProductLineCode.PET: "pet",
+}
 
 
 def _person_label(item: Item, person_index: int) -> str:
@@ -81,7 +90,7 @@ def photo_upload(
         photo,
         kind=kind,
         expected_subjects=1,
-        subject_type="pet" if item.product_line == ProductLineCode.PET else "person",
+        subject_type=PHOTO_SUBJECTS.get(item.product_line),
         bust=item.product_line == ProductLineCode.BUST,
     )
     stored = reencode(photo, max_side=STORED_MAX_SIDE)
