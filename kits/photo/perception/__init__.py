@@ -35,6 +35,8 @@ SUBJECTS: tuple[str, ...] = ("person", "pet")
 MAX_PEOPLE = 4
 #: Longest side of the copy the models see (MediaPipe scales down further itself).
 MODEL_SIDE = 1280
+#: Below this many pixels on a side nothing is looked for (an empty mask, no faces).
+MIN_SIDE = 16
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,9 @@ def perceive(rgb: np.ndarray, *, subject: str | None = None, learned: bool | Non
     if subject is not None and subject not in SUBJECTS:
         raise ValueError(f"subject must be one of {', '.join(SUBJECTS)} or None, not {subject!r}")
     arr = _as_uint8(rgb)
+    if min(arr.shape[:2]) < MIN_SIDE:  # a thumbnail or a sliver: nothing to find
+        empty = np.zeros(arr.shape[:2], bool)
+        return Perception("classical", subject, empty, "backdrop", (), (), confidence=0.0)
     classical = segment_subject(arr)
     from . import models
 

@@ -219,6 +219,13 @@ def test_cv2_missing_falls_back(monkeypatch):
         perception_kit.learned_available.cache_clear()
 
 
+@pytest.mark.parametrize("shape", [(2, 2, 3), (10, 400, 3), (15, 15, 4)])
+def test_thumbnails_find_nothing(shape):
+    result = perceive(np.full(shape, 120, np.uint8))
+    assert result.mask.shape == shape[:2] and not result.mask.any()
+    assert result.faces == () and result.confidence == 0.0
+
+
 def test_bad_input():
     with pytest.raises(ValueError, match="subject"):
         perceive(coffee(), subject="cat")
