@@ -40,23 +40,32 @@ def reconstruction_start(*, item_id: int, backend: str = "", device: str = "") -
 
 
 def reconstruction_photo_inputs(item: Item) -> list[Any]:
-    """The item's usable photos as reconstruction inputs, front first (the first person's, for groups)."""
+    """The item's usable photos as reconstruction inputs, each with its person (``person_index``).
+
+    One person's photos go front first. A couple's or family's photos that all carry the same person
+    keep their upload order: the pipeline then splits them into persons in that order (a new person
+    at each repeated front photo).
+    """
+    from reconstruction.core.persons import GROUP_LINES
     from reconstruction.core.types import PhotoInput
 
     photos = list(item.photos.filter(is_usable=True).order_by("person_index", "uploaded_at"))
     if not photos:
         photos = list(item.photos.order_by("person_index", "uploaded_at"))
-    person = next(
-        (p.person_index for p in photos if p.kind == "front"), photos[0].person_index if photos else 0
-    )
     order = {"front": 0, "side": 1, "full_body": 2, "back": 3}
-    chosen = sorted((p for p in photos if p.person_index == person), key=lambda p: order.get(p.kind, 9))
+    numbered = len({p.person_index for p in photos}) > 1
+    if numbered or item.product_line not in GROUP_LINES:
+        photos.sort(key=lambda p: (p.person_index, order.get(p.kind, 9)))
     inputs = []
-    for photo in chosen:
+    for photo in photos:
         with photo.image.open("rb") as handle, Image.open(handle) as img:
             oriented = ImageOps.exif_transpose(img)
             mode = "RGBA" if "A" in oriented.getbands() else "RGB"
-            inputs.append(PhotoInput(image=np.asarray(oriented.convert(mode)), kind=photo.kind))
+            inputs.append(
+                PhotoInput(
+                    image=np.asarray(oriented.convert(mode)), kind=photo.kind, person=photo.person_index
+                )
+            )
     return inputs
 
 
@@ -108,7 +117,11 @@ def reconstruction_store_revision(
                 "source": source,
                 "triangles": revision.triangles,
                 **({"flag_reason": flag_reason} if flag_reason else {}),
-                **{k: report[k] for k in ("backend", "device", "method", "seconds") if k in report},
+                **{
+                    k: report[k]
+                    for k in ("backend", "device", "method", "perception", "seconds")
+                    if k in report
+                },
             },
         )
         ReconstructionJob.objects.filter(pk=job.pk).update(revision=revision)

@@ -58,6 +58,7 @@ def reconstruct_item(item_id: int, *, triangle_budget: int | None = None) -> str
             checkpoint_path=settings.RECONSTRUCTION_CHECKPOINT or None,
             triangle_budget=triangle_budget or settings.RECONSTRUCTION_TRIANGLE_BUDGET,
             progress=claimed.set_progress,
+            persons=item.persons,
         )
     except Exception as exc:  # noqa: BLE001 — any failure ends in a template body, never a stuck item
         logger.exception("reconstruction of item %s failed", item_id)
@@ -69,8 +70,13 @@ def reconstruct_item(item_id: int, *, triangle_budget: int | None = None) -> str
     # 0's own checks repeat it with its previews
     result.report.update(verdict_summary(check_printability(result.mesh)))
     claimed.set_progress("storing", 97)
+    # a person without photos (a couple's second person...) stands as a template body: the sculptor is told
     reconstruction_store_revision(
-        job_id=job.pk, mesh=result.mesh, source=RevisionSource.AI, report=result.report
+        job_id=job.pk,
+        mesh=result.mesh,
+        source=RevisionSource.AI,
+        report=result.report,
+        flag_reason=" ".join(result.warnings),
     )
     ReconstructionJob.objects.filter(pk=job.pk).update(
         backend=result.report.get("backend", ""), device=result.report.get("device", "")[:20]

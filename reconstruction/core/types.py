@@ -27,10 +27,12 @@ class ProgressCallback(Protocol):
 
 @dataclass
 class PhotoInput:
-    """One customer photo: an EXIF-oriented ``HxWx3``/``HxWx4`` uint8 array and its kind."""
+    """One customer photo: an EXIF-oriented ``HxWx3``/``HxWx4`` uint8 array, its kind and whose it is
+    (``person``: 0-based, the order's ``person_index``; couples and families)."""
 
     image: np.ndarray
     kind: str = "front"
+    person: int = 0
 
 
 @dataclass
@@ -39,3 +41,13 @@ class ReconstructionResult:
 
     mesh: trimesh.Trimesh
     report: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def perception(self) -> str:
+        """Which perception found the subjects: ``mediapipe``, ``classical`` or ``mixed``."""
+        return str(self.report.get("perception", "classical"))
+
+    @property
+    def warnings(self) -> list[str]:
+        """What the sculptor must know about the base mesh (a person without photos...)."""
+        return list(self.report.get("warnings", []))

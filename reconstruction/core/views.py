@@ -1,10 +1,13 @@
 """Views: subject masks of the photos, registered to one normalised figure frame.
 
 The figure frame is the studio's (Z up, facing -Y) in units of the subject's height: z runs from 0
-(ground line) to 1 (top of the silhouette). Each photo is treated as an orthographic view; views are
-registered by their silhouette height (scale) and ground line (the lowest subject row), so photos that
-differ in scale and framing agree. Horizontally, a front/back view is centred on its silhouette box,
-a side view likewise in depth.
+(ground line) to 1 (top of the main front's silhouette). Each photo is treated as an orthographic
+view. Masks, faces and poses come from :mod:`.subject` (the learned perception when it is there, the
+classical segmentation otherwise; a floor shadow is backdrop). The other views are registered to the
+main front by the body when a pose (or, for close-ups, a face) is found in both (:mod:`.landmarks`),
+else by their silhouette height (scale) and ground line (the lowest subject row), so photos that
+differ in scale and framing agree. Horizontally, a front/back view is centred on its silhouette box
+and then shifted to the best silhouette agreement, a side view is centred on its box in depth.
 
 Camera conventions (``direction`` is where the camera looks):
 - front: camera at -Y looking +Y, image right = +X;
@@ -20,11 +23,19 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-from kits.photo.segmentation import SubjectMask, segment_subject
+from kits.photo.segmentation import SubjectMask
 
+from .landmarks import facing_from_pose, register_by_body
+from .subject import FaceBox, PhotoSubject, find_subject
 from .types import PhotoInput, ReconstructionError
 
-__all__ = ["RegisteredView", "register_views", "prepare_view"]
+__all__ = [
+    "RegisteredView",
+    "prepare_view",
+    "register_prepared",
+    "register_views",
+    "subject_for",
+]
 
 
 @dataclass
@@ -44,6 +55,15 @@ class RegisteredView:
     facing: int = 1  # side views only: +1 the figure faces image left, -1 image right
     cropped: bool = False  # the subject is cut by the photo's bottom edge (a close-up of the upper body)
     uses: tuple[str, ...] = ("shape", "colour")  # what the view is used for
+    backend: str = "classical"  # the perception that found the mask: "mediapipe" or "classical"
+    method: str = "backdrop"  # how the mask was made (selfie_segmentation, grabcut, backdrop, alpha...)
+    poses: tuple[np.ndarray, ...] = ()  # (33, 4) pose landmarks in pixels, one per person found
+    worlds: tuple[np.ndarray, ...] = ()  # (33, 3) world landmarks (metres, hip-centred)
+    faces: tuple[FaceBox, ...] = ()
+    shadow_px: int = 0  # floor-shadow pixels taken out of the mask
+    checked_by: str = ""  # the learned mask that confirmed the backdrop outline
+    registered_by: str = "silhouette"  # silhouette | pose | face | width_profile | silhouette+pose ...
+    facing_from: str = ""  # side views: "pose" or "colour"
 
     def in_frame(self, points: np.ndarray) -> np.ndarray:
         """Whether figure-frame points project inside the photo."""
@@ -112,15 +132,37 @@ def _fill_background(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return rgb[iy, ix]
 
 
-def prepare_view(photo: PhotoInput, segmentation: SubjectMask | None = None) -> RegisteredView:
-    """Segment one photo and measure its silhouette (scale and ground line)."""
+def subject_for(product_line: str) -> str:
+    """What the photos of a product line show: a pet, or a person (bust, solo, couple, family)."""
+    return "pet" if product_line == "pet" else "person"
+
+
+def prepare_view(
+    photo: PhotoInput,
+    segmentation: SubjectMask | PhotoSubject | None = None,
+    *,
+    subject: str = "person",
+    learned: bool | None = None,
+) -> RegisteredView:
+    """Segment one photo (faces and poses too, when the learned perception runs) and measure its
+    silhouette (scale and ground line)."""
     image = np.asarray(photo.image)
     if image.ndim != 3 or image.shape[2] not in (3, 4) or image.dtype != np.uint8:
         raise ReconstructionError(f"a {photo.kind} photo must be an HxWx3/4 uint8 image, got {image.shape}")
-    seg = segmentation or segment_subject(image)
-    if not seg.components:
+    if segmentation is None:
+        seen = find_subject(image, subject=subject, learned=learned)
+    elif isinstance(segmentation, SubjectMask):
+        seen = PhotoSubject(
+            mask=segmentation.mask,
+            components=len(segmentation.components),
+            confidence=float(segmentation.confidence),
+            method="alpha" if segmentation.source == "alpha" else "backdrop",
+        )
+    else:
+        seen = segmentation
+    if not seen.components:
         raise ReconstructionError(f"no subject found in the {photo.kind} photo")
-    mask = seg.mask
+    mask = seen.mask
     rows = np.nonzero(mask.any(axis=1))[0]
     cols = np.nonzero(mask.any(axis=0))[0]
     top, ground = int(rows[0]), int(rows[-1]) + 1
@@ -138,9 +180,16 @@ def prepare_view(photo: PhotoInput, segmentation: SubjectMask | None = None) -> 
         ground=ground,
         centre_px=(cols[0] + cols[-1] + 1) / 2.0,
         px_per_unit=float(ground - top),
-        confidence=float(seg.confidence),
-        components=len(seg.components),
+        confidence=float(seen.confidence),
+        components=int(seen.components),
         cropped=cropped,
+        backend=seen.backend,
+        method=seen.method,
+        poses=tuple(seen.poses),
+        worlds=tuple(seen.worlds),
+        faces=tuple(seen.faces),
+        shadow_px=int(seen.shadow_px),
+        checked_by=seen.checked_by,
     )
 
 
@@ -288,21 +337,35 @@ MIN_AGREEMENT = 0.55
 
 
 def register_views(
-    photos: list[PhotoInput], product_line: str = "solo"
+    photos: list[PhotoInput], product_line: str = "solo", *, learned: bool | None = None
 ) -> tuple[list[RegisteredView], list[str]]:
     """Segment and register the photos; returns every view (main front first) and notes.
 
     Every photo is used. Of several front-direction photos, a ``full_body`` one is the main front
-    for full-figure products and a ``front`` one for busts; the others (and every back photo) are
-    registered to it (height and ground line, or by the width profile when a close-up is cut by the
-    bottom edge) and carve and colour the figure too, unless their silhouette disagrees with the main
-    one (then they only colour, when the agreement is fair, or are left out with a note). Every side
-    photo carves and colours its own side (its facing found from colours).
+    for full-figure products and a ``front`` one for busts; the others (and every back and side photo)
+    are registered to it: by the body when a pose (a face for busts and close-ups) is found in both,
+    else by height and ground line, or by the width profile when a close-up is cut by the bottom
+    edge. Front-direction photos carve and colour the figure too, unless their silhouette disagrees
+    with the main one (then they only colour, when the agreement is fair, or are left out with a
+    note). Every side photo carves and colours its own side (its facing found from the pose, else
+    from colours).
     """
     if not photos:
         raise ReconstructionError("no photos given")
+    subject = subject_for(product_line)
+    return register_prepared(
+        [prepare_view(p, subject=subject, learned=learned) for p in photos],
+        product_line,
+    )
+
+
+def register_prepared(
+    views: list[RegisteredView], product_line: str = "solo"
+) -> tuple[list[RegisteredView], list[str]]:
+    """:func:`register_views` on views already segmented by :func:`prepare_view`."""
     notes: list[str] = []
-    views = [prepare_view(p) for p in photos]
+    if not views:
+        raise ReconstructionError("no photos given")
     fronts = [v for v in views if v.role == "front"]
     if not fronts:
         raise ReconstructionError("a front-facing photo is required")
@@ -310,11 +373,17 @@ def register_views(
     fronts.sort(key=lambda v: (v.kind != preferred, v.cropped, -v.confidence))
     front = fronts[0]
     backs = [v for v in views if v.role == "back"]
-    others = fronts[1:] + backs
+    sides = [v for v in views if v.role == "side"]
+    close_up = product_line == "bust"
+    for v in fronts[1:] + backs + sides:
+        how = register_by_body(v, front, close_up=close_up or v.cropped)
+        if how is not None:
+            v.registered_by = how
+        elif v.role != "side" and v.cropped and not front.cropped:
+            register_crop(v, front)
+            v.registered_by = "width_profile"
     used = [front]
-    for extra in others:
-        if extra.cropped and not front.cropped:
-            register_crop(extra, front)
+    for extra in fronts[1:] + backs:
         agreement = align_horizontally(extra, front)
         if agreement >= MIN_AGREEMENT:
             used.append(extra)
@@ -331,9 +400,10 @@ def register_views(
                 f"{extra.kind} photo not used: its silhouette does not match the main front ({agreement:.2f})"
             )
     back = next((v for v in used if v.role == "back" and v.uses), None)
-    sides = [v for v in views if v.role == "side"]
     for side in sides:
-        side.facing = _side_facing(side, front, back)
+        by_pose = facing_from_pose(side)
+        side.facing = by_pose if by_pose is not None else _side_facing(side, front, back)
+        side.facing_from = "pose" if by_pose is not None else "colour"
     if len(sides) > 1 and len({s.facing for s in sides}) == 1:
         notes.append(f"{len(sides)} side photos show the same profile")
     return used + sides, notes

@@ -75,6 +75,16 @@ class Command(BaseCommand):
             "--checkpoint", default=None, help="TorchScript checkpoint for the checkpoint backend"
         )
         parser.add_argument("--triangles", type=int, default=None, help="triangle budget")
+        parser.add_argument(
+            "--persons",
+            type=int,
+            default=None,
+            help="persons of a couple or family, one figure each (default: the highest --persons-of)",
+        )
+        parser.add_argument(
+            "--persons-of",
+            help="comma-separated person numbers (1-based) in photo order, for couples and families",
+        )
         parser.add_argument("--json", action="store_true", help="print the report as JSON")
 
     def handle(self, *args, **opts) -> None:
@@ -104,7 +114,23 @@ class Command(BaseCommand):
                 returncode=2,
             )
         _check_arguments(opts)
-        photos = [PhotoInput(_load_photo(p), k) for p, k in zip(paths, kinds, strict=True)]
+        owners = [0] * len(paths)
+        if opts["persons_of"]:
+            try:
+                owners = [int(n) - 1 for n in opts["persons_of"].split(",") if n.strip()]
+            except ValueError:
+                raise CommandError("--persons-of takes person numbers, e.g. 1,1,2,2", returncode=2) from None
+            if len(owners) != len(paths) or min(owners) < 0:
+                raise CommandError(
+                    f"--persons-of needs one person number (1 or more) for each of the {len(paths)} photos",
+                    returncode=2,
+                )
+        persons = opts["persons"] if opts["persons"] is not None else max(owners) + 1
+        if not 1 <= persons <= 20 or max(owners) + 1 > persons:
+            raise CommandError("--persons must be 1..20 and cover every number in --persons-of", returncode=2)
+        photos = [
+            PhotoInput(_load_photo(p), k, person=n) for p, k, n in zip(paths, kinds, owners, strict=True)
+        ]
         budget = opts["triangles"] or getattr(settings, "RECONSTRUCTION_TRIANGLE_BUDGET", 200_000)
         try:
             result = reconstruct(
@@ -118,6 +144,7 @@ class Command(BaseCommand):
                 or getattr(settings, "RECONSTRUCTION_CHECKPOINT", None)
                 or None,
                 triangle_budget=int(budget),
+                persons=persons,
             )
         except ReconstructionError as exc:
             report = {"ok": False, "error": str(exc), "photos": paths}
@@ -156,8 +183,11 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{r['out']}: {r['triangles']} triangles, {'watertight' if r['watertight'] else 'NOT watertight'}, "
             f"bbox {' x '.join(f'{v:.1f}' for v in r['bbox_mm'])} mm, {r['method']} from {views} "
-            f"({r['backend']} on {r['device']}, {r['style']}) in {r['seconds']:.1f} s"
+            f"({r['backend']} on {r['device']}, {r['style']}; subjects found by {r.get('perception', 'classical')}) "
+            f"in {r['seconds']:.1f} s"
         )
+        for warning in r.get("warnings", []):
+            self.stdout.write(f"warning: {warning}")
         if r.get("backend_fallback_reason"):
             self.stdout.write(f"fell back to builtin: {r['backend_fallback_reason']}")
         for note in r.get("notes", []):
