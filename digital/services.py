@@ -8,6 +8,11 @@ It works only from the approved file: the approval's SHA-256 must be the revisio
 hashed again first and the bytes it loads are held to the same SHA-256; a file that changed after approval
 fails the run with a clear error and no file is made. A later round (a revision made after approval) is
 never read: the approval names the revision.
+
+A "3D model only" item (``Item.is_digital_only``) is delivered once its files are made
+(:func:`digital_item_deliver`): the files are the product, so the customer is told only when they can download
+all of them (the safer order: a failed run leaves the item approved and the studio alarmed, never "delivered"
+without its files). Printed figurines get the same files at no charge and stay on the print road.
 """
 
 from __future__ import annotations
@@ -25,9 +30,10 @@ from digital.models import DigitalFile, DigitalFilesJob
 from kits.mesh.io import MeshLoadError, load_mesh
 from kits.printfiles.digital import DIGITAL_FORMATS, write_digital_files
 from kits.printfiles.placement import ExportError
-from orders.models import Item
+from orders.models import Item, ItemStatus
+from orders.services.transitions import item_transition
 from revisions.models import Approval
-from studio.errors import Conflict, NotFound
+from studio.errors import Conflict, NotFound, TransitionNotAllowed
 from studio.jobs import JobStatus
 from studio.storage import local_copy, sha256_matches, stored_file_check
 from studio.tasks import enqueue_on_commit
@@ -84,6 +90,8 @@ def digital_files_make(item_id: int) -> DigitalFilesJob | None:
         return None
     pending = _open_job(item, approval)
     if pending is None:
+        if item.is_digital_only:  # a re-delivered task finishes what a run made (idempotent)
+            digital_item_deliver(item_id=item.pk)
         return None
     job = DigitalFilesJob.claim(pending.pk)
     if job is None:
@@ -136,7 +144,56 @@ def digital_files_make(item_id: int) -> DigitalFilesJob | None:
         revision=revision.number,
         files=files,
     )
+    if item.is_digital_only:
+        try:
+            digital_item_deliver(item_id=item.pk)
+        except Conflict as exc:  # a file row lost meanwhile: the item stays approved, the studio sees why
+            logger.warning("digital-only item %s not delivered: %s", item.pk, exc)
     return job
+
+
+def files_ready(item: Item) -> bool:
+    """Every format is stored, made from the approved SHA-256 (what the customer downloads)."""
+    approval = Approval.objects.filter(item_id=item.pk).first()
+    if approval is None:
+        return False
+    made = set(
+        DigitalFile.objects.filter(item=item, source_sha256=approval.sha256)
+        .exclude(file="")
+        .values_list("format", flat=True)
+    )
+    return made >= set(DIGITAL_FORMATS)
+
+
+def guard_files_ready(item: Item) -> None:
+    """The guard of ``approved → delivered`` (registered in ``orders``' ITEM_GUARDS by ``digital/hooks.py``,
+    so every caller of ``item_transition`` meets it): 409 until every file is made from the approval."""
+    if not files_ready(item):
+        raise Conflict(
+            f"Item {item.pk}'s digital files are not all made from its approved design yet; it is delivered "
+            "once they are.",
+            extra={"item_status": item.status},
+        )
+
+
+def digital_item_deliver(*, item_id: int) -> bool:
+    """A "3D model only" item is delivered: ``approved → delivered`` once all its files are made (the
+    table lets only a digital-only item take the move; the guard holds it to its files), the customer
+    e-mailed after commit (``digital.tasks.send_files_delivered_email``). True when it moved now; False
+    when it is not an approved digital-only item (already delivered, cancelled, printed)."""
+    item = Item.objects.filter(pk=item_id).first()
+    if item is None or not item.is_digital_only or item.status != ItemStatus.APPROVED:
+        return False
+    try:
+        item_transition(
+            item_id=item_id,
+            to=ItemStatus.DELIVERED,
+            actor="system",
+            parameters={"reason": "digital files ready"},
+        )
+    except TransitionNotAllowed:  # moved meanwhile (a racing copy of the task delivered it)
+        return False
+    return True
 
 
 def _store(item: Item, approval: Approval, written: list[dict[str, Any]]) -> list[dict[str, Any]]:

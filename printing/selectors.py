@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from orders.models import Item, ItemStatus
+from orders.models import DIGITAL_ONLY_LINES, Item, ItemStatus
 from printing.models import LIVE_STATUSES, GuaranteeClaim, GuaranteeClaimStatus, PrintJob
 
 
@@ -94,6 +94,7 @@ def items_ready_to_print() -> QuerySet:
     return (
         Item.objects.select_related("order", "approval")
         .filter(status=ItemStatus.APPROVED)
+        .exclude(product_line__in=DIGITAL_ONLY_LINES)  # "3D model only": delivered with its files
         .order_by("approved_at", "pk")
     )
 

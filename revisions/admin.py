@@ -89,7 +89,7 @@ class RevisionAdmin(admin.ModelAdmin):
         "uploaded_by",
     )
     # the stored files are replaced only by a new round, and shown through the checked file view
-    exclude = ("check_report", "diff_report", "renders", "mesh", "web_glb", "heatmap_glb")
+    exclude = ("check_report", "diff_report", "renders", "mesh", "web_glb", "heatmap_glb", "ar_usdz")
     inlines = [FeedbackInline, CheckJobInline]
     list_select_related = ("item__order",)
     actions = ["publish_selected"]
@@ -154,6 +154,7 @@ class RevisionAdmin(admin.ModelAdmin):
             ("mesh", "uploaded mesh", obj.mesh),
             ("preview.glb", "web preview (GLB)", obj.web_glb),
             ("heatmap.glb", "wall-thickness heatmap (GLB)", obj.heatmap_glb),
+            ("ar.usdz", "AR file at the ordered height (USDZ)", obj.ar_usdz),
         ]
         links = [
             (reverse("revision-file", args=[obj.pk, kind]), label) for kind, label, stored in files if stored

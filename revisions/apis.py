@@ -31,12 +31,14 @@ from orders.auth import (
 )
 from orders.models import Item, ItemStatus
 from revisions import roles, services
+from revisions.ar_preview import AR_FILE_KINDS
 from revisions.models import FeedbackKind, Revision, RevisionSource, RevisionStatus
 from studio.api import report_field
 from studio.errors import ApplicationError, NotFound
 from studio.file_responses import stored_file_response
 from studio.http import client_ip
 from studio.permissions import HasStaffPermissions, StaffNeedPermissions, is_staff_request
+from studio.signed_urls import has_valid_signature
 from studio.storage import open_stored, storage_errors
 
 
@@ -61,6 +63,7 @@ def revision_data(revision: Revision, request, *, staff: bool) -> dict[str, Any]
     files: dict[str, Any] = {
         "web_glb": file_url(request, revision, "preview.glb") if revision.web_glb else None,
         "heatmap_glb": file_url(request, revision, "heatmap.glb") if revision.heatmap_glb else None,
+        "ar_usdz": file_url(request, revision, "ar.usdz") if revision.ar_usdz else None,
         "renders": [
             file_url(request, revision, f"render-{i}.png") for i in range(len(revision.renders or []))
         ],
@@ -165,6 +168,11 @@ class DiffReportShape(serializers.Serializer):
 class RevisionFilesOutput(serializers.Serializer):
     web_glb = serializers.URLField(allow_null=True, help_text="The web preview.")
     heatmap_glb = serializers.URLField(allow_null=True, help_text="The change since the previous round.")
+    ar_usdz = serializers.URLField(
+        allow_null=True,
+        help_text="The AR file (USDZ, iPhone Quick Look) at the ordered height, metres; null for a round "
+        "checked before AR files were made.",
+    )
     renders = serializers.ListField(child=serializers.URLField())
     mesh = serializers.URLField(required=False, help_text="The full-resolution upload (staff only).")
 
@@ -384,20 +392,27 @@ class RevisionApproveApi(APIView):
 
 
 # ------------------------------------------------------------------------------------------ files
-FILE_TYPES = {"glb": "model/gltf-binary", "png": "image/png"}
+FILE_TYPES = {"glb": "model/gltf-binary", "png": "image/png", "usdz": "model/vnd.usdz+zip"}
 
 
 def revision_file(request: HttpRequest, revision_id: int, kind: str) -> HttpResponseBase:
-    """A round's file, checked like the round itself: ``preview.glb``, ``heatmap.glb``, ``render-N.png``,
-    and (staff only) ``mesh``, the full-resolution upload. Streamed from storage."""
+    """A round's file, checked like the round itself: ``preview.glb``, ``ar.usdz`` (the AR file, iPhone Quick
+    Look), ``heatmap.glb``, ``render-N.png``, and (staff only) ``mesh``, the full-resolution upload. Streamed
+    from storage (the USDZ, renders and mesh: the bucket's presigned URL on object storage). The AR page of
+    the preview's QR code fetches the AR files with signed paths (``revisions.ar_preview``)."""
     authenticate_api_headers(request)
     try:
         revision = revision_for_request(request, revision_id)
     except NotFound:
-        raise Http404 from None
+        # the phone that scanned the preview's QR code: a signed path of a published round's AR files
+        revision = Revision.objects.filter(pk=revision_id, published_at__isnull=False).first()
+        if revision is None or kind not in AR_FILE_KINDS or not has_valid_signature(request):
+            raise Http404 from None
     name, content_type, download = None, None, None
     if kind == "preview.glb":
         name, content_type = revision.web_glb.name, FILE_TYPES["glb"]
+    elif kind == "ar.usdz":
+        name, content_type = revision.ar_usdz.name, FILE_TYPES["usdz"]
     elif kind == "heatmap.glb":
         name, content_type = revision.heatmap_glb.name, FILE_TYPES["glb"]
     elif kind.startswith("render-") and kind.endswith(".png"):

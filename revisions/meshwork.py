@@ -10,6 +10,10 @@ written here (web GLB, heatmap GLB) to glTF ``(x, y, z) = studio (x, z, -y) / 10
 converts back when reading. The portal's viewer therefore shows the figurine standing, facing the camera,
 and converts the positions of pins back to the studio's millimetres and axes (``toStudio`` in the page,
 ``kits.mesh.axes.gltf_to_studio`` here) before they are stored.
+
+With the web GLB comes the round's AR file (``preview.usdz``, for iPhone Quick Look): the web GLB's mesh (so
+AR shows what the viewer shows) scaled to the item's ordered height by :func:`kits.printfiles.usdz.write_ar_usdz`
+(metres, ``metersPerUnit`` 1): the customer judges the real size on the table before approving.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from kits.mesh.checks import check_mesh
 from kits.mesh.compare import compare_meshes
 from kits.mesh.preview import make_web_glb
 from kits.mesh.render import render_turntable
+from kits.printfiles.placement import ExportError
+from kits.printfiles.usdz import write_ar_usdz
 
 TURNTABLE_VIEWS = 8
 RENDER_SIZE = 512
@@ -52,6 +58,8 @@ class MeshWork:
     renders: list[Path] = field(default_factory=list)
     diff_report: dict[str, Any] = field(default_factory=dict)
     heatmap_glb: Path | None = None
+    ar_usdz: Path | None = None
+    ar_report: dict[str, Any] = field(default_factory=dict)
 
     @property
     def printable(self) -> bool:
@@ -98,6 +106,19 @@ def write_web_glb(
     return report
 
 
+def write_round_usdz(web_glb: Path, out_path: Path, *, height_mm: float | None) -> dict[str, Any]:
+    """The round's AR USDZ from its web GLB (read back to studio mm), ``height_mm`` tall (the mesh's own
+    height when None). A mesh the USDZ writer cannot take leaves the AR file out: ``{"error": ...}``."""
+    mesh = load_mesh(web_glb).mesh
+    own_height = float(np.ptp(mesh.vertices[:, 2])) if len(mesh.vertices) else 0.0
+    try:
+        report = write_ar_usdz(mesh, height_mm=float(height_mm or own_height), path=out_path)
+    except (ExportError, OSError, RuntimeError, ValueError) as exc:  # pxr raises RuntimeError (Tf errors)
+        return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+    report.pop("path", None)
+    return report
+
+
 def compare_rounds(
     previous: trimesh.Trimesh, current: trimesh.Trimesh, heatmap_path: Path, *, height_mm: float | None
 ) -> dict[str, Any]:
@@ -140,6 +161,9 @@ def process_revision_mesh(
     step("web preview", 45)
     web_glb = out_dir / "preview.glb"
     web_report = write_web_glb(mesh, web_glb, max_triangles=WEB_MAX_TRIANGLES, height_mm=height_mm)
+    step("AR file", 52)
+    ar_usdz = out_dir / "preview.usdz"
+    ar_report = write_round_usdz(web_glb, ar_usdz, height_mm=height_mm)
     step("renders", 60)
     render_dir = out_dir / "renders"
     if render_dir.exists():
@@ -155,6 +179,8 @@ def process_revision_mesh(
         web_glb=web_glb,
         web_report=web_report,
         renders=renders,
+        ar_usdz=None if "error" in ar_report else ar_usdz,
+        ar_report=ar_report,
     )
     if previous_path is not None:
         step("comparing", 80)

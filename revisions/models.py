@@ -52,6 +52,7 @@ REVISION_LOCKED_FIELDS = (
     "diff_report",
     "web_glb",
     "heatmap_glb",
+    "ar_usdz",
     "renders",
     "note",
 )
@@ -93,6 +94,12 @@ class Revision(StatusModel):
     diff_report = models.JSONField(default=dict, blank=True)
     web_glb = models.FileField(upload_to=revision_upload_to, max_length=255, blank=True)
     heatmap_glb = models.FileField(upload_to=revision_upload_to, max_length=255, blank=True)
+    ar_usdz = models.FileField(
+        upload_to=revision_upload_to,
+        max_length=255,
+        blank=True,
+        help_text="The round's AR file (USDZ, iPhone Quick Look) at the ordered height, made with the web GLB.",
+    )
     renders = models.JSONField(default=list, blank=True, help_text="Storage names of the turntable PNGs.")
     note = models.TextField(blank=True, help_text="The sculptor's note to the customer for this round.")
     uploaded_by = models.ForeignKey(

@@ -18,6 +18,7 @@ from orders.models import ItemStatus, Photo
 from orders.portal_presenter import studio_date
 from revisions import selectors
 from revisions.apis import revision_for_request
+from revisions.ar_preview import AR_LINK_MAX_AGE_SECONDS, ar_files, ar_link_url, qr_svg
 from revisions.models import Revision, RevisionStatus
 from studio.errors import NotFound
 from studio.file_responses import stored_file_response
@@ -96,7 +97,14 @@ def revision_preview(request: HttpRequest, revision_id: int) -> HttpResponse:
             "approve": reverse("revision-approve", args=[revision.pk]),
         },
     }
+    # signed like the phone's: Quick Look and Scene Viewer fetch the file outside the page's own requests
+    ar = ar_files(revision, signed=True)
+    ar_link = ar_link_url(revision=revision) if config["glb"] and revision.published_at else ""
     context = {
+        "ar": ar,
+        "ar_qr": qr_svg(ar_link) if ar_link else "",
+        "ar_link": ar_link,
+        "ar_link_hours": AR_LINK_MAX_AGE_SECONDS // 3600,
         "order": order,
         "item": item,
         "revision": revision,

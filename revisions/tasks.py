@@ -1,7 +1,8 @@
 """Revision background tasks (django-q2). Each is idempotent: the broker delivers at least once.
 
 * ``check_revision`` — the automatic checks of a round (CheckJob row: attempts, stages), its web GLB,
-  turntable renders and the difference from the previous round; then ``ready`` or ``rejected``.
+  turntable renders, its AR USDZ at the ordered height and the difference from the previous round; then
+  ``ready`` or ``rejected``.
 * ``send_revision_published_email`` — the customer's "your preview is ready" e-mail (once per round).
 * ``send_revision_approved_email`` — "you approved round N — we'll print exactly this design", with the
   file's fingerprint and what happens next (once per approved round).
@@ -111,7 +112,11 @@ def check_revision(revision_id: int, *, render_size: int | None = None) -> str:
             fields = {
                 "triangles": work.triangles,
                 "vertices": work.vertices,
-                "check_report": {**work.check_report, "web_preview": work.web_report},
+                "check_report": {
+                    **work.check_report,
+                    "web_preview": work.web_report,
+                    "ar_usdz": work.ar_report,
+                },
                 "web_glb": _store(revision, work.web_glb, "preview.glb"),
                 "renders": [_store(revision, path, f"renders/{path.name}") for path in work.renders],
                 "diff_report": (
@@ -124,6 +129,7 @@ def check_revision(revision_id: int, *, render_size: int | None = None) -> str:
                     else {}
                 ),
                 "heatmap_glb": _store(revision, work.heatmap_glb, "heatmap.glb") if work.heatmap_glb else "",
+                "ar_usdz": _store(revision, work.ar_usdz, "preview.usdz") if work.ar_usdz else "",
             }
     except MeshLoadError as exc:
         issue = exc.as_issue()
@@ -214,8 +220,11 @@ def send_revision_approved_email(revision_id: int) -> bool:
             "delivery_latest": timezone.localtime(latest),
             "login_url": login_link_url(customer=order.customer, order=order, reason="revision_approved"),
         }
+        promise = (
+            "your 3D files are on the way" if item.is_digital_only else "we'll print exactly this design"
+        )
         return (
-            f"You approved round {revision.number} — we'll print exactly this design (order {order.number})",
+            f"You approved round {revision.number} — {promise} (order {order.number})",
             render_to_string("emails/revision_approved.txt", context),
         )
 

@@ -3,7 +3,7 @@ customer's preview page (and its permission-checked files) under /portal/."""
 
 from django.urls import path
 
-from revisions import apis, portal_views
+from revisions import apis, ar_preview, portal_views
 
 urlpatterns = [
     path("api/v1/items/<int:item_id>/revisions/", apis.ItemRevisionsApi.as_view(), name="item-revisions"),
@@ -25,6 +25,7 @@ urlpatterns = [
     ),
     path("portal/revisions/<int:revision_id>/", portal_views.revision_preview, name="portal-revision"),
     path("portal/revisions/<int:revision_id>/files/<str:kind>", apis.revision_file, name="revision-file"),
+    path("portal/ar/<str:token>/", ar_preview.revision_ar, name="portal-revision-ar"),
     path(
         "portal/revisions/<int:revision_id>/photos/<int:photo_id>/",
         portal_views.revision_photo,

@@ -29,6 +29,7 @@ EXPECTED_PRICES = {
     "pet": {100: 14900, 120: 18900, 150: 23900},
     "bust": {60: 14900, 80: 18900, 100: 23900},
     "family": {100: 13900, 150: 20900, 200: 29900},
+    "digital": {100: 4900, 150: 4900, 200: 4900},  # "3D model only": the digital files, nothing printed
 }
 
 

@@ -55,11 +55,15 @@ AGGREGATES = {
     "tray": (TRAY_TRANSITIONS, _make_tray, lambda pk, to: tray_transition(tray_id=pk, to=to)),
 }
 
+#: Moves the table allows with a guard of their own, tested where the guard lives: a "3D model only" item
+#: goes approved -> delivered once its files are made, a printed one never (tests/digital/test_digital_only.py).
+GUARDED = {("item", "approved", "delivered")}
 LEGAL = [
     (name, a, b)
     for name, (table, _, _) in AGGREGATES.items()
     for a, targets in table.items()
     for b in targets
+    if (name, a, b) not in GUARDED
 ]
 ILLEGAL = [
     (name, a, b)

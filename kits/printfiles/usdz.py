@@ -9,6 +9,11 @@ material whose diffuse colour is a palette texture (the OBJ writer's palette, sR
 face-varying ``st`` primvar), because Quick Look and RealityKit shade materials, not display colours.
 The package is made by ``UsdUtils.CreateNewARKitUsdzPackage`` and passes
 ``UsdUtils.ComplianceChecker(arkit=True)`` (the suite checks it).
+
+:func:`write_ar_usdz` is the one way a figurine becomes an AR file at its real size: placed like the customer's
+digital files (:func:`kits.printfiles.placement.place_for_print`, no base: the figure alone scaled to the
+ordered height, standing on the ground, centred), then written by :func:`write_usdz`. The portal's preview
+of each round (``revisions``) uses it; ``kits.printfiles.digital`` places the approved design the same way.
 """
 
 from __future__ import annotations
@@ -17,10 +22,13 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+import trimesh
 from pxr import Gf, Kind, Sdf, Usd, UsdGeom, UsdShade, UsdUtils, Vt
 
+from kits.hashing import file_sha256
 from kits.mesh.axes import studio_to_gltf
 from kits.mesh.colors import face_colors_from_vertices, srgb_to_linear
+from kits.printfiles.placement import place_for_print
 from kits.printfiles.writers import palette_texture
 
 PALETTE_NAME = "palette.png"
@@ -94,6 +102,26 @@ def write_usdz(path: Path, vertices: np.ndarray, faces: np.ndarray, colors: np.n
         if not UsdUtils.CreateNewARKitUsdzPackage(Sdf.AssetPath(str(layer)), str(path)):
             raise OSError(f"usd-core could not write the USDZ package {path.name}")
     return [path]
+
+
+def write_ar_usdz(mesh: trimesh.Trimesh, *, height_mm: float, path: Path) -> dict:
+    """``mesh`` (studio mm, Z up, any size) as an ARKit USDZ at ``path``, ``height_mm`` tall in AR.
+
+    Returns ``path, sha256, bytes, triangles, height_m`` (the stage's height in metres: ``height_mm``/1000).
+    Raises :class:`kits.printfiles.placement.ExportError` for an empty, flat or non-finite mesh or a bad height.
+    """
+    path = Path(path)
+    placement = place_for_print(mesh, height_mm=float(height_mm), base="never")
+    vertices = np.asarray(placement.mesh.vertices, dtype=np.float64)
+    faces = np.asarray(placement.mesh.faces, dtype=np.int64)
+    write_usdz(path, vertices, faces, placement.colors)
+    return {
+        "path": str(path),
+        "sha256": file_sha256(path),
+        "bytes": path.stat().st_size,
+        "triangles": int(len(faces)),
+        "height_m": round(float(np.ptp(vertices[:, 2])) / 1000.0, 6),
+    }
 
 
 def read_usdz_mesh(path: Path) -> tuple[np.ndarray, np.ndarray, dict]:

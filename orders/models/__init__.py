@@ -2,6 +2,7 @@
 payments, timeline. Everything is importable from ``orders.models``."""
 
 from orders.models.catalog import (  # noqa: F401
+    DIGITAL_ONLY_LINES,
     ProductLine,
     ProductLineCode,
     ShippingRule,

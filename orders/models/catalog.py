@@ -11,10 +11,16 @@ class ProductLineCode(models.TextChoices):
     PET = "pet", "Pet"
     BUST = "bust", "Portrait bust"
     FAMILY = "family", "Family set"
+    DIGITAL = "digital", "3D model only"
+
+
+#: Product lines whose product is the digital files alone: nothing is printed or shipped; the item goes
+#: ``approved → delivered`` once its files are made (``Item.can_transition``, ``digital.services``).
+DIGITAL_ONLY_LINES = frozenset({ProductLineCode.DIGITAL})
 
 
 class ProductLine(models.Model):
-    """A product of the catalog (solo, couple, pet, bust, family) and how it is priced."""
+    """A product of the catalog (solo, couple, pet, bust, family, 3D model only) and how it is priced."""
 
     code = models.CharField(max_length=16, choices=ProductLineCode.choices, unique=True)
     name = models.CharField(max_length=100)

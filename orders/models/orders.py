@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from orders.models.catalog import ProductLineCode
+from orders.models.catalog import DIGITAL_ONLY_LINES, ProductLineCode
 from orders.models.customers import Customer
 from studio.workflow import StatusModel
 
@@ -28,7 +28,7 @@ ORDER_TRANSITIONS: dict[str, tuple[str, ...]] = {
     S.PENDING_PAYMENT: (S.PAID, S.CANCELLED),
     S.PAID: (S.IN_DESIGN, S.CANCELLED, S.REFUNDED),
     S.IN_DESIGN: (S.APPROVED, S.CANCELLED, S.REFUNDED),
-    S.APPROVED: (S.IN_PRODUCTION, S.REFUNDED),
+    S.APPROVED: (S.IN_PRODUCTION, S.DELIVERED, S.REFUNDED),  # delivered: only digital-only items
     S.IN_PRODUCTION: (S.SHIPPED, S.REFUNDED),
     # A Design Guarantee reprint sends a shipped or delivered order back into production.
     S.SHIPPED: (S.DELIVERED, S.IN_PRODUCTION, S.REFUNDED),
@@ -111,7 +111,9 @@ ITEM_TRANSITIONS: dict[str, tuple[str, ...]] = {
     I.SCULPTING: (I.IN_REVIEW, I.CANCELLED),
     I.IN_REVIEW: (I.CHANGES_REQUESTED, I.APPROVED, I.SCULPTING, I.CANCELLED),
     I.CHANGES_REQUESTED: (I.IN_REVIEW, I.SCULPTING, I.CANCELLED),
-    I.APPROVED: (I.IN_PRODUCTION, I.CANCELLED),
+    # A "3D model only" item is delivered with its digital files, never printed (guarded by
+    # `Item.can_transition`: only a digital-only item takes it, and it alone skips production).
+    I.APPROVED: (I.IN_PRODUCTION, I.DELIVERED, I.CANCELLED),
     I.IN_PRODUCTION: (I.SHIPPED, I.APPROVED),
     # Reprints (QC failure after shipping, Design Guarantee claims) return the item to production.
     I.SHIPPED: (I.DELIVERED, I.IN_PRODUCTION),
@@ -189,6 +191,21 @@ class Item(StatusModel):
 
     def can_approve(self) -> bool:
         return self.can_transition(ItemStatus.APPROVED)
+
+    @property
+    def is_digital_only(self) -> bool:
+        """A "3D model only" item (`DIGITAL_ONLY_LINES`): its digital files are the product."""
+        return self.product_line in DIGITAL_ONLY_LINES
+
+    def can_transition(self, target: str) -> bool:
+        """The table, with the digital-only line's rule: from ``approved`` a digital-only item goes to
+        ``delivered`` (its files made: ``digital.services`` guards that) and never to production; a printed
+        one goes to production and never straight to ``delivered``."""
+        if not super().can_transition(target):
+            return False
+        if self.status == ItemStatus.APPROVED and target in (ItemStatus.DELIVERED, ItemStatus.IN_PRODUCTION):
+            return (target == ItemStatus.DELIVERED) == self.is_digital_only
+        return True
 
     @property
     def design_locked(self) -> bool:

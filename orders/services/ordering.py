@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 
 from orders import events
 from orders.auth import portal_token_issue
-from orders.models import Customer, Item, Order, Style
+from orders.models import DIGITAL_ONLY_LINES, Customer, Item, Order, Style
 from orders.services.catalog import catalog_price, shipping_price
 from studio.errors import ApplicationError
 
@@ -75,7 +75,8 @@ def order_quote(*, items: list[ItemRequest]) -> OrderQuote:
         )
         priced.append(PricedItem(request, price.unit_price_cents, price.price_cents))
     subtotal = sum(p.price_cents for p in priced)
-    shipping = shipping_price(subtotal_cents=subtotal)
+    digital_only = all(p.request.product_line in DIGITAL_ONLY_LINES for p in priced)  # nothing to ship
+    shipping = 0 if digital_only else shipping_price(subtotal_cents=subtotal)
     return OrderQuote(
         items=priced, subtotal_cents=subtotal, shipping_cents=shipping, total_cents=subtotal + shipping
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import transaction
@@ -15,6 +16,9 @@ from studio.workflow import FollowUp, TransitionResult, run_transition
 # Higher apps add theirs from their AppConfig.ready (reconstruction: a base mesh once an item is
 # ready for design), so this app never names them.
 ITEM_FOLLOW_UPS: dict[str, list[FollowUp]] = {}
+# Guards of an item's move (from, to) that only a higher app can judge, registered the same way and run by
+# every `item_transition` (digital: a "3D model only" item is delivered only with all its files made).
+ITEM_GUARDS: dict[tuple[str, str], list[Callable[[Any], None]]] = {}
 ORDER_FOLLOW_UPS: dict[str, list[FollowUp]] = {
     OrderStatus.PAID: [FollowUp("orders.tasks.send_order_email_task")],
     OrderStatus.SHIPPED: [FollowUp("orders.tasks.send_order_email_task")],
@@ -63,11 +67,17 @@ def item_transition(
 ) -> TransitionResult:
     """Move an item to `to`; the order then follows its items (in the same transaction)."""
 
+    def guards(item) -> None:
+        for check in ITEM_GUARDS.get((item.status, to), ()):
+            check(item)
+        if guard is not None:
+            guard(item)
+
     with transaction.atomic():
         result = run_transition(
             lock=lambda: lock_item(item_id),
             target=to,
-            guard=guard,
+            guard=guards,
             update=update,
             write_event=events.status_changed_event,
             user=user,

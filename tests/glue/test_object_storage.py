@@ -149,6 +149,14 @@ def test_upload_check_approve_print_and_download_all_through_the_bucket(bucket, 
         client.get(f"/portal/revisions/{revision.pk}/files/render-0.png", **auth), s3_endpoint
     )
     assert render.startswith(b"\x89PNG")
+    # the round's AR file (iPhone Quick Look): in the bucket, a presigned URL with Quick Look's content type
+    assert revision.ar_usdz and revision.ar_usdz.name in keys
+    ar = client.get(f"/portal/revisions/{revision.pk}/files/ar.usdz", **auth)
+    assert "response-content-type=model%2Fvnd.usdz%2Bzip" in ar.get("Location", "")
+    usdz = _fetch_presigned(ar, s3_endpoint)
+    assert usdz.startswith(b"PK") and hashlib.sha256(usdz).hexdigest() == _object_sha256(
+        bucket, revision.ar_usdz.name
+    )
 
     # approval hashes the mesh again from the bucket and locks it
     approval = revision_approve(revision_id=revision.pk, customer=item.order.customer, confirm=True)
