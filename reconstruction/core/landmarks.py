@@ -35,6 +35,8 @@ SCALE_TOLERANCE = 0.04
 GROUND_TOLERANCE = 0.03
 #: A fit whose features disagree by more than this share of the height (RMS) is not used.
 MAX_RESIDUAL = 0.03
+#: A profile's nose stands this share of the figure's height beyond its ears (a real profile: ~0.06).
+PROFILE_NOSE = 0.035
 #: The body's registration may change the silhouette's scale by this factor at most.
 MAX_SCALE_CHANGE = 2.5
 
@@ -149,7 +151,11 @@ def register_by_body(view: RegisteredView, reference: RegisteredView, *, close_u
 
 
 def facing_from_pose(view: RegisteredView) -> int | None:
-    """A profile's facing from its pose: +1 when the nose is left of the ears (faces image left)."""
+    """A profile's facing from its pose: +1 when the nose is left of the ears (faces image left).
+
+    None unless the nose stands clearly beyond the ears (``PROFILE_NOSE``): a pose model shown a head
+    without a face in profile may put the nose a little to either side.
+    """
     if len(view.poses) != 1:
         return None
     pose = view.poses[0]
@@ -159,6 +165,6 @@ def facing_from_pose(view: RegisteredView) -> int | None:
     if (pose.shape[1] > 3 and nose[3] < VISIBLE) or not vis.any():
         return None
     dx = float(nose[0] - ears[vis, 0].mean())
-    if abs(dx) < 0.01 * view.height_px:
-        return None
+    if abs(dx) < PROFILE_NOSE * view.height_px:
+        return None  # not clearly a profile (on a featureless head the model guesses)
     return 1 if dx < 0 else -1
