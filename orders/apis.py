@@ -252,6 +252,17 @@ class PhotoReportShape(serializers.Serializer):
     width = serializers.IntegerField()
     height = serializers.IntegerField()
     kind = serializers.CharField()
+    subject = serializers.ChoiceField(
+        choices=["person", "pet"], allow_null=True, required=False, help_text="Who the photo shows."
+    )
+    faces = serializers.IntegerField(
+        allow_null=True, required=False, help_text="Faces found; null when no face model ran."
+    )
+    perception = serializers.ChoiceField(
+        choices=["mediapipe", "classical"],
+        required=False,
+        help_text="Which segmentation ran: the learned models, or the colour-rule fallback.",
+    )
     acceptable = serializers.BooleanField()
     subject_fraction = serializers.FloatField(allow_null=True)
     issues = PhotoIssueShape(many=True)
