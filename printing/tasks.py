@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from django.template.loader import render_to_string
-
-from orders import events
-from orders.notifications import notification_send
-from orders.services import login_link_url
+from orders.services import customer_email_send
 from printing.models import GuaranteeClaim, GuaranteeClaimStatus, PrintJob, PrintJobStatus
 from printing.services.print_files import print_file_make
 from printing.services.trays import tray_artifacts_build
@@ -35,28 +31,15 @@ def send_shipment_email(print_job_id: int) -> bool:
     job = PrintJob.objects.select_related("item__order__customer").filter(pk=print_job_id).first()
     if job is None or not job.tracking_number:
         return False
-    order = job.item.order
-
-    def compose() -> tuple[str, str]:
-        context = {
-            "order": order,
-            "customer": order.customer,
-            "job": job,
-            "item": job.item,
-            "portal_url": login_link_url(customer=order.customer, order=order, reason="print_job_shipped"),
-        }
-        body = render_to_string("printing/emails/print_job_shipped.txt", context)
-        subject = f"{'Your replacement figurine' if job.is_reprint else 'Your figurine'} is on its way — order {order.number}"
-        return subject, body
-
-    return notification_send(
+    what = "Your replacement figurine" if job.is_reprint else "Your figurine"
+    return customer_email_send(
         kind="print_job_shipped",
         key=job.pk,
-        recipient=order.customer.email,
-        compose=compose,
-        on_sent=lambda: events.email_sent_event(
-            item=job.item, template="print_job_shipped", to=order.customer.email, print_job_id=job.pk
-        ),
+        item=job.item,
+        subject=f"{what} is on its way — order {job.item.order.number}",
+        template="printing/emails/print_job_shipped.txt",
+        context={"job": job},
+        event_keys={"print_job_id": job.pk},
     )
 
 
@@ -66,29 +49,14 @@ def send_production_started_email(print_job_id: int) -> bool:
     job = PrintJob.objects.select_related("item__order__customer").filter(pk=print_job_id).first()
     if job is None or job.is_reprint or job.status == PrintJobStatus.CANCELLED:
         return False
-    item, order = job.item, job.item.order
-
-    def compose() -> tuple[str, str]:
-        context = {
-            "order": order,
-            "customer": order.customer,
-            "item": item,
-            "job": job,
-            "fingerprint": job.approved_sha256[:12],
-            "due_at": job.due_at,
-            "login_url": login_link_url(customer=order.customer, order=order, reason="production_started"),
-        }
-        subject = f"Your figurine is being printed — order {order.number}"
-        return subject, render_to_string("printing/emails/production_started.txt", context)
-
-    return notification_send(
+    return customer_email_send(
         kind="production_started",
-        key=item.pk,
-        recipient=order.customer.email,
-        compose=compose,
-        on_sent=lambda: events.email_sent_event(
-            item=item, template="production_started", to=order.customer.email, print_job_id=job.pk
-        ),
+        key=job.item_id,
+        item=job.item,
+        subject=f"Your figurine is being printed — order {job.item.order.number}",
+        template="printing/emails/production_started.txt",
+        context={"job": job, "fingerprint": job.approved_sha256[:12], "due_at": job.due_at},
+        event_keys={"print_job_id": job.pk},
     )
 
 
@@ -100,31 +68,21 @@ def send_claim_reviewed_email(claim_id: int) -> bool:
     )
     if claim is None or claim.status == GuaranteeClaimStatus.SUBMITTED:
         return False
-    item, order = claim.item, claim.item.order
     kind = f"guarantee_claim_{claim.status}"
-
-    def compose() -> tuple[str, str]:
-        context = {
-            "order": order,
-            "customer": order.customer,
-            "item": item,
-            "claim": claim,
-            "fingerprint": claim.reprint.approved_sha256[:12] if claim.reprint_id else "",
-            "login_url": login_link_url(customer=order.customer, order=order, reason=kind),
-        }
-        subject = (
-            f"A free reprint is on its way — order {order.number}"
-            if claim.status == GuaranteeClaimStatus.APPROVED
-            else f"About your Design Guarantee claim — order {order.number}"
-        )
-        return subject, render_to_string(f"emails/{kind}.txt", context)
-
-    return notification_send(
+    number = claim.item.order.number
+    return customer_email_send(
         kind=kind,
         key=claim.pk,
-        recipient=order.customer.email,
-        compose=compose,
-        on_sent=lambda: events.email_sent_event(
-            item=item, template=kind, to=order.customer.email, claim_id=claim.pk
+        item=claim.item,
+        subject=(
+            f"A free reprint is on its way — order {number}"
+            if claim.status == GuaranteeClaimStatus.APPROVED
+            else f"About your Design Guarantee claim — order {number}"
         ),
+        template=f"emails/{kind}.txt",
+        context={
+            "claim": claim,
+            "fingerprint": claim.reprint.approved_sha256[:12] if claim.reprint_id else "",
+        },
+        event_keys={"claim_id": claim.pk},
     )

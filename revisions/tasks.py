@@ -29,7 +29,7 @@ from orders import events
 from orders.models import Item
 from orders.notifications import notification_send
 from orders.promises import delivery_window
-from orders.services import login_link_url
+from orders.services import customer_email_send
 from revisions import selectors
 from revisions.checking import mesh_check_limits
 from revisions.meshwork import process_revision_mesh
@@ -166,31 +166,14 @@ def send_revision_published_email(revision_id: int) -> bool:
     if revision is None or revision.published_at is None:
         return False
     item = revision.item
-    order = item.order
-
-    def compose() -> tuple[str, str]:
-        context = {
-            "order": order,
-            "customer": order.customer,
-            "revision": revision,
-            "item": item,
-            # a fresh single-use link, issued only once the e-mail is ours to send
-            "login_url": login_link_url(customer=order.customer, order=order, reason="revision_published"),
-            "preview_url": public_url("portal-revision", revision.pk),
-        }
-        return (
-            f"Your 3D preview is ready — order {order.number}, round {revision.number}",
-            render_to_string("emails/revision_published.txt", context),
-        )
-
-    return notification_send(
+    return customer_email_send(
         kind="revision_published",
         key=revision.pk,
-        recipient=order.customer.email,
-        compose=compose,
-        on_sent=lambda: events.email_sent_event(
-            item=item, template="revision_published", to=order.customer.email, revision_id=revision.pk
-        ),
+        item=item,
+        subject=f"Your 3D preview is ready — order {item.order.number}, round {revision.number}",
+        template="emails/revision_published.txt",
+        context={"revision": revision, "preview_url": public_url("portal-revision", revision.pk)},
+        event_keys={"revision_id": revision.pk},
     )
 
 
@@ -207,35 +190,21 @@ def send_revision_approved_email(revision_id: int) -> bool:
     revision, item = approval.revision, approval.item
     order = item.order
     earliest, latest = delivery_window(approval.approved_at)
-
-    def compose() -> tuple[str, str]:
-        context = {
-            "order": order,
-            "customer": order.customer,
+    promise = "your 3D files are on the way" if item.is_digital_only else "we'll print exactly this design"
+    return customer_email_send(
+        kind="revision_approved",
+        key=revision.pk,
+        item=item,
+        subject=f"You approved round {revision.number} — {promise} (order {order.number})",
+        template="emails/revision_approved.txt",
+        context={
             "revision": revision,
-            "item": item,
             "approval": approval,
             "fingerprint": approval.sha256[:12],
             "delivery_earliest": timezone.localtime(earliest),
             "delivery_latest": timezone.localtime(latest),
-            "login_url": login_link_url(customer=order.customer, order=order, reason="revision_approved"),
-        }
-        promise = (
-            "your 3D files are on the way" if item.is_digital_only else "we'll print exactly this design"
-        )
-        return (
-            f"You approved round {revision.number} — {promise} (order {order.number})",
-            render_to_string("emails/revision_approved.txt", context),
-        )
-
-    return notification_send(
-        kind="revision_approved",
-        key=revision.pk,
-        recipient=order.customer.email,
-        compose=compose,
-        on_sent=lambda: events.email_sent_event(
-            item=item, template="revision_approved", to=order.customer.email, revision_id=revision.pk
-        ),
+        },
+        event_keys={"revision_id": revision.pk},
     )
 
 

@@ -17,6 +17,7 @@ from orders.services.payments import checkout_session_create, order_mark_paid_of
 from orders.services.photos import item_mark_ready_if_possible, photo_delete, photo_upload
 from orders.services.portal import (
     LoginLinkSpent,
+    customer_email_send,
     login_link_url,
     magic_link_url,
     portal_login_link_request,
@@ -53,6 +54,7 @@ __all__ = [
     "item_spec_locked_error",
     "item_transition",
     "LoginLinkSpent",
+    "customer_email_send",
     "login_link_url",
     "magic_link_url",
     "portal_login_link_request",

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from orders import events
 from orders.auth import hash_token, portal_login_link_issue
-from orders.models import Customer, Order, PortalLoginLink, PortalToken
+from orders.models import Customer, Item, Order, PortalLoginLink, PortalToken
 from orders.notifications import notification_send
 from orders.stripe_client import stripe_online
 from studio.errors import ApplicationError, NotFound
@@ -232,3 +232,43 @@ def _send(
     except Exception:  # noqa: BLE001 - a mail outage must not lose the order; operators can re-send
         logger.warning("could not send %s to %s", template, to)
         return False
+
+
+def customer_email_send(
+    *,
+    kind: str,
+    key: str | int,
+    item: Item,
+    subject: str,
+    template: str,
+    context: dict[str, Any] | None = None,
+    event_keys: dict[str, Any] | None = None,
+) -> bool:
+    """The e-mail ``kind`` about ``key`` to the customer of ``item``'s order, at most once (see
+    ``orders.notifications``); True when sent now.
+
+    The template gets the order, the customer, the item, ``context`` and ``login_url``: a fresh single-use
+    sign-in link, issued only once the e-mail is ours to send. The timeline's line (staff) names ``kind``
+    and ``event_keys`` (the round, print job or claim it was about).
+    """
+    order = item.order
+
+    def compose() -> tuple[str, str]:
+        values = {
+            "order": order,
+            "customer": order.customer,
+            "item": item,
+            **(context or {}),
+            "login_url": login_link_url(customer=order.customer, order=order, reason=kind),
+        }
+        return subject, render_to_string(template, values)
+
+    return notification_send(
+        kind=kind,
+        key=key,
+        recipient=order.customer.email,
+        compose=compose,
+        on_sent=lambda: events.email_sent_event(
+            item=item, template=kind, to=order.customer.email, **(event_keys or {})
+        ),
+    )
