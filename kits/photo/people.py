@@ -125,7 +125,10 @@ def people_findings(
     learned = perception.backend == "mediapipe"
     subject = perception.subject
     found = PeopleFindings(
-        subject=subject, faces=len(perception.faces) if learned else None, people=0, face_width_px=None
+        subject=subject,
+        faces=len(perception.faces) if learned and subject != "pet" else None,  # a pet's photo: not searched
+        people=0,
+        face_width_px=None,
     )
     if not learned:
         return found

@@ -37,6 +37,9 @@ MAX_PEOPLE = 4
 MODEL_SIDE = 1280
 #: Below this many pixels on a side nothing is looked for (an empty mask, no faces).
 MIN_SIDE = 16
+#: A face detection score that makes a photo a person's on its own (without its face mesh), when the
+#: caller did not say who the photo shows.
+CLEAR_FACE = 0.7
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,8 @@ def _learned(arr: np.ndarray, subject: str | None, classical: SubjectMask) -> Pe
     rgb = _flatten(arr)
     view, scale = _model_copy(rgb)
     found_poses, seg_prob = find_poses(view, max_people=MAX_PEOPLE) if subject != "pet" else ([], None)
-    found_faces = find_faces(view, found_poses)
+    # A pet's photo is not searched for faces: the face detectors take a cat's face for a person's.
+    found_faces = find_faces(view, found_poses) if subject != "pet" else []
     faces = tuple(
         Face(
             box=tuple(float(v) / scale for v in box),  # type: ignore[arg-type]
@@ -168,7 +172,14 @@ def _learned(arr: np.ndarray, subject: str | None, classical: SubjectMask) -> Pe
         Pose(landmarks=np.column_stack([lm[:, :3] / scale, lm[:, 3]]), world=world)
         for lm, world in found_poses
     )
-    is_person = subject == "person" or (subject is None and bool(faces or poses))
+    # Asked for nobody in particular, a pose makes it a person, a face only when it is clearly one (its
+    # face mesh found, or a confident detection): the full-range detector finds "faces" on cats (0.51).
+    is_person = subject == "person" or (
+        subject is None
+        and bool(poses or any(f.landmarks is not None or f.score >= CLEAR_FACE for f in faces))
+    )
+    if not is_person:
+        faces = ()  # no person here: what the detector found is not a face to count
     found_subject = subject if subject is not None else ("person" if is_person else None)
 
     alpha_mask = classical.source == "alpha" and bool(classical.components)

@@ -14,6 +14,7 @@ backend (MediaPipe does not survive fork); one forked before (a worker pool) bui
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import threading
 import warnings
@@ -51,6 +52,12 @@ MODEL_FILES: dict[str, tuple[str, ...]] = {
     "selfie": ("modules/selfie_segmentation/selfie_segmentation.tflite",),
 }
 
+logger = logging.getLogger(__name__)
+
+# protobuf 4 warns on every call of the legacy solutions API: silenced once here, for that message only
+# (``warnings.catch_warnings`` per call would swap the process-wide filters under other threads).
+warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype", category=UserWarning)
+
 _LOCK = threading.RLock()
 _SOLUTIONS: dict[str, Any] = {}
 #: Set in a process forked from one that had built solutions: their graph threads did not survive the
@@ -69,8 +76,20 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
+_WARNED = False
+
+
 def usable() -> bool:
-    """False in a process forked after the models ran (see ``_FORKED_AFTER_USE``)."""
+    """False in a process forked after the models ran (see ``_FORKED_AFTER_USE``); said once in the log,
+    since the photo checks of such a process lose their face checks."""
+    global _WARNED
+    if _FORKED_AFTER_USE and not _WARNED:
+        _WARNED = True
+        logger.warning(
+            "process %s was forked after MediaPipe ran: its photos are segmented classically, without the "
+            "face and pose models (start workers before any photo is checked, e.g. no preload warm-up)",
+            os.getpid(),
+        )
     return not _FORKED_AFTER_USE
 
 
@@ -131,9 +150,7 @@ def _solution(name: str) -> Any:
 
 def _process(name: str, rgb: np.ndarray) -> Any:
     image = np.ascontiguousarray(rgb, dtype=np.uint8)
-    with _LOCK, warnings.catch_warnings():
-        # protobuf 4 warns on every call of the legacy solutions API.
-        warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype", category=UserWarning)
+    with _LOCK:
         return _solution(name).process(image)
 
 

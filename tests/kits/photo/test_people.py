@@ -142,6 +142,29 @@ def test_cat_on_a_rug_is_not_zero_percent():
     assert "face_not_visible" not in codes(report)
 
 
+@needs_models
+def test_a_cat_with_no_subject_given_is_not_taken_for_a_person():
+    """The full-range face detector finds a "face" (score ~0.5, no face mesh) on the cat at phone size:
+    asked for nobody in particular, that alone does not make the photo a person's."""
+    report = assess_photo(resized(chelsea(), (4032, 2688)), subject_type=None)
+    assert report["subject"] is None and report["perception"] == "mediapipe"
+    assert report["faces"] == 0 and report["mask_method"] == "grabcut"
+    assert not {"subject_cropped", "face_not_visible", "multiple_subjects"} & set(codes(report))
+    assert report["subject_fraction"] > 0.2
+
+
+@needs_models
+def test_a_pets_photo_is_not_searched_for_faces():
+    report = assess_photo(chelsea(), subject_type="pet")
+    assert report["faces"] is None and report["subject"] == "pet"
+
+
+def test_the_learned_models_are_installed():
+    """mediapipe is a dependency (pyproject.toml): a broken install must fail here, not skip the model
+    tests quietly."""
+    assert learned_available(), "mediapipe==0.10.14 with its bundled models is missing from the venv"
+
+
 def test_classical_backend_does_not_judge_faces():
     report = assess_photo(astronaut(), subject_type="person", learned=False)
     assert report["perception"] == "classical" and report["faces"] is None
