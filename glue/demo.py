@@ -62,8 +62,17 @@ def demo_photo(seed: int = 0, width: int = 600, height: int = 800) -> bytes:
     draw.rectangle([cx - 3 * u, top + 13 * u, cx + 3 * u, top + 18 * u], fill=skin)
     draw.ellipse([cx - 7 * u, top, cx + 7 * u, top + 15 * u], fill=skin)
     draw.chord([cx - 7.5 * u, top - 0.5 * u, cx + 7.5 * u, top + 9 * u], 180, 360, fill=hair)
+    # a face the photo check's face detector finds (a person's front photo must show one)
     for ex in (cx - 3 * u, cx + 3 * u):
         draw.ellipse([ex - 1.2 * u, top + 6 * u, ex + 1.2 * u, top + 8 * u], fill=(250, 250, 250))
+        draw.ellipse([ex - 0.6 * u, top + 6.4 * u, ex + 0.6 * u, top + 7.6 * u], fill=(40, 30, 20))
+    draw.arc(
+        [cx - 3 * u, top + 8 * u, cx + 3 * u, top + 12.5 * u],
+        20,
+        160,
+        fill=(150, 60, 60),
+        width=max(1, round(0.6 * u)),
+    )
     person = np.asarray(layer, dtype=np.float64)
     mask = person.any(axis=2)
     grain = rng.normal(0, 7.0, (height, width))[:, :, None]
