@@ -213,11 +213,20 @@ def _row_profile_colours(view: RegisteredView, rows: int = 48) -> tuple[np.ndarr
     return left, right, middle
 
 
+#: Below this mean colour difference (RGB units per height band) the colours cannot tell a profile's facing.
+FACING_COLOUR_EVIDENCE = 8.0
+
+
 def _side_facing(side: RegisteredView, front: RegisteredView, back: RegisteredView | None) -> int:
     """Which way a profile faces: the edge whose colours match the front photo's middle is the front.
 
     Returns +1 when the figure faces image left, -1 when it faces image right.
     """
+    return 1 if _side_facing_score(side, front, back) >= 0 else -1
+
+
+def _side_facing_score(side: RegisteredView, front: RegisteredView, back: RegisteredView | None) -> float:
+    """The colour evidence for facing image left (> 0) or right (< 0): mean RGB distance per band."""
     left, right, _ = _row_profile_colours(side)
     _, _, front_mid = _row_profile_colours(front)
     score = 0.0  # > 0: the left edge looks like the front
@@ -239,7 +248,7 @@ def _side_facing(side: RegisteredView, front: RegisteredView, back: RegisteredVi
                     - np.linalg.norm(right[okb] - back_mid[okb], axis=1)
                 )
             )
-    return 1 if score >= 0 else -1
+    return score / max(len(left), 1)
 
 
 def _width_profile(view: RegisteredView, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -347,8 +356,8 @@ def register_views(
     else by height and ground line, or by the width profile when a close-up is cut by the bottom
     edge. Front-direction photos carve and colour the figure too, unless their silhouette disagrees
     with the main one (then they only colour, when the agreement is fair, or are left out with a
-    note). Every side photo carves and colours its own side (its facing found from the pose, else
-    from colours).
+    note). Every side photo carves and colours its own side (its facing found from colours, or from
+    the pose when the colours cannot tell).
     """
     if not photos:
         raise ReconstructionError("no photos given")
@@ -401,8 +410,11 @@ def register_prepared(
             )
     back = next((v for v in used if v.role == "back" and v.uses), None)
     for side in sides:
-        by_pose = facing_from_pose(side)
-        side.facing = by_pose if by_pose is not None else _side_facing(side, front, back)
+        # colours decide when they clearly can (a faceless or turned head fools the pose model), the
+        # pose when they cannot (the same clothes front and back)
+        score = _side_facing_score(side, front, back)
+        by_pose = facing_from_pose(side) if abs(score) < FACING_COLOUR_EVIDENCE else None
+        side.facing = by_pose if by_pose is not None else (1 if score >= 0 else -1)
         side.facing_from = "pose" if by_pose is not None else "colour"
     if len(sides) > 1 and len({s.facing for s in sides}) == 1:
         notes.append(f"{len(sides)} side photos show the same profile")

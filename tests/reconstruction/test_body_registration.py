@@ -127,7 +127,7 @@ def test_a_close_up_registers_by_the_face_box():
     assert close.ground - close.px_per_unit * 1.0 == pytest.approx(0, abs=8)
 
 
-def test_profile_facing_from_the_pose_beats_colours():
+def test_profile_facing_from_the_pose_when_colours_cannot_tell():
     mask = figure_mask((300, 400), 100, 200, 140)
     pose = pose_for(100, 200, 140)
     pose[[7, 8], 0] = 150.0  # ears behind the nose (nose at x 140): the figure faces image left
