@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kits.photo import KIND_LABELS, PhotoRejected, assess_photo, open_photo, reencode
+from kits.photo.perception import subject_for_product_line
 from orders import events
 from orders.lock_objects import lock_item
 from orders.models import Item, ItemStatus, OrderStatus, Photo, PhotoKind, ProductLineCode
@@ -34,15 +35,6 @@ MAX_USABLE_PHOTOS_PER_PERSON = 5
 MAX_UPLOADS_PER_PERSON = 12
 #: Longest side of the stored copy; more adds nothing to reconstruction.
 STORED_MAX_SIDE = 4096
-#: What each product line's photos show (the photo check's subject); a line not listed (a 3D model
-#: only, of anyone) lets the check find it from the photo.
-PHOTO_SUBJECTS: dict[str, str] = {
-    ProductLineCode.SOLO: "person",
-    ProductLineCode.COUPLE: "person",
-    ProductLineCode.FAMILY: "person",
-    ProductLineCode.BUST: "person",
-    ProductLineCode.PET: "pet",
-}
 
 
 def _person_label(item: Item, person_index: int) -> str:
@@ -90,7 +82,7 @@ def photo_upload(
         photo,
         kind=kind,
         expected_subjects=1,
-        subject_type=PHOTO_SUBJECTS.get(item.product_line),
+        subject_type=subject_for_product_line(item.product_line),
         bust=item.product_line == ProductLineCode.BUST,
     )
     stored = reencode(photo, max_side=STORED_MAX_SIDE)

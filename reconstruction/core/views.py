@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
+from kits.photo.perception import subject_for_product_line
 from kits.photo.segmentation import SubjectMask
 
 from .landmarks import facing_from_pose, register_by_body
@@ -132,16 +133,17 @@ def _fill_background(rgb: np.ndarray, mask: np.ndarray) -> np.ndarray:
     return rgb[iy, ix]
 
 
-def subject_for(product_line: str) -> str:
-    """What the photos of a product line show: a pet, or a person (bust, solo, couple, family)."""
-    return "pet" if product_line == "pet" else "person"
+def subject_for(product_line: str) -> str | None:
+    """What the photos of a product line show: the photo kit's table, the same as the photo check at
+    upload; None for a line that does not say ("3D model only"): each photo's perception decides."""
+    return subject_for_product_line(product_line)
 
 
 def prepare_view(
     photo: PhotoInput,
     segmentation: SubjectMask | PhotoSubject | None = None,
     *,
-    subject: str = "person",
+    subject: str | None = "person",
     learned: bool | None = None,
 ) -> RegisteredView:
     """Segment one photo (faces and poses too, when the learned perception runs) and measure its

@@ -60,3 +60,19 @@ def test_subject_from_the_product_line(client, order, no_face_jpeg):
     body, photo = post(client, order, "bust", no_face_jpeg, kind="full_body")
     assert photo.report["subject"] == "person"
     assert "face_not_visible" in codes(body) and body["usable"] is False
+
+
+def test_every_printed_line_says_what_its_photos_show_and_the_reconstruction_reads_the_same():
+    """One table (kits.photo.perception.PRODUCT_LINE_SUBJECTS) for the upload's check and the base mesh: a
+    new printed line must say whether it is a person's or a pet's; only a digital-only line leaves it to the
+    photo."""
+    from kits.photo.perception import subject_for_product_line
+    from orders.models import DIGITAL_ONLY_LINES, ProductLineCode
+    from reconstruction.core.views import subject_for
+
+    for code in ProductLineCode:
+        expected = None if code in DIGITAL_ONLY_LINES else subject_for_product_line(code)
+        assert subject_for(code) == expected
+        if code not in DIGITAL_ONLY_LINES:
+            assert expected in ("person", "pet"), code
+    assert subject_for(ProductLineCode.PET) == "pet" and subject_for(ProductLineCode.BUST) == "person"

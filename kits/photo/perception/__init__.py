@@ -31,6 +31,22 @@ __all__ = ["MAX_PEOPLE", "SUBJECTS", "Face", "Perception", "Pose", "learned_avai
 
 #: What a photo can be of.
 SUBJECTS: tuple[str, ...] = ("person", "pet")
+#: What each product line's photos show: the one table for the photo check at upload and for the
+#: reconstruction. A line not listed ("3D model only", of anyone) leaves it to the photo.
+PRODUCT_LINE_SUBJECTS: dict[str, str] = {
+    "solo": "person",
+    "couple": "person",
+    "family": "person",
+    "bust": "person",
+    "pet": "pet",
+}
+
+
+def subject_for_product_line(product_line: str) -> str | None:
+    """``person``, ``pet``, or None when the product line does not say (the photo is asked)."""
+    return PRODUCT_LINE_SUBJECTS.get(product_line)
+
+
 #: The most people (poses) looked for in one photo.
 MAX_PEOPLE = 4
 #: Longest side of the copy the models see (MediaPipe scales down further itself).
