@@ -78,6 +78,11 @@ def photo_upload(
         photo = open_photo(upload, max_bytes=settings.MAX_PHOTO_UPLOAD_BYTES)
     except PhotoRejected as exc:
         raise photo_refusal(exc) from exc
+    # The same file again (a retry, a double click) is answered before the check spends a second of CPU
+    # on it; the same picture re-encoded is found below, under the lock, once its clean copy is hashed.
+    again = Photo.objects.filter(item=item, original_sha256=photo.sha256).first()
+    if again is not None:
+        raise _duplicate(item, again)
     report = assess_photo(
         photo,
         kind=kind,

@@ -53,3 +53,17 @@ def test_a_different_picture_is_no_duplicate(client, placed):
     )
     assert other.status_code == 201, other.content
     assert Photo.objects.count() == 2 and len(_stored_files()) == 2
+
+
+def test_the_same_file_again_is_refused_before_the_photo_check_runs(client, placed, monkeypatch):
+    """A retried or double-clicked upload costs no second photo check (about a second of CPU)."""
+    from orders.services import photos as photo_services
+
+    checks = []
+    real = photo_services.assess_photo
+    monkeypatch.setattr(photo_services, "assess_photo", lambda *a, **kw: checks.append(1) or real(*a, **kw))
+    data = photo_jpeg(seed=3)
+    assert upload(client, placed["number"], placed["item_id"], data, **placed["auth"]).status_code == 201
+    again = upload(client, placed["number"], placed["item_id"], data, kind="side", **placed["auth"])
+    assert again.status_code == 409 and again.json()["extra"]["code"] == "duplicate_photo"
+    assert len(checks) == 1 and Photo.objects.count() == 1 and len(_stored_files()) == 1
