@@ -32,13 +32,17 @@ def pytest_collection_modifyitems(config, items):
 def _own_cache_per_worker(settings, worker_id):
     """With Redis as the cache (CI's PostgreSQL + Redis run), each xdist worker gets its own Redis
     database, so one worker's cache.clear() (a flush of the whole database) never wipes another's
-    throttle history in the middle of a test."""
+    throttle history in the middle of a test; and each test starts with an empty cache."""
+    from django.core.cache import cache as default_cache
+
     cache = settings.CACHES["default"]
-    if not cache["BACKEND"].endswith("RedisCache") or worker_id == "master":
-        return
-    base, _, db = cache["LOCATION"].rpartition("/")
-    own = (int(db or 0) + 1 + int(worker_id.removeprefix("gw"))) % 16
-    settings.CACHES = {**settings.CACHES, "default": {**cache, "LOCATION": f"{base}/{own}"}}
+    if cache["BACKEND"].endswith("RedisCache") and worker_id != "master":
+        base, _, db = cache["LOCATION"].rpartition("/")
+        own = (int(db or 0) + 1 + int(worker_id.removeprefix("gw"))) % 16
+        settings.CACHES = {**settings.CACHES, "default": {**cache, "LOCATION": f"{base}/{own}"}}
+    # Each test starts with no throttle history: on Redis the earlier tests' photo uploads would
+    # otherwise add up until a later test's upload is throttled (429).
+    default_cache.clear()
 
 
 @pytest.fixture(autouse=True)
