@@ -25,6 +25,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from thread_client import run_threads  # bench/thread_client.py, beside this script
+
 ROOT = Path(__file__).resolve().parent.parent
 PY = str(ROOT / ".venv" / "bin" / "python")
 BIN = ROOT / ".venv" / "bin"
@@ -177,7 +179,7 @@ def main() -> None:
     try:
         subprocess.run([PY, "manage.py", "migrate", "-v", "0"], cwd=ROOT, check=True)
         subprocess.run([PY, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, check=True)
-        data = seed(work, links=10 * args.users)
+        data = seed(work, links=12 * args.users)
         data_file = work / "bench.json"
         data_file.write_text(json.dumps(data))
         cores = os.cpu_count() or 1
@@ -211,13 +213,17 @@ def main() -> None:
                 stats = run_locust(host, data_file, out, args.users, seconds, offset, pacing, uploads)
                 if mode != "warm-up":
                     results.append((f"{label}, {mode}", stats))
+            offset = used * args.users
+            used += 1
+            stats = run_threads(host, data, args.users, args.seconds, args.pacing, offset)
+            results.append((f"{label.split(' (')[0]}, reads only, paced, threads", stats))
             server.terminate()
             server.wait(timeout=30)
 
         print(f"\n{args.users} concurrent clients, {args.seconds} s per run, loopback, {cores} cores, DEBUG=0, "
               f"PostgreSQL, Redis; after a {args.warmup} s warm-up per server; paced: each client one request every "
               f"{args.pacing:g} s; reads only: the upload task replaced by the order page; saturated: no think "
-              f"time\n")  # fmt: skip
+              f"time; threads: the reads-only run from bench/thread_client.py instead of locust\n")  # fmt: skip
         header = f"{'server, run':44} {'page':24} {'requests':>8} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'req/s':>7}"
         print(header)
         print("-" * len(header))
