@@ -14,12 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import ndimage
 
-from kits.photo.segmentation import segment_subject
-
-try:  # the learned perception kit (issue 12); optional: the classical path runs without it
-    from kits.photo import perception as _kit
-except ImportError:  # pragma: no cover - depends on the kit's version
-    _kit = None
+from kits.photo import perception as _kit
 
 __all__ = ["FaceBox", "PhotoSubject", "find_subject", "drop_floor_shadow", "learned_available"]
 
@@ -58,7 +53,7 @@ class PhotoSubject:
 
 def learned_available() -> bool:
     """Whether the learned perception (MediaPipe) can run here."""
-    return bool(_kit is not None and _kit.learned_available())
+    return _kit.learned_available()
 
 
 def _components(mask: np.ndarray) -> tuple[np.ndarray, int]:
@@ -93,24 +88,17 @@ def find_subject(
     """
     rgb = np.ascontiguousarray(image[:, :, :3])
     checked_by = ""
-    if _kit is not None:
-        seen = _kit.perceive(image, subject=subject, learned=learned)
-        poses = tuple(np.asarray(p.landmarks, float) for p in seen.poses)
-        worlds = tuple(np.asarray(p.world, float) for p in seen.poses)
-        faces = tuple(
-            FaceBox(tuple(float(v) for v in f.box), float(f.score), f.landmarks) for f in seen.faces
-        )
-        mask = np.asarray(seen.mask, bool)
-        backend, method = seen.backend, seen.mask_method
-        classical = getattr(seen, "classical", None)
-        if classical is not None and classical.source == "alpha" and classical.components:
-            method = "alpha"
-        confidence = float(getattr(seen, "confidence", 0.5))
-    else:
-        classical = segment_subject(image)
-        mask, backend, poses, worlds, faces = classical.mask, "classical", (), (), ()
-        method = "alpha" if classical.source == "alpha" else "backdrop"
-        confidence = float(classical.confidence) if classical.components else 0.0
+    # The kit itself falls back to the classical backdrop segmentation when MediaPipe is missing.
+    seen = _kit.perceive(image, subject=subject, learned=learned)
+    poses = tuple(np.asarray(p.landmarks, float) for p in seen.poses)
+    worlds = tuple(np.asarray(p.world, float) for p in seen.poses)
+    faces = tuple(FaceBox(tuple(float(v) for v in f.box), float(f.score), f.landmarks) for f in seen.faces)
+    mask = np.asarray(seen.mask, bool)
+    backend, method = seen.backend, seen.mask_method
+    classical = seen.classical
+    if classical is not None and classical.source == "alpha" and classical.components:
+        method = "alpha"
+    confidence = float(seen.confidence)
     shadow = 0
     if mask.any() and method != "alpha":
         mask, shadow = drop_floor_shadow(rgb, mask)
